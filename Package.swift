@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Dependencies are few and each is justified in README.md ("Dependencies").
+let package = Package(
+    name: "securerun",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "securerun", targets: ["securerun"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // C boundaries: headers and link lines only (plus static inline shims for function-like macros).
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+
+        .target(name: "Capabilities", dependencies: ["CCap"]),
+        .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities"]),
+        .target(name: "Admission", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Images", dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
+        .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images"]),
+        .target(name: "SecurerunCLI", dependencies: [
+            "Policy", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "securerun", dependencies: ["SecurerunCLI"]),
+
+        .testTarget(name: "CapabilitiesTests", dependencies: ["Capabilities"]),
+        .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
+        .testTarget(name: "AdmissionTests", dependencies: ["Admission"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission"]),
+    ]
+)

@@ -1,0 +1,38 @@
+import ArgumentParser
+
+/// The `securerun` command tree; each subcommand lives in its own file.
+public struct SecurerunCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "securerun",
+        abstract: "Run Linux containers hardened by default, and only images with a passing, signed scan.",
+        version: "0.1.0",
+        subcommands: [
+            RunCommand.self,
+            ImageCommand.self,
+            KeyCommand.self,
+        ]
+    )
+
+    public init() {}
+}
+
+/// `securerun image …`: the image store and its attestations.
+struct ImageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "image",
+        abstract: "Import, pull, list, inspect, remove, attest and verify images.",
+        subcommands: [
+            // Images helper: ImageImport, ImagePull, ImageList, ImageInspect, ImageRemove.
+            // Admission helper: ImageAttest, ImageAttestation, ImageVerify.
+        ]
+    )
+}
+
+/// `securerun key …`: signing keys for attestations.
+struct KeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "key",
+        abstract: "Generate and trust attestation signing keys.",
+        subcommands: []
+    )
+}

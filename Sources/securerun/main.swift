@@ -1,0 +1,3 @@
+import SecurerunCLI
+
+await SecurerunCommand.main()

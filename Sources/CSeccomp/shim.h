@@ -15,3 +15,9 @@ static inline uint32_t csr_arch_x86(void) { return SCMP_ARCH_X86; }
 static inline uint32_t csr_arch_x32(void) { return SCMP_ARCH_X32; }
 static inline uint32_t csr_arch_aarch64(void) { return SCMP_ARCH_AARCH64; }
 static inline uint32_t csr_arch_arm(void) { return SCMP_ARCH_ARM; }
+static inline uint32_t csr_act_notify(void) { return SCMP_ACT_NOTIFY; }
+// seccomp_export_bpf writes to a file descriptor; an anonymous memory file holds a filter of any size
+// (a pipe would block past its buffer). glibc declares memfd_create only under _GNU_SOURCE.
+#include <sys/syscall.h>
+#include <unistd.h>
+static inline int csr_memfd_create(const char *name) { return (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */); }

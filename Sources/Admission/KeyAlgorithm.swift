@@ -1,0 +1,18 @@
+import Foundation
+
+/// The signature algorithms securerun signs and verifies with.
+public enum KeyAlgorithm: String, Sendable, Codable, CaseIterable {
+    /// ECDSA over NIST P-256 with SHA-256 (cosign's default); DER signatures, raw r||s accepted.
+    case ecdsaP256 = "ecdsa-p256"
+    /// Ed25519 (RFC 8032).
+    case ed25519
+
+    // Fixed DER prefixes for Ed25519 keys (RFC 8410): SubjectPublicKeyInfo and PKCS#8 v1 wrap the raw 32 bytes.
+    static let ed25519SPKIPrefix = Data([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
+    static let ed25519PKCS8Prefix = Data([
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+    ])
+    // OID bytes used only to name a key type we refuse.
+    static let rsaOID = Data([0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01])
+    static let ecOID = Data([0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01])
+}

@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "Admission", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Images", dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
-        .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images"]),
+        .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "Admission"]),
         .target(name: "SecurerunCLI", dependencies: [
             "Policy", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -32,7 +32,7 @@ let package = Package(
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI"]),
 
         .testTarget(name: "CapabilitiesTests", dependencies: ["Capabilities"]),
-        .testTarget(name: "SeccompTests", dependencies: ["Seccomp"]),
+        .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "Capabilities"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Runtime
 
 /// Where securerun keeps its state: `$SECURERUN_ROOT`, else /var/lib/securerun.
 public func stateRoot() -> URL {
@@ -31,6 +32,12 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         throw error
     } catch {
         printError(String(describing: error))
-        throw ExitCode(SecurerunExit.refused)
+        throw ExitCode(exitCode(for: error))
     }
+}
+
+/// docker's codes: 127 when the command is not in the image, else 125 for securerun's own refusals.
+func exitCode(for error: any Error) -> Int32 {
+    if let runtime = error as? RuntimeError, case .commandNotFound = runtime { return 127 }
+    return SecurerunExit.refused
 }

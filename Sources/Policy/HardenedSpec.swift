@@ -1,0 +1,59 @@
+import Capabilities
+import Seccomp
+
+/// Everything a backend needs to start one container, with the profile's floor already applied.
+///
+/// Only `Policy.enforce` makes one (its initializer is internal), so a backend cannot be handed
+/// anything the profile did not allow.
+public struct HardenedSpec: Sendable, Equatable {
+    /// The profile that was enforced.
+    public let profileName: String
+    /// The non-root user and group the process runs as.
+    public let user: UserID
+    /// Capabilities in the bounding, effective, permitted (and, when non-empty, inheritable and ambient) sets.
+    public let capabilities: Set<Capability>
+    /// Always true.
+    public let noNewPrivileges: Bool
+    /// Always true.
+    public let readOnlyRootfs: Bool
+    /// The seccomp filter.
+    public let seccomp: LinuxSeccomp
+    /// Memory limit in bytes.
+    public let memory: ByteSize
+    /// Memory plus swap in bytes.
+    public let memorySwap: ByteSize
+    /// CPU quota per 100 ms period, in microseconds.
+    public let cpuQuota: Int64
+    /// CPU period in microseconds.
+    public let cpuPeriod: UInt64
+    /// Maximum tasks.
+    public let pidsLimit: Int64
+    /// Writable tmpfs mounts (nosuid, nodev, and noexec unless allowed).
+    public let tmpfs: [TmpfsMount]
+    /// Bind mounts from the host.
+    public let volumes: [BindMount]
+    /// Masked paths.
+    public let maskedPaths: [String]
+    /// Read-only paths.
+    public let readonlyPaths: [String]
+    /// Network mode.
+    public let network: NetworkMode
+    /// The process's argv.
+    public let args: [String]
+    /// The process's environment.
+    public let env: [String]
+    /// The process's working directory.
+    public let cwd: String
+    /// The container's hostname.
+    public let hostname: String
+}
+
+/// A host directory or file bind-mounted into the container.
+public struct BindMount: Sendable, Equatable, Hashable {
+    /// Absolute host path.
+    public var source: String
+    /// Absolute container path.
+    public var destination: String
+    /// Mounted read-only.
+    public var readOnly: Bool
+}

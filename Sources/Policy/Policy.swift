@@ -1,0 +1,144 @@
+import Capabilities
+import Foundation
+import Seccomp
+
+/// The one place that decides what a container gets: a request may tighten its profile, never loosen it.
+public enum Policy {
+    /// Applies `request` to `profile` (with the image's defaults) and returns the spec to run, or
+    /// throws the first loosening request as a `PolicyError.violation` before anything starts.
+    public static func enforce(_ request: RunRequest, profile: Profile, image: ImageDefaults) throws(PolicyError) -> HardenedSpec {
+        let name = profile.name
+        func refuse(_ rule: PolicyViolation.Rule, _ flag: String, _ detail: String) -> PolicyError {
+            .violation(PolicyViolation(rule: rule, flag: flag, profile: name, detail: detail))
+        }
+
+        if request.privileged {
+            throw refuse(.privileged, "--privileged", "privileged containers get every capability, every device and no seccomp filter")
+        }
+        if request.readOnly == false {
+            throw refuse(.readOnlyRootfs, "--read-only=false", "the root filesystem is read-only; write to a --tmpfs mount or a volume instead")
+        }
+        let options = try SecurityOptions.parse(request.securityOptions, profile: name)
+        let user = try enforceUser(request, profile: profile, image: image, refuse: refuse)
+        let capabilities = try enforceCapabilities(request, profile: profile, refuse: refuse)
+        let seccomp = try enforceSeccomp(options.seccompFile, capabilities: capabilities, profile: profile, refuse: refuse)
+        let limits = try ResourceLimits.enforce(request, profile: profile, refuse: refuse)
+        let tmpfs = try TmpfsRequests.enforce(request.tmpfs, profile: profile, refuse: refuse)
+        let volumes = try VolumeRequests.enforce(request.volumes, profile: profile, refuse: refuse)
+        if let network = request.network, network != profile.network.rawValue {
+            throw refuse(.network, "--network \(network)", "containers get network mode \"\(profile.network.rawValue)\"")
+        }
+        let process = try ProcessDefaults.resolve(request, image: image)
+        return HardenedSpec(
+            profileName: name,
+            user: user,
+            capabilities: capabilities,
+            noNewPrivileges: true,
+            readOnlyRootfs: true,
+            seccomp: seccomp,
+            memory: limits.memory,
+            memorySwap: limits.memorySwap,
+            cpuQuota: limits.cpuQuota,
+            cpuPeriod: ResourceLimits.cpuPeriod,
+            pidsLimit: limits.pids,
+            tmpfs: tmpfs,
+            volumes: volumes,
+            maskedPaths: profile.maskedPaths,
+            readonlyPaths: profile.readonlyPaths,
+            network: profile.network,
+            args: process.args,
+            env: process.env,
+            cwd: process.cwd,
+            hostname: request.hostname ?? request.name ?? "securerun"
+        )
+    }
+
+    // MARK: - User
+
+    static func enforceUser(
+        _ request: RunRequest, profile: Profile, image: ImageDefaults,
+        refuse: (PolicyViolation.Rule, String, String) -> PolicyError
+    ) throws(PolicyError) -> UserID {
+        if let text = request.user {
+            if ["root", "0", "0:0"].contains(text) || text.hasPrefix("root:") || text.hasPrefix("0:") || text.hasSuffix(":0") || text.hasSuffix(":root") {
+                throw refuse(.nonRootUser, "--user \(text)", "containers run as a non-root uid and gid (the profile's is \(profile.user))")
+            }
+            guard let user = UserID(parsing: text) else {
+                throw .invalidRequest(flag: "--user \(text)", reason: "expected uid[:gid] in numbers, or a user named in the image's /etc/passwd")
+            }
+            return user
+        }
+        // The image's User is honoured only when it is a non-root numeric id; root images run as the profile's user.
+        if let text = image.user, let user = UserID(parsing: text), user.uid != 0, user.gid != 0 {
+            return user
+        }
+        return profile.user
+    }
+
+    // MARK: - Capabilities
+
+    static func enforceCapabilities(
+        _ request: RunRequest, profile: Profile,
+        refuse: (PolicyViolation.Rule, String, String) -> PolicyError
+    ) throws(PolicyError) -> Set<Capability> {
+        var result = profile.capabilities
+        let allowed = profile.capabilities.isEmpty ? "none" : profile.capabilities.sorted().map(\.name).joined(separator: ", ")
+        for name in request.capDrop {
+            if name.uppercased() == "ALL" {
+                result.removeAll()
+                continue
+            }
+            do {
+                result.remove(try Capability(parsing: name))
+            } catch {
+                throw .invalidRequest(flag: "--cap-drop \(name)", reason: error.description)
+            }
+        }
+        for name in request.capAdd {
+            let added: Set<Capability>
+            do {
+                added = try Capability.parseList([name])
+            } catch {
+                throw .invalidRequest(flag: "--cap-add \(name)", reason: error.description)
+            }
+            let outside = added.subtracting(profile.capabilities)
+            if !outside.isEmpty {
+                throw refuse(.capabilities, "--cap-add \(name)", "capabilities outside the profile's allow-list (\(allowed)) are dropped, bounding set included")
+            }
+            result.formUnion(added)
+        }
+        return result
+    }
+
+    // MARK: - Seccomp
+
+    static func enforceSeccomp(
+        _ file: String?, capabilities: Set<Capability>, profile: Profile,
+        refuse: (PolicyViolation.Rule, String, String) -> PolicyError
+    ) throws(PolicyError) -> LinuxSeccomp {
+        guard let file else {
+            if capabilities == profile.capabilities { return profile.seccomp }
+            // Fewer capabilities can only drop cap-conditional rules: re-resolve for the tighter set.
+            return try loadSeccomp(profile.seccompPath.path, capabilities: capabilities, flag: "--profile \(profile.name)")
+        }
+        let flag = "--security-opt seccomp=\(file)"
+        let requested = try loadSeccomp(file, capabilities: capabilities, flag: flag)
+        let looser = requested.loosening(comparedTo: profile.seccomp)
+        if !looser.isEmpty {
+            let shown = looser.prefix(5).joined(separator: "; ")
+            let more = looser.count > 5 ? " and \(looser.count - 5) more" : ""
+            throw refuse(.seccomp, flag, "a seccomp profile may only be stricter than \(profile.seccompPath.lastPathComponent), but this one permits: \(shown)\(more)")
+        }
+        return requested
+    }
+
+    static func loadSeccomp(_ path: String, capabilities: Set<Capability>, flag: String) throws(PolicyError) -> LinuxSeccomp {
+        do {
+            let resolved = try SeccompProfile.load(contentsOf: path).resolve(capabilities: capabilities, source: path)
+            _ = try resolved.compile()
+            return resolved
+        } catch {
+            throw .invalidRequest(flag: flag, reason: error.description)
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Admission
+import Capabilities
+import Foundation
+import Seccomp
+
+/// A hardening profile: the floor that every container started under it keeps.
+///
+/// Values are already parsed and validated; `ProfileLoader` is the only way to read one from disk.
+public struct Profile: Sendable, Equatable {
+    /// The profile's name (`default`, `production`, or the file's stem).
+    public var name: String
+    /// The file it was read from.
+    public var source: URL
+    /// The user and group containers run as unless a request names another non-root one.
+    public var user: UserID
+    /// Capabilities a request may keep; every other one is dropped, bounding set included.
+    public var capabilities: Set<Capability>
+    /// The seccomp profile file and its resolved form for this profile's capabilities.
+    public var seccompPath: URL
+    /// The resolved seccomp filter, as the OCI runtime spec writes it.
+    public var seccomp: LinuxSeccomp
+    /// Resource ceilings.
+    public var memory: ByteSize
+    /// Memory plus swap; equal to `memory` means no swap.
+    public var memorySwap: ByteSize
+    /// CPU quota in CPUs (period 100 ms).
+    public var cpus: Double
+    /// Maximum number of tasks in the container's cgroup.
+    public var pidsLimit: Int64
+    /// Writable tmpfs mounts; always nosuid, nodev and noexec unless the entry allows exec.
+    public var tmpfs: [TmpfsMount]
+    /// Paths masked from /proc and /sys.
+    public var maskedPaths: [String]
+    /// Paths mounted read-only.
+    public var readonlyPaths: [String]
+    /// The network the container gets.
+    public var network: NetworkMode
+    /// Whether bind mounts may be writable (`-v host:ctr:rw`).
+    public var allowWritableVolumes: Bool
+    /// Registries images may come from; empty means any.
+    public var allowedRegistries: [String]
+    /// Whether setuid/setgid bits survive unpacking (off by default).
+    public var keepSetuid: Bool
+    /// Which images may run: the signed-scan admission policy.
+    public var admission: AdmissionPolicy
+
+    // Fields every profile enforces without a setting: they are the floor itself.
+    /// Root filesystem is always read-only.
+    public var readOnlyRootfs: Bool { true }
+    /// no_new_privs is always set.
+    public var noNewPrivileges: Bool { true }
+}
+
+/// A numeric, non-root user and group.
+public struct UserID: Hashable, Sendable, CustomStringConvertible {
+    public var uid: UInt32
+    public var gid: UInt32
+    public init(uid: UInt32, gid: UInt32) {
+        self.uid = uid
+        self.gid = gid
+    }
+
+    /// Parses `uid[:gid]` (numbers only); a missing gid equals the uid.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let uid = UInt32(parts[0]) else { return nil }
+        if parts.count == 2 {
+            guard let gid = UInt32(parts[1]) else { return nil }
+            self.init(uid: uid, gid: gid)
+        } else {
+            self.init(uid: uid, gid: uid)
+        }
+    }
+
+    public var description: String { "\(uid):\(gid)" }
+}
+
+/// A size-limited tmpfs mount.
+public struct TmpfsMount: Hashable, Sendable {
+    /// Absolute path in the container.
+    public var path: String
+    /// Size ceiling.
+    public var size: ByteSize
+    /// Whether programs may be executed from it (off unless the profile says so).
+    public var exec: Bool
+    /// Mode of the mount's root directory.
+    public var mode: UInt32
+
+    public init(path: String, size: ByteSize, exec: Bool = false, mode: UInt32 = 0o1777) {
+        self.path = path
+        self.size = size
+        self.exec = exec
+        self.mode = mode
+    }
+}
+
+/// How the container is attached to a network.
+public enum NetworkMode: String, Sendable, Hashable, CaseIterable {
+    /// A private network namespace with only loopback.
+    case none
+}

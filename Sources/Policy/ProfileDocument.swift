@@ -1,0 +1,52 @@
+import Admission
+
+/// The on-disk shape of a profile (YAML or JSON), before validation turns it into a `Profile`.
+struct ProfileDocument: Decodable {
+    var name: String?
+    var user: String?
+    var capabilities: [String]?
+    var seccomp: String?
+    var resources: Resources?
+    var tmpfs: [Tmpfs]?
+    var maskedPaths: [String]?
+    var readonlyPaths: [String]?
+    var network: String?
+    var volumes: Volumes?
+    var allowedRegistries: [String]?
+    var keepSetuid: Bool?
+    var admission: AdmissionPolicy?
+    // Floor settings: accepted only with their hardened values, so a profile cannot say otherwise.
+    var readOnlyRootfs: Bool?
+    var noNewPrivileges: Bool?
+
+    struct Resources: Decodable {
+        var memory: String?
+        var memorySwap: String?
+        var cpus: Double?
+        var pidsLimit: Int64?
+    }
+
+    struct Tmpfs: Decodable {
+        var path: String
+        var size: String?
+        var exec: Bool?
+        var mode: String?
+    }
+
+    struct Volumes: Decodable {
+        var allowWritable: Bool?
+    }
+
+    /// Every key a profile may have, by nesting level; anything else is a typo worth an error
+    /// (a silently ignored `readOnlyRootFS: true` would give a false sense of safety).
+    static let knownKeys: [String: Set<String>] = [
+        "": [
+            "name", "user", "capabilities", "seccomp", "resources", "tmpfs", "maskedPaths", "readonlyPaths",
+            "network", "volumes", "allowedRegistries", "keepSetuid", "admission", "readOnlyRootfs",
+            "noNewPrivileges", "description",
+        ],
+        "resources": ["memory", "memorySwap", "cpus", "pidsLimit"],
+        "tmpfs[]": ["path", "size", "exec", "mode"],
+        "volumes": ["allowWritable"],
+    ]
+}

@@ -1,0 +1,173 @@
+import Admission
+import Capabilities
+import Foundation
+import Seccomp
+import Yams
+
+/// Finds profiles by name or path, reads them, and validates them into `Profile` values.
+public enum ProfileLoader {
+    /// Directories searched for `--profile NAME`, in order: the administrator's, then the shipped ones.
+    public static func searchDirectories() -> [URL] {
+        var dirs = [URL(fileURLWithPath: "/etc/securerun/profiles", isDirectory: true)]
+        if let custom = ProcessInfo.processInfo.environment["SECURERUN_PROFILES_DIR"], !custom.isEmpty {
+            dirs.insert(URL(fileURLWithPath: custom, isDirectory: true), at: 0)
+        }
+        dirs.append(contentsOf: shippedDirectories())
+        return dirs
+    }
+
+    /// Loads `nameOrPath` (nil means `default`): a path when it contains `/` or ends in .yaml/.yml/.json.
+    public static func load(_ nameOrPath: String?) throws(PolicyError) -> Profile {
+        let requested = nameOrPath ?? "default"
+        if looksLikePath(requested) {
+            return try load(file: URL(fileURLWithPath: requested))
+        }
+        let searched = searchDirectories()
+        for dir in searched {
+            for ext in ["yaml", "yml", "json"] {
+                let candidate = dir.appendingPathComponent("\(requested).\(ext)")
+                if FileManager.default.fileExists(atPath: candidate.path) {
+                    return try load(file: candidate)
+                }
+            }
+        }
+        throw .profileNotFound(name: requested, searched: searched.map(\.path))
+    }
+
+    /// Reads and validates one profile file.
+    public static func load(file: URL) throws(PolicyError) -> Profile {
+        let path = file.path
+        let text: String
+        do {
+            text = try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            throw .unreadable(path: path, reason: describeReadFailure(path: path))
+        }
+        return try parse(text, file: file)
+    }
+
+    /// Parses profile text as if read from `file` (which names errors and anchors relative paths).
+    public static func parse(_ text: String, file: URL) throws(PolicyError) -> Profile {
+        let path = file.path
+        let node: Node?
+        do {
+            node = try Yams.compose(yaml: text)
+        } catch {
+            throw .invalidField(path: path, field: "(document)", reason: "not valid YAML or JSON: \(yamlProblem(error))")
+        }
+        guard let node, node.mapping != nil else {
+            throw .invalidField(path: path, field: "(document)", reason: "expected a mapping of profile fields")
+        }
+        try checkKeys(node, path: path)
+        let document: ProfileDocument
+        do {
+            document = try YAMLDecoder().decode(ProfileDocument.self, from: text)
+        } catch let error as DecodingError {
+            throw decodingFailure(error, path: path)
+        } catch {
+            throw .invalidField(path: path, field: "(document)", reason: "\(error)")
+        }
+        let fallbackName = file.deletingPathExtension().lastPathComponent
+        return try ProfileValidator(document: document, file: file, fallbackName: fallbackName).validate()
+    }
+
+    // MARK: - Helpers
+
+    static func looksLikePath(_ text: String) -> Bool {
+        text.contains("/") || [".yaml", ".yml", ".json"].contains(where: { text.hasSuffix($0) })
+    }
+
+    /// The profiles/ folder shipped beside the binary (a source checkout or an install prefix).
+    static func shippedDirectories() -> [URL] {
+        var dirs: [URL] = []
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        var dir = executable.deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = dir.appendingPathComponent("profiles", isDirectory: true)
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("default.yaml").path) {
+                dirs.append(candidate)
+                break
+            }
+            dir = dir.deletingLastPathComponent()
+        }
+        dirs.append(URL(fileURLWithPath: "/usr/local/share/securerun/profiles", isDirectory: true))
+        dirs.append(URL(fileURLWithPath: "/usr/share/securerun/profiles", isDirectory: true))
+        return dirs
+    }
+
+    static func checkKeys(_ node: Node, path: String) throws(PolicyError) {
+        try checkMapping(node, level: "", prefix: "", path: path)
+        guard let mapping = node.mapping else { return }
+        if let resources = mapping["resources"] {
+            try checkMapping(resources, level: "resources", prefix: "resources.", path: path)
+        }
+        if let volumes = mapping["volumes"] {
+            try checkMapping(volumes, level: "volumes", prefix: "volumes.", path: path)
+        }
+        if let tmpfs = mapping["tmpfs"]?.sequence {
+            for (index, entry) in tmpfs.enumerated() {
+                try checkMapping(entry, level: "tmpfs[]", prefix: "tmpfs[\(index)].", path: path)
+            }
+        }
+    }
+
+    static func checkMapping(_ node: Node, level: String, prefix: String, path: String) throws(PolicyError) {
+        guard let mapping = node.mapping, let known = ProfileDocument.knownKeys[level] else { return }
+        for key in mapping.keys {
+            guard let name = key.string else { continue }
+            if !known.contains(name) { throw .unknownField(path: path, field: prefix + name) }
+        }
+    }
+
+    static func decodingFailure(_ error: DecodingError, path: String) -> PolicyError {
+        switch error {
+        case .typeMismatch(let type, let context):
+            return .invalidField(path: path, field: fieldPath(context.codingPath), reason: "expected \(typeName(type))")
+        case .valueNotFound(let type, let context):
+            return .invalidField(path: path, field: fieldPath(context.codingPath), reason: "expected \(typeName(type)), found nothing")
+        case .keyNotFound(let key, let context):
+            return .invalidField(path: path, field: fieldPath(context.codingPath + [key]), reason: "required field is missing")
+        case .dataCorrupted(let context):
+            return .invalidField(path: path, field: fieldPath(context.codingPath), reason: context.debugDescription)
+        @unknown default:
+            return .invalidField(path: path, field: "(document)", reason: "\(error)")
+        }
+    }
+
+    static func fieldPath(_ keys: [any CodingKey]) -> String {
+        var result = ""
+        for key in keys {
+            if let index = key.intValue {
+                result += "[\(index)]"
+            } else {
+                result += result.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+        return result.isEmpty ? "(document)" : result
+    }
+
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Bool.Type: return "true or false"
+        case is Int.Type, is Int64.Type, is UInt32.Type: return "a whole number"
+        case is Double.Type: return "a number"
+        default:
+            let name = String(describing: type)
+            if name.hasPrefix("Array") { return "a list" }
+            return "a mapping (\(name))"
+        }
+    }
+
+    static func yamlProblem(_ error: Error) -> String {
+        if let yamlError = error as? YamlError { return "\(yamlError)".split(separator: "\n").first.map(String.init) ?? "\(yamlError)" }
+        return "\(error)"
+    }
+
+    static func describeReadFailure(path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
+        if isDirectory.boolValue { return "is a directory" }
+        return "permission denied or not UTF-8 text"
+    }
+}

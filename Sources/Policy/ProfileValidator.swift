@@ -1,0 +1,167 @@
+import Admission
+import Capabilities
+import Foundation
+import Seccomp
+
+/// Turns a decoded profile document into a `Profile`, refusing anything below securerun's floor.
+struct ProfileValidator {
+    let document: ProfileDocument
+    let file: URL
+    let fallbackName: String
+
+    var path: String { file.path }
+    var directory: URL { file.deletingLastPathComponent() }
+
+    func validate() throws(PolicyError) -> Profile {
+        if document.readOnlyRootfs == false {
+            throw .invalidField(path: path, field: "readOnlyRootfs", reason: "must be true: a writable root filesystem is below securerun's floor")
+        }
+        if document.noNewPrivileges == false {
+            throw .invalidField(path: path, field: "noNewPrivileges", reason: "must be true: privilege escalation through setuid binaries is below securerun's floor")
+        }
+        let user = try validateUser()
+        let capabilities = try validateCapabilities()
+        let (seccompPath, seccomp) = try validateSeccomp(capabilities: capabilities)
+        let resources = document.resources
+        let memory = try size(resources?.memory, field: "resources.memory", default: ByteSize(bytes: 512 << 20))
+        let memorySwap = try size(resources?.memorySwap, field: "resources.memorySwap", default: memory)
+        if memorySwap < memory {
+            throw .invalidField(path: path, field: "resources.memorySwap", reason: "\(memorySwap) is below resources.memory \(memory); memorySwap counts memory plus swap")
+        }
+        if memory.bytes < 6 << 20 {
+            throw .invalidField(path: path, field: "resources.memory", reason: "\(memory) is below the 6m minimum a container needs to start")
+        }
+        let cpus = resources?.cpus ?? 1.0
+        guard cpus > 0, cpus <= 1024, cpus.isFinite else {
+            throw .invalidField(path: path, field: "resources.cpus", reason: "must be a number of CPUs above 0, such as 0.5 or 2")
+        }
+        let pids = resources?.pidsLimit ?? 256
+        guard pids > 0 else {
+            throw .invalidField(path: path, field: "resources.pidsLimit", reason: "must be a positive number; unlimited tasks is below securerun's floor")
+        }
+        let network = try validateNetwork()
+        let registries = (document.allowedRegistries ?? []).map { $0.lowercased() }
+        return Profile(
+            name: document.name ?? fallbackName,
+            source: file,
+            user: user,
+            capabilities: capabilities,
+            seccompPath: seccompPath,
+            seccomp: seccomp,
+            memory: memory,
+            memorySwap: memorySwap,
+            cpus: cpus,
+            pidsLimit: pids,
+            tmpfs: try validateTmpfs(),
+            maskedPaths: try absolutePaths(document.maskedPaths, field: "maskedPaths", default: Self.defaultMaskedPaths),
+            readonlyPaths: try absolutePaths(document.readonlyPaths, field: "readonlyPaths", default: Self.defaultReadonlyPaths),
+            network: network,
+            allowWritableVolumes: document.volumes?.allowWritable ?? false,
+            allowedRegistries: registries,
+            keepSetuid: document.keepSetuid ?? false,
+            admission: (document.admission ?? AdmissionPolicy.default).resolvingPaths(relativeTo: directory)
+        )
+    }
+
+    // MARK: - Fields
+
+    func validateUser() throws(PolicyError) -> UserID {
+        let text = document.user ?? "65534:65534"
+        guard let user = UserID(parsing: text) else {
+            throw .invalidField(path: path, field: "user", reason: "\"\(text)\" is not uid[:gid] in numbers, such as 65534:65534")
+        }
+        if user.uid == 0 || user.gid == 0 {
+            throw .invalidField(path: path, field: "user", reason: "\"\(text)\" is root; profiles run containers as a non-root uid and gid")
+        }
+        return user
+    }
+
+    func validateCapabilities() throws(PolicyError) -> Set<Capability> {
+        var result = Set<Capability>()
+        for (index, name) in (document.capabilities ?? []).enumerated() {
+            do {
+                result.insert(try Capability(parsing: name))
+            } catch {
+                throw .invalidField(path: path, field: "capabilities[\(index)]", reason: error.description)
+            }
+        }
+        return result
+    }
+
+    func validateSeccomp(capabilities: Set<Capability>) throws(PolicyError) -> (URL, LinuxSeccomp) {
+        let text = document.seccomp ?? "seccomp/default.json"
+        if ["unconfined", ""].contains(text.lowercased()) {
+            throw .invalidField(path: path, field: "seccomp", reason: "\"\(text)\" disables seccomp, which is below securerun's floor; name a seccomp profile file")
+        }
+        let seccompFile = text.hasPrefix("/") ? URL(fileURLWithPath: text) : directory.appendingPathComponent(text)
+        do {
+            let profile = try SeccompProfile.load(contentsOf: seccompFile.path)
+            let resolved = try profile.resolve(capabilities: capabilities, source: seccompFile.path)
+            _ = try resolved.compile()
+            return (seccompFile, resolved)
+        } catch {
+            throw .invalidField(path: path, field: "seccomp", reason: error.description)
+        }
+    }
+
+    func validateNetwork() throws(PolicyError) -> NetworkMode {
+        let text = document.network ?? "none"
+        guard let mode = NetworkMode(rawValue: text) else {
+            let known = NetworkMode.allCases.map(\.rawValue).joined(separator: ", ")
+            throw .invalidField(path: path, field: "network", reason: "\"\(text)\" is not a network mode securerun supports (\(known))")
+        }
+        return mode
+    }
+
+    func validateTmpfs() throws(PolicyError) -> [TmpfsMount] {
+        guard let entries = document.tmpfs else {
+            return [TmpfsMount(path: "/tmp", size: ByteSize(bytes: 64 << 20))]
+        }
+        var mounts: [TmpfsMount] = []
+        for (index, entry) in entries.enumerated() {
+            let field = "tmpfs[\(index)]"
+            guard entry.path.hasPrefix("/"), entry.path != "/" else {
+                throw .invalidField(path: path, field: "\(field).path", reason: "\"\(entry.path)\" must be an absolute path other than /")
+            }
+            let size = try size(entry.size, field: "\(field).size", default: ByteSize(bytes: 64 << 20))
+            var mode: UInt32 = 0o1777
+            if let text = entry.mode {
+                guard let parsed = UInt32(text, radix: 8), parsed <= 0o7777 else {
+                    throw .invalidField(path: path, field: "\(field).mode", reason: "\"\(text)\" is not an octal mode such as 1777")
+                }
+                mode = parsed
+            }
+            mounts.append(TmpfsMount(path: entry.path, size: size, exec: entry.exec ?? false, mode: mode))
+        }
+        return mounts
+    }
+
+    func size(_ text: String?, field: String, default fallback: ByteSize) throws(PolicyError) -> ByteSize {
+        guard let text else { return fallback }
+        guard let size = ByteSize(parsing: text), size.bytes > 0 else {
+            throw .invalidField(path: path, field: field, reason: "\"\(text)\" is not a size such as 512m or 1g")
+        }
+        return size
+    }
+
+    func absolutePaths(_ values: [String]?, field: String, default fallback: [String]) throws(PolicyError) -> [String] {
+        guard let values else { return fallback }
+        for (index, value) in values.enumerated() where !value.hasPrefix("/") {
+            throw .invalidField(path: path, field: "\(field)[\(index)]", reason: "\"\(value)\" must be an absolute path")
+        }
+        // The floor: a profile may add masked or read-only paths, never drop docker's.
+        return Array(Set(values).union(fallback)).sorted()
+    }
+
+    /// Docker's masked paths (moby `oci/defaults.go`).
+    static let defaultMaskedPaths = [
+        "/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+        "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats", "/sys/devices/virtual/powercap",
+        "/sys/firmware",
+    ]
+
+    /// Docker's read-only paths.
+    static let defaultReadonlyPaths = [
+        "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    ]
+}

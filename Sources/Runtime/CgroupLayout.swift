@@ -1,0 +1,38 @@
+import Foundation
+
+/// How this host mounts cgroups: v1, v2 (unified), or v1 with a v2 hierarchy beside it (hybrid).
+public enum CgroupLayout: String, Sendable {
+    case v1, unified, hybrid
+
+    /// Reads the layout from /sys/fs/cgroup (a cgroup2 mount there means unified; a v2 mount at
+    /// /sys/fs/cgroup/unified beside v1 controllers means hybrid).
+    public static func current(root: String = "/sys/fs/cgroup") -> CgroupLayout {
+        if FileManager.default.fileExists(atPath: root + "/cgroup.controllers") { return .unified }
+        if FileManager.default.fileExists(atPath: root + "/unified/cgroup.controllers") { return .hybrid }
+        return .v1
+    }
+
+    /// crun 1.8 refuses hybrid hosts ("cgroups in hybrid mode not supported"); say so before it fails midway.
+    public var crunIncompatibility: String? {
+        self == .hybrid ? "crun does not support this host's hybrid cgroup layout (cgroup v1 controllers with a v2 hierarchy at /sys/fs/cgroup/unified)" : nil
+    }
+
+    /// The directories a container's cgroup occupies, so cleanup can check none remain.
+    public func directories(forCgroupsPath cgroupsPath: String, root: String = "/sys/fs/cgroup") -> [String] {
+        switch self {
+        case .unified:
+            return [root + cgroupsPath]
+        case .v1, .hybrid:
+            let controllers = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+            return controllers.sorted().map { "\(root)/\($0)\(cgroupsPath)" }
+        }
+    }
+
+    /// Removes any of the container's cgroup directories the runtime left behind (empty ones only;
+    /// rmdir on a cgroup with tasks fails, which is what we want).
+    public func removeLeftovers(cgroupsPath: String, root: String = "/sys/fs/cgroup") {
+        for dir in directories(forCgroupsPath: cgroupsPath, root: root) where FileManager.default.fileExists(atPath: dir) {
+            rmdir(dir)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Policy
+
+/// Builds the OCI `config.json` for a hardened spec and an image's shared rootfs.
+public enum SpecBuilder {
+    /// The runtime-spec version securerun writes (runc 1.1 speaks 1.0.2).
+    public static let ociVersion = "1.0.2"
+
+    /// Makes the runtime spec; `cgroupsPath` places the container under securerun's own cgroup.
+    public static func spec(for hardened: HardenedSpec, rootfs: URL, containerID: String) -> RuntimeSpec {
+        let caps = hardened.capabilities.sorted().map(\.name)
+        // Ambient (and so inheritable) capabilities are what lets a non-root process actually use an
+        // allowed capability such as NET_BIND_SERVICE; with an empty allow-list every set is empty.
+        let capabilities = RuntimeSpec.Capabilities(
+            bounding: caps, effective: caps, inheritable: caps, permitted: caps, ambient: caps)
+        let process = RuntimeSpec.Process(
+            terminal: false,
+            user: .init(uid: hardened.user.uid, gid: hardened.user.gid, additionalGids: nil),
+            args: hardened.args,
+            env: hardened.env,
+            cwd: hardened.cwd,
+            capabilities: capabilities,
+            rlimits: [.init(type: "RLIMIT_NOFILE", hard: 65536, soft: 65536)],
+            noNewPrivileges: hardened.noNewPrivileges
+        )
+        let resources = RuntimeSpec.Resources(
+            devices: [.init(allow: false, access: "rwm")],
+            memory: .init(limit: hardened.memory.bytes, swap: hardened.memorySwap.bytes),
+            cpu: .init(quota: hardened.cpuQuota, period: hardened.cpuPeriod),
+            pids: .init(limit: hardened.pidsLimit)
+        )
+        let linux = RuntimeSpec.Linux(
+            resources: resources,
+            cgroupsPath: cgroupsPath(containerID),
+            namespaces: ["pid", "network", "ipc", "uts", "mount"].map { .init(type: $0) },
+            seccomp: hardened.seccomp,
+            maskedPaths: hardened.maskedPaths,
+            readonlyPaths: hardened.readonlyPaths
+        )
+        return RuntimeSpec(
+            ociVersion: ociVersion,
+            process: process,
+            root: .init(path: rootfs.path, readonly: hardened.readOnlyRootfs),
+            hostname: hardened.hostname,
+            mounts: mounts(for: hardened),
+            linux: linux
+        )
+    }
+
+    /// The cgroup every container of securerun lives under: `/securerun/<id>`.
+    public static func cgroupsPath(_ containerID: String) -> String { "/securerun/\(containerID)" }
+
+    static func mounts(for hardened: HardenedSpec) -> [RuntimeSpec.Mount] {
+        var mounts: [RuntimeSpec.Mount] = [
+            .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
+            .init(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
+            .init(destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]),
+            .init(destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]),
+            .init(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
+            .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
+            .init(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"]),
+        ]
+        for tmpfs in hardened.tmpfs {
+            var options = ["nosuid", "nodev", tmpfs.exec ? "exec" : "noexec", "size=\(tmpfs.size.bytes)", "mode=\(String(tmpfs.mode, radix: 8))"]
+            // Owned by the run user, so a non-root process can write to it.
+            options += ["uid=\(hardened.user.uid)", "gid=\(hardened.user.gid)"]
+            mounts.append(.init(destination: tmpfs.path, type: "tmpfs", source: "tmpfs", options: options))
+        }
+        for volume in hardened.volumes {
+            mounts.append(.init(
+                destination: volume.destination, type: "bind", source: volume.source,
+                options: ["rbind", "nosuid", "nodev", volume.readOnly ? "ro" : "rw"]))
+        }
+        return mounts
+    }
+}

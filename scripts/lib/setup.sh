@@ -1,0 +1,47 @@
+# Shared set-up for scripts/demo, scripts/test and scripts/bench: install what is missing, build once.
+# Sourced, not run. Needs root on a Debian machine (apt-get).
+
+SECURERUN_APT_PACKAGES=(
+  runc crun                       # OCI runtimes (crun is refused clearly on hybrid-cgroup hosts)
+  libseccomp-dev libcap-dev       # syscall and capability names, seccomp compilation
+  libarchive-dev                  # tar/gzip/zstd layer reading and writing
+  busybox-static                  # the small local image the demo and tests build
+  jq
+)
+SECURERUN_TEST_APT_PACKAGES=(
+  golang-github-opencontainers-specs-dev   # OCI runtime-spec JSON schema for --dry-run validation
+  python3-jsonschema python3-venv python3-pip
+  skopeo umoci docker-registry apache2-utils   # image fixtures, a real registry, htpasswd
+  iproute2 gcc
+)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+install_missing() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    if [ "$(id -u)" != 0 ]; then echo "securerun set-up: run as root to install ${missing[*]}" >&2; return 1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# Python test peers (PyPI) in a cached venv, so the system Python stays untouched.
+SECURERUN_TEST_VENV=${SECURERUN_TEST_VENV:-/var/cache/securerun/test-venv}
+install_python_peers() {
+  if [ ! -x "$SECURERUN_TEST_VENV/bin/python" ] || ! "$SECURERUN_TEST_VENV/bin/python" -c 'import securesystemslib, cryptography' 2>/dev/null; then
+    log "installing Python test peers into $SECURERUN_TEST_VENV"
+    python3 -m venv "$SECURERUN_TEST_VENV"
+    "$SECURERUN_TEST_VENV/bin/pip" install -q --disable-pip-version-check "securesystemslib[crypto]" cryptography
+  fi
+}
+
+build_securerun() {
+  log "building securerun"
+  swift build "$@" 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
+  [ "${PIPESTATUS[0]}" = 0 ] || return 1
+}

@@ -1,0 +1,70 @@
+import Crypto
+import Foundation
+
+/// A `sha256:<64 hex>` content digest, the only algorithm the store accepts.
+public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
+    /// The 64 lower-case hex characters.
+    public let hex: String
+
+    /// Parses `sha256:<64 hex>`; anything else is refused (it would otherwise name a path in the store).
+    public init(parsing text: String) throws(ImageError) {
+        guard text.hasPrefix("sha256:") else {
+            throw .invalidReference(reference: text, reason: "digest must start with sha256:")
+        }
+        let hex = String(text.dropFirst("sha256:".count))
+        guard Digest.isHex(hex, count: 64) else {
+            throw .invalidReference(reference: text, reason: "digest must be sha256: followed by 64 lower-case hex characters")
+        }
+        self.hex = hex
+    }
+
+    init(hex: String) { self.hex = hex }
+
+    /// The digest of `data`.
+    public static func of(_ data: Data) -> Digest {
+        Digest(hex: SHA256.hash(data: data).hexString)
+    }
+
+    /// `sha256:<hex>`.
+    public var description: String { "sha256:" + hex }
+
+    public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.hex < rhs.hex }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        do { self = try Digest(parsing: text) } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.description))
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    static func isHex(_ text: String, count: Int? = nil) -> Bool {
+        if let count, text.utf8.count != count { return false }
+        return !text.isEmpty && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}
+
+extension SHA256.Digest {
+    var hexString: String { Array(self).hexString }
+}
+
+/// Streams bytes into SHA-256 while counting them.
+struct HashingCounter {
+    private var hasher = SHA256()
+    private(set) var count: Int64 = 0
+
+    mutating func update(_ buffer: UnsafeRawBufferPointer) {
+        hasher.update(bufferPointer: buffer)
+        count += Int64(buffer.count)
+    }
+
+    func finalize() -> Digest { Digest(hex: hasher.finalize().hexString) }
+}

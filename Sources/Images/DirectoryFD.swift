@@ -1,0 +1,62 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An open directory file descriptor, closed in `deinit`.
+final class DirectoryFD {
+    let fd: Int32
+
+    init(fd: Int32) { self.fd = fd }
+
+    /// Opens `url` as a directory without following a final symlink.
+    convenience init(opening url: URL) throws(ImageError) {
+        let fd = try FS.check(open(url.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open directory", url.path)
+        self.init(fd: fd)
+    }
+
+    deinit { close(fd) }
+
+    /// The names in this directory, without `.` and `..`.
+    func names(path: String) throws(ImageError) -> [String] {
+        let copy = try FS.check(dup(fd), "dup", path)
+        guard let dir = fdopendir(copy) else {
+            close(copy)
+            throw .io(path: path, operation: "opendir", errno: errno)
+        }
+        defer { closedir(dir) }
+        rewinddir(dir)
+        var result: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { result.append(name) }
+        }
+        return result
+    }
+
+    /// Removes `name` in this directory, recursively for directories, never following symlinks; missing is fine.
+    func removeTree(_ name: String, path: String) throws(ImageError) {
+        var info = stat()
+        if fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) != 0 {
+            if errno == ENOENT { return }
+            throw .io(path: path, operation: "stat", errno: errno)
+        }
+        if info.st_mode & Glibc.S_IFMT == Glibc.S_IFDIR {
+            let child = try FS.check(openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), "open directory", path)
+            let childDir = DirectoryFD(fd: child)
+            try childDir.removeChildren(path: path)
+            try FS.check(unlinkat(fd, name, AT_REMOVEDIR), "remove directory", path)
+        } else {
+            try FS.check(unlinkat(fd, name, 0), "remove", path)
+        }
+    }
+
+    /// Empties this directory.
+    func removeChildren(path: String) throws(ImageError) {
+        for name in try names(path: path) {
+            try removeTree(name, path: path + "/" + name)
+        }
+    }
+}

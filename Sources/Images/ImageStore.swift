@@ -1,0 +1,153 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The content-addressed store under a state root: `<root>/blobs/sha256/<hex>`, `<root>/images/`
+/// (tag → manifest digest index and one record per image), `<root>/rootfs/<hex of manifest digest>/`
+/// (unpacked once, shared read-only by every container of that image).
+public struct ImageStore: Sendable {
+    /// The state root.
+    public let root: URL
+
+    /// A store at `root` (created on first write).
+    public init(root: URL) {
+        self.root = root
+    }
+
+    var blobs: BlobStore { BlobStore(root: root) }
+    var tagsDirectory: URL { root.appendingPathComponent("images/tags", isDirectory: true) }
+    var recordsDirectory: URL { root.appendingPathComponent("images/by-digest", isDirectory: true) }
+    var rootfsDirectory: URL { root.appendingPathComponent("rootfs", isDirectory: true) }
+    var containersDirectory: URL { root.appendingPathComponent("containers", isDirectory: true) }
+
+    /// The shared rootfs directory of an image.
+    public func rootfs(for digest: Digest) -> URL { rootfsDirectory.appendingPathComponent(digest.hex, isDirectory: true) }
+
+    // MARK: - Reading
+
+    /// Finds an image by `name[:tag]` (default tag `latest`), `name@sha256:…`, a full `sha256:<hex>` digest,
+    /// or a short digest of at least 12 hex characters.
+    public func resolve(_ reference: String) throws(ImageError) -> StoredImage {
+        try load(resolveDigest(reference))
+    }
+
+    func resolveDigest(_ reference: String) throws(ImageError) -> Digest {
+        let text = reference.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("sha256:") {
+            return try digest(prefix: String(text.dropFirst("sha256:".count)), reference: text)
+        }
+        if let parsed = try? ImageReference(parsing: text) {
+            if let pinned = parsed.digest {
+                let digest = try Digest(parsing: pinned)
+                guard FS.exists(recordURL(digest)) else { throw .notFound(reference: text, root: root.path) }
+                return digest
+            }
+            if let digest = try tagTarget(parsed) { return digest }
+        }
+        if Digest.isHex(text), (12...64).contains(text.count) {
+            return try digest(prefix: text, reference: text)
+        }
+        throw .notFound(reference: text, root: root.path)
+    }
+
+    private func digest(prefix: String, reference: String) throws(ImageError) -> Digest {
+        guard Digest.isHex(prefix), (12...64).contains(prefix.count) else {
+            throw .invalidReference(reference: reference, reason: "a digest needs at least 12 lower-case hex characters")
+        }
+        let matches = try recordDigests().filter { $0.hex.hasPrefix(prefix) }
+        guard let first = matches.first else { throw .notFound(reference: reference, root: root.path) }
+        guard matches.count == 1 else { throw .ambiguous(reference: reference, matches: matches.map(\.description)) }
+        return first
+    }
+
+    /// Every stored image, sorted by name then digest.
+    public func list() throws(ImageError) -> [StoredImage] {
+        var images: [StoredImage] = []
+        for digest in try recordDigests() {
+            images.append(try load(digest))
+        }
+        return images.sorted { ($0.names.first ?? "~", $0.manifestDigest) < ($1.names.first ?? "~", $1.manifestDigest) }
+    }
+
+    /// The raw manifest bytes of a stored image.
+    public func manifestData(_ image: StoredImage) throws(ImageError) -> Data {
+        try blobs.read(try Digest(parsing: image.manifestDigest))
+    }
+
+    /// The parsed manifest of a stored image.
+    public func manifest(_ image: StoredImage) throws(ImageError) -> Manifest {
+        try CanonicalJSON.decode(Manifest.self, from: try manifestData(image), source: image.manifestDigest)
+    }
+
+    /// The raw config blob of a stored image.
+    public func configData(_ image: StoredImage) throws(ImageError) -> Data {
+        try blobs.read(try Digest(parsing: image.configDigest))
+    }
+
+    /// The file of a stored blob.
+    public func blobURL(_ digest: Digest) -> URL { blobs.url(digest) }
+
+    func load(_ digest: Digest) throws(ImageError) -> StoredImage {
+        let record = try CanonicalJSON.decode(ImageRecord.self, from: try FS.read(recordURL(digest)), source: recordURL(digest).path)
+        let manifest = try CanonicalJSON.decode(Manifest.self, from: try blobs.read(digest), source: digest.description)
+        let config = try CanonicalJSON.decode(OCIImageConfig.self, from: try blobs.read(manifest.config.digest), source: manifest.config.digest.description)
+        let names = try allTags().filter { $0.value == digest }.map { $0.key.familiarString }.sorted()
+        return StoredImage(
+            names: names,
+            manifestDigest: digest.description,
+            configDigest: manifest.config.digest.description,
+            config: config.imageConfig,
+            rootfs: rootfs(for: digest),
+            size: manifest.layers.reduce(manifest.config.size) { $0 + $1.size },
+            source: record.source,
+            registry: record.registry,
+            imported: record.imported
+        )
+    }
+
+    // MARK: - Index files
+
+    func recordURL(_ digest: Digest) -> URL { recordsDirectory.appendingPathComponent(digest.hex + ".json") }
+
+    func tagURL(_ reference: ImageReference) -> URL {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._")
+        let name = "\(reference.name):\(reference.tag ?? "latest")"
+        return tagsDirectory.appendingPathComponent(name.addingPercentEncoding(withAllowedCharacters: allowed) ?? name)
+    }
+
+    func tagTarget(_ reference: ImageReference) throws(ImageError) -> Digest? {
+        let url = tagURL(reference)
+        guard FS.exists(url) else { return nil }
+        let text = String(decoding: try FS.read(url), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return try Digest(parsing: text)
+    }
+
+    func allTags() throws(ImageError) -> [ImageReference: Digest] {
+        var result: [ImageReference: Digest] = [:]
+        for file in try listNames(tagsDirectory) {
+            guard let name = file.removingPercentEncoding, let reference = try? ImageReference(parsing: name) else { continue }
+            let text = String(decoding: try FS.read(tagsDirectory.appendingPathComponent(file)), as: UTF8.self)
+            if let digest = try? Digest(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                result[reference] = digest
+            }
+        }
+        return result
+    }
+
+    func recordDigests() throws(ImageError) -> [Digest] {
+        try listNames(recordsDirectory).compactMap { name in
+            name.hasSuffix(".json") ? try? Digest(parsing: "sha256:" + name.dropLast(5)) : nil
+        }.sorted()
+    }
+
+    func listNames(_ directory: URL) throws(ImageError) -> [String] {
+        guard FS.exists(directory) else { return [] }
+        do {
+            return try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { !$0.hasPrefix(".") }
+        } catch {
+            throw .io(path: directory.path, operation: "list directory", errno: EIO)
+        }
+    }
+}

@@ -10,6 +10,7 @@ extension LinuxSeccomp {
     /// accept it. Returns the program's length in BPF instructions. `source` names the filter in errors.
     @discardableResult
     public func compile(source: String = "linux.seccomp") throws(SeccompError) -> Int {
+        try validate(source: source)
         guard let filter = FilterContext(defaultAction: defaultAction.libseccompValue(errnoRet: defaultErrnoRet)) else {
             throw .libseccomp(function: "seccomp_init", errno: EINVAL, context: "defaultAction \(defaultAction.rawValue) in \(source)")
         }
@@ -71,7 +72,7 @@ extension LinuxSeccomp {
                     if rc < 0 {
                         throw .libseccomp(
                             function: "seccomp_rule_add_array", errno: -rc,
-                            context: "syscalls[\(index)] (\(name), \(rule.action.rawValue)) in \(source)")
+                            context: "syscalls[\(index)] (\(name), \(rule.action.rawValue)\(rule.errnoRet.map { " errnoRet \($0)" } ?? "")) in \(source)")
                     }
                 }
             }

@@ -61,6 +61,7 @@ extension SeccompProfile {
             rules.append(LinuxSeccomp.Syscall(names: names, action: rule.action, errnoRet: rule.errnoRet, args: rule.args))
         }
         result.syscalls = rules
+        try result.validate(source: source)
         return result
     }
 

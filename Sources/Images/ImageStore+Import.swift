@@ -1,8 +1,134 @@
 import Foundation
 
 extension ImageStore {
-    /// Imports an OCI layout directory, OCI archive or docker-save tar (detected from its content).
+    /// Imports an OCI layout directory, OCI archive or docker-save tar (detected from its content), names it
+    /// `tag` (else the archive's own names), picking `platform` from multi-platform indexes.
     public func importImage(at path: URL, tag: String?, platform: Platform = .linuxAMD64, keepSetuid: Bool = false) throws(ImageError) -> StoredImage {
-        throw .unknownFormat(path: path.path)
+        let names: [ImageReference]? = try tag.map { (text) throws(ImageError) in [try Self.tagName(text)] }
+        guard FS.exists(path) else {
+            throw .io(path: path.path, operation: "import", errno: ENOENT)
+        }
+        return try withImport { (work, transaction) throws(ImageError) in
+            let source: ImageSource
+            if FS.isDirectory(path) {
+                source = DirectorySource(directory: path)
+            } else {
+                do {
+                    source = try ArchiveSource(archive: path, work: work)
+                } catch {
+                    throw .unknownFormat(path: path.path)
+                }
+            }
+            if source.file("oci-layout") != nil && source.file("index.json") != nil {
+                return try importOCI(source, names: names, platform: platform, keepSetuid: keepSetuid, transaction: transaction)
+            }
+            if source.file("manifest.json") != nil {
+                return try importDockerArchive(source, names: names, keepSetuid: keepSetuid, transaction: transaction)
+            }
+            throw .unknownFormat(path: path.path)
+        }
+    }
+
+    // MARK: - OCI layout
+
+    private func importOCI(_ source: ImageSource, names: [ImageReference]?, platform: Platform, keepSetuid: Bool, transaction: ImportTransaction) throws(ImageError) -> StoredImage {
+        let index = try CanonicalJSON.decode(ImageIndex.self, from: try source.read("index.json"), source: "\(source.origin)/index.json")
+        let top = try Self.pick(index.manifests, platform: platform, origin: source.origin)
+        var descriptor = top
+        var depth = 0
+        while MediaType.indexes.contains(descriptor.mediaType) {
+            depth += 1
+            guard depth < 4 else { throw .invalidImage(source: source.origin, reason: "indexes nest too deeply") }
+            let nested = try CanonicalJSON.decode(ImageIndex.self, from: try source.blob(descriptor), source: descriptor.digest.description)
+            descriptor = try Self.pick(nested.manifests, platform: platform, origin: source.origin)
+        }
+        guard MediaType.manifests.contains(descriptor.mediaType) else {
+            throw .unsupportedMediaType(mediaType: descriptor.mediaType, digest: descriptor.digest.description)
+        }
+        let manifestData = try source.blob(descriptor)
+        let manifest = try CanonicalJSON.decode(Manifest.self, from: manifestData, source: descriptor.digest.description)
+        for blob in [manifest.config] + manifest.layers {
+            guard let file = source.file("blobs/sha256/\(blob.digest.hex)") else {
+                throw .invalidImage(source: source.origin, reason: "blob \(blob.digest) is missing")
+            }
+            _ = try blobs.ingest(file: file, expected: blob, what: "blob \(blob.digest) in \(source.origin)", move: false, transaction: transaction)
+        }
+        var tags = names ?? []
+        if names == nil, let name = top.annotations?["io.containerd.image.name"] ?? top.annotations?["org.opencontainers.image.ref.name"],
+            name.contains("/") || name.contains(":"), let reference = try? Self.tagName(name)
+        {
+            tags = [reference]
+        }
+        return try commit(manifestData: manifestData, names: tags, source: source.origin, registry: nil, keepSetuid: keepSetuid, transaction: transaction)
+    }
+
+    /// The one descriptor for `platform`: the only entry, else the entry whose platform matches.
+    static func pick(_ descriptors: [Descriptor], platform: Platform, origin: String) throws(ImageError) -> Descriptor {
+        let usable = descriptors.filter { MediaType.manifests.contains($0.mediaType) || MediaType.indexes.contains($0.mediaType) }
+        if usable.count == 1, let only = usable.first, only.platform == nil || only.platform.map({ $0.os == platform.os && $0.architecture == platform.architecture }) == true {
+            return only
+        }
+        let matching = usable.filter {
+            guard let candidate = $0.platform else { return false }
+            return candidate.os == platform.os && candidate.architecture == platform.architecture
+                && (platform.variant == nil || candidate.variant == platform.variant)
+        }
+        if let first = matching.first { return first }
+        if usable.count == 1, let only = usable.first { return only }
+        throw .noMatchingPlatform(platform: platform.description, available: usable.map { $0.platform?.description ?? "unknown" }, source: origin)
+    }
+
+    // MARK: - docker save
+
+    private struct DockerArchiveEntry: Decodable {
+        var Config: String
+        var RepoTags: [String]?
+        var Layers: [String]
+    }
+
+    /// Stores a docker-save image as an OCI image with the same config blob (so the config digest matches);
+    /// the config's diff_ids are the only digests a docker archive carries, so each layer is checked against them.
+    private func importDockerArchive(_ source: ImageSource, names: [ImageReference]?, keepSetuid: Bool, transaction: ImportTransaction) throws(ImageError) -> StoredImage {
+        let entries = try CanonicalJSON.decode([DockerArchiveEntry].self, from: try source.read("manifest.json"), source: "\(source.origin)/manifest.json")
+        guard let entry = entries.first(where: { names == nil || $0.RepoTags?.contains(where: { tag in (try? ImageReference(parsing: tag)) == names?.first }) == true }) ?? entries.first else {
+            throw .invalidImage(source: source.origin, reason: "manifest.json lists no image")
+        }
+        guard let configFile = source.file(entry.Config) else {
+            throw .invalidImage(source: source.origin, reason: "config \(entry.Config) is missing")
+        }
+        let config = try blobs.ingest(file: configFile, expected: nil, what: "config \(entry.Config)", move: false, transaction: transaction)
+        let parsed = try CanonicalJSON.decode(OCIImageConfig.self, from: try blobs.read(config.digest), source: "\(source.origin)/\(entry.Config)")
+        guard parsed.rootfs.diff_ids.count == entry.Layers.count else {
+            throw .invalidImage(source: source.origin, reason: "it lists \(entry.Layers.count) layers but its config has \(parsed.rootfs.diff_ids.count) diff_ids")
+        }
+        var layers: [Descriptor] = []
+        for (path, diffID) in zip(entry.Layers, parsed.rootfs.diff_ids) {
+            guard let file = source.file(path) else {
+                throw .invalidImage(source: source.origin, reason: "layer \(path) is missing")
+            }
+            let stored = try blobs.ingest(file: file, expected: nil, what: "layer \(path)", move: false, transaction: transaction)
+            let actual = stored.digest == diffID ? diffID : try LayerPacker.diffID(of: blobs.url(stored.digest))
+            guard actual == diffID else {
+                throw .digestMismatch(what: "layer \(path) in \(source.origin)", expected: diffID.description, actual: actual.description)
+            }
+            let mediaType = stored.digest == diffID ? MediaType.ociLayer : try Self.compressedMediaType(blobs.url(stored.digest))
+            layers.append(Descriptor(mediaType: mediaType, digest: stored.digest, size: stored.size))
+        }
+        let manifest = Manifest(
+            schemaVersion: 2, mediaType: MediaType.ociManifest,
+            config: Descriptor(mediaType: MediaType.ociConfig, digest: config.digest, size: config.size),
+            layers: layers, annotations: nil)
+        var tags: [ImageReference] = []
+        for text in entry.RepoTags ?? [] { tags.append(try Self.tagName(text)) }
+        return try commit(manifestData: try CanonicalJSON.encode(manifest), names: names ?? tags, source: source.origin, registry: nil, keepSetuid: keepSetuid, transaction: transaction)
+    }
+
+    private static func compressedMediaType(_ url: URL) throws(ImageError) -> String {
+        guard let handle = try? FileHandle(forReadingFrom: url), let magic = try? handle.read(upToCount: 4) else {
+            throw .io(path: url.path, operation: "read", errno: EIO)
+        }
+        try? handle.close()
+        if magic.starts(with: [0x28, 0xB5, 0x2F, 0xFD]) { return MediaType.ociLayerZstd }
+        return MediaType.ociLayerGzip
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The scanners whose JSON reports securerun reads.
-public enum Scanner: String, Sendable, Codable, CaseIterable {
+public enum VulnScanner: String, Sendable, Codable, CaseIterable {
     /// Aqua Security Trivy, `trivy image --format json` (SchemaVersion 2).
     case trivy
     /// Anchore Grype, `grype -o json`.
@@ -18,7 +18,7 @@ public enum Scanner: String, Sendable, Codable, CaseIterable {
 /// A parsed scanner report: every finding, and the scan time if the report records one.
 public struct ScanReport: Sendable, Equatable {
     /// Which scanner wrote it.
-    public var scanner: Scanner
+    public var scanner: VulnScanner
     /// The scanner version the report names, if any.
     public var scannerVersion: String?
     /// Every finding, in report order.
@@ -28,7 +28,7 @@ public struct ScanReport: Sendable, Equatable {
 
     /// Parses a Trivy or Grype JSON report. With `scanner` nil the shape decides: Trivy reports have
     /// `SchemaVersion`/`Results`, Grype reports have `matches`.
-    public static func parse(_ data: Data, as scanner: Scanner? = nil, source: String) throws -> ScanReport {
+    public static func parse(_ data: Data, as scanner: VulnScanner? = nil, source: String) throws -> ScanReport {
         do {
             let decoder = JSONDecoder()
             if let scanner { decoder.userInfo[ScanReport.scannerKey] = scanner }
@@ -61,7 +61,7 @@ extension ScanReport: Decodable {
     }
 
     public init(from decoder: Decoder) throws {
-        var scanner = decoder.userInfo[ScanReport.scannerKey] as? Scanner
+        var scanner = decoder.userInfo[ScanReport.scannerKey] as? VulnScanner
         if scanner == nil {
             let keys = try decoder.container(keyedBy: AnyKey.self)
             if keys.contains(AnyKey(stringValue: "matches")) {

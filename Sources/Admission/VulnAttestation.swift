@@ -5,7 +5,7 @@ public enum VulnAttestation {
     /// Builds the in-toto Statement v1 payload for `digest` with the report embedded byte for byte as
     /// `predicate.scanner.result`. The scan times come from the report when it records one, else `now`.
     public static func statement(
-        report reportData: Data, scanner: Scanner?, subjectName: String, digest: ImageDigest, now: Date = Date(),
+        report reportData: Data, scanner: VulnScanner?, subjectName: String, digest: ImageDigest, now: Date = Date(),
         source: String
     ) throws -> Data {
         let report = try ScanReport.parse(reportData, as: scanner, source: source)
@@ -34,7 +34,7 @@ public enum VulnAttestation {
 
     /// Builds and signs the attestation envelope (JSON bytes) for `digest`.
     public static func envelope(
-        report: Data, scanner: Scanner?, subjectName: String, digest: ImageDigest, key: SigningKey, now: Date = Date(),
+        report: Data, scanner: VulnScanner?, subjectName: String, digest: ImageDigest, key: SigningKey, now: Date = Date(),
         source: String
     ) throws -> Data {
         let payload = try statement(

@@ -23,7 +23,7 @@ struct ImageCommand: AsyncParsableCommand {
         abstract: "Import, pull, list, inspect, remove, attest and verify images.",
         subcommands: [
             // Images helper: ImageImport, ImagePull, ImageList, ImageInspect, ImageRemove.
-            ImageImportCommand.self, ImageListCommand.self, ImageInspectCommand.self, ImageRemoveCommand.self,
+            ImageImportCommand.self, ImagePullCommand.self, ImageListCommand.self, ImageInspectCommand.self, ImageRemoveCommand.self,
             // Admission helper: ImageAttest, ImageAttestation, ImageVerify.
         ]
     )

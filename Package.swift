@@ -29,7 +29,7 @@ let package = Package(
             "Policy", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "securerun", dependencies: ["SecurerunCLI"]),
+        .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "CapabilitiesTests", dependencies: ["Capabilities"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "Capabilities"], resources: [.copy("Fixtures")]),

@@ -20,7 +20,7 @@ public enum SpecBuilder {
             env: hardened.env,
             cwd: hardened.cwd,
             capabilities: capabilities,
-            rlimits: [.init(type: "RLIMIT_NOFILE", hard: 65536, soft: 65536)],
+            rlimits: [],  // inherited: raising a hard limit needs CAP_SYS_RESOURCE, which the container lacks
             noNewPrivileges: hardened.noNewPrivileges
         )
         let resources = RuntimeSpec.Resources(

@@ -46,16 +46,16 @@ struct RunOptions: ParsableArguments {
     @Option(name: [.short, .long], help: "uid[:gid] or name[:group] to run as (never root).")
     var user: String?
 
-    @Option(name: [.short, .long], help: "Memory limit (at most the profile's), e.g. 256m.")
+    @Option(name: [.short, .long], parsing: .unconditional, help: "Memory limit (at most the profile's), e.g. 256m.")
     var memory: String?
 
-    @Option(name: .customLong("memory-swap"), help: "Memory plus swap (at most the profile's).")
+    @Option(name: .customLong("memory-swap"), parsing: .unconditional, help: "Memory plus swap (at most the profile's).")
     var memorySwap: String?
 
-    @Option(help: "CPU quota in CPUs (at most the profile's).")
+    @Option(parsing: .unconditional, help: "CPU quota in CPUs (at most the profile's).")
     var cpus: String?
 
-    @Option(name: .customLong("pids-limit"), help: "Maximum tasks (at most the profile's).")
+    @Option(name: .customLong("pids-limit"), parsing: .unconditional, help: "Maximum tasks (at most the profile's).")
     var pidsLimit: String?
 
     @Option(help: "Tighten a profile tmpfs mount: PATH[:size=N,mode=M].")

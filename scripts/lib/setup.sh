@@ -33,10 +33,10 @@ install_missing() {
 # Python test peers (PyPI) in a cached venv, so the system Python stays untouched.
 SECURERUN_TEST_VENV=${SECURERUN_TEST_VENV:-/var/cache/securerun/test-venv}
 install_python_peers() {
-  if [ ! -x "$SECURERUN_TEST_VENV/bin/python" ] || ! "$SECURERUN_TEST_VENV/bin/python" -c 'import securesystemslib, cryptography' 2>/dev/null; then
+  if [ ! -x "$SECURERUN_TEST_VENV/bin/python" ] || ! "$SECURERUN_TEST_VENV/bin/python" -c 'import securesystemslib, cryptography, jsonschema' 2>/dev/null; then
     log "installing Python test peers into $SECURERUN_TEST_VENV"
     python3 -m venv "$SECURERUN_TEST_VENV"
-    "$SECURERUN_TEST_VENV/bin/pip" install -q --disable-pip-version-check "securesystemslib[crypto]" cryptography
+    "$SECURERUN_TEST_VENV/bin/pip" install -q --disable-pip-version-check "securesystemslib[crypto]" cryptography jsonschema
   fi
 }
 

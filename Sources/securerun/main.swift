@@ -1,3 +1,0 @@
-import SecurerunCLI
-
-await SecurerunCommand.main()

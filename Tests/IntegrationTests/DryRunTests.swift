@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+
+/// `--dry-run` prints the config.json that would run, valid against the OCI runtime-spec schema.
+@Suite("securerun run --dry-run")
+struct DryRunTests {
+    static let schemaDirectory = "/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema"
+
+    @Test("output validates against the runtime-spec schema and carries the floor; nothing starts")
+    func validAgainstSchema() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let python = (ProcessInfo.processInfo.environment["SECURERUN_TEST_VENV"] ?? "/var/cache/securerun/test-venv") + "/bin/python"
+        guard Requirements.met(tools: [], needsRoot: false) else { return }
+        if !FileManager.default.fileExists(atPath: Self.schemaDirectory + "/config-schema.json") || !FileManager.default.isExecutableFile(atPath: python) {
+            let message = "needs golang-github-opencontainers-specs-dev and the test venv (scripts/test installs them)"
+            if Requirements.underCI { Issue.record(Comment(rawValue: message)) } else { print("SKIP: \(message)") }
+            return
+        }
+        let result = try fixture.run(["--dry-run", "--memory", "64m", "--name", "dry-run-check"], ["/probe", "write", "/tmp/x"])
+        #expect(result.status == 0, "\(result)")
+        let config = fixture.directory.appendingPathComponent("dry-run-config.json")
+        try result.stdout.write(to: config, atomically: true, encoding: .utf8)
+        let validator = CLI.packageRoot.appendingPathComponent("Tests/tools/validate-runtime-spec.py").path
+        let validation = try CLI.exec(python, [validator, Self.schemaDirectory, config.path])
+        #expect(validation.status == 0, "\(validation)")
+
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let process = try #require(json["process"] as? [String: Any])
+        #expect((process["user"] as? [String: Any])?["uid"] as? Int == 65534)
+        #expect(process["noNewPrivileges"] as? Bool == true)
+        #expect(((process["capabilities"] as? [String: Any])?["bounding"] as? [String])?.isEmpty == true)
+        #expect((json["root"] as? [String: Any])?["readonly"] as? Bool == true)
+        let linux = try #require(json["linux"] as? [String: Any])
+        #expect(((linux["resources"] as? [String: Any])?["memory"] as? [String: Any])?["limit"] as? Int == 64 << 20)
+        #expect((linux["seccomp"] as? [String: Any])?["defaultAction"] as? String == "SCMP_ACT_ERRNO")
+        #expect(fixture.leftovers().filter { $0.contains("dry-run-check") }.isEmpty)
+    }
+}

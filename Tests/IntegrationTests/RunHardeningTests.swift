@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+
+/// Starts real containers through runc and checks, from inside, what the kernel enforces.
+@Suite("securerun run: hardening seen from inside the container")
+struct RunHardeningTests {
+    /// /proc/self/status as the container's process sees it.
+    func status(_ fixture: RunFixture, flags: [String] = []) throws -> [String: String] {
+        let result = try fixture.run(flags, ["cat", "/proc/self/status"])
+        #expect(result.status == 0, "\(result)")
+        var fields: [String: String] = [:]
+        for line in result.stdout.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2 { fields[String(parts[0])] = parts[1].trimmingCharacters(in: .whitespaces) }
+        }
+        return fields
+    }
+
+    @Test("runs as the profile's non-root uid and gid, with every capability dropped, no_new_privs and seccomp")
+    func identityAndPrivileges() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let fields = try status(fixture)
+        #expect(fields["Uid"] == "65534\t65534\t65534\t65534")
+        #expect(fields["Gid"] == "65534\t65534\t65534\t65534")
+        for set in ["CapEff", "CapPrm", "CapBnd", "CapInh", "CapAmb"] {
+            #expect(fields[set] == "0000000000000000", "\(set) = \(fields[set] ?? "missing")")
+        }
+        #expect(fields["NoNewPrivs"] == "1")
+        #expect(fields["Seccomp"] == "2")
+    }
+
+    @Test("--user picks another non-root uid; names resolve through the image's /etc/passwd")
+    func otherNonRootUser() throws {
+        guard let fixture = RunFixture.available() else { return }
+        #expect(try status(fixture, flags: ["--user", "1234:4321"])["Uid"] == "1234\t1234\t1234\t1234")
+        #expect(try status(fixture, flags: ["--user", "app"])["Gid"] == "1000\t1000\t1000\t1000")
+    }
+
+    @Test("denied syscalls fail with EPERM while ordinary work succeeds")
+    func seccompDenies() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let result = try fixture.run([], ["/probe", "syscalls"])
+        #expect(result.status == 0, "\(result)")
+        for call in ["mount", "umount2", "unshare", "ptrace", "bpf", "keyctl", "pivot_root"] {
+            #expect(result.stdout.contains("\(call): EPERM"), "\(call) not denied:\n\(result.stdout)")
+        }
+        #expect(result.stdout.contains("getpid: ok"))
+        let shell = try fixture.run([], ["sh", "-c", "echo hello; ls / | grep -c . ; id -u"])
+        #expect(shell.status == 0, "\(shell)")
+        #expect(shell.stdout.hasPrefix("hello\n"))
+    }
+
+    @Test("the root filesystem is read-only (EROFS) and /tmp is a writable tmpfs owned by the run user")
+    func readOnlyRoot() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let root = try fixture.run([], ["/probe", "write", "/created-by-test"])
+        #expect(root.stdout.contains("/created-by-test: EROFS"), "\(root)")
+        let tmp = try fixture.run([], ["/probe", "write", "/tmp/ok"])
+        #expect(tmp.stdout.contains("/tmp/ok: ok"), "\(tmp)")
+        let noexec = try fixture.run([], ["sh", "-c", "cp /bin/busybox /tmp/b && /tmp/b true; echo status=$?"])
+        #expect(noexec.stdout.contains("status=126"), "tmpfs must be noexec: \(noexec)")
+    }
+
+    @Test("an allocation above the memory limit is OOM-killed (exit 137)")
+    func memoryLimit() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let result = try fixture.run(["--memory", "16m"], ["/probe", "alloc", "200"])
+        #expect(result.status == 137, "\(result)")
+        #expect(!result.stdout.contains("alloc: ok"))
+        let small = try fixture.run(["--memory", "64m"], ["/probe", "alloc", "8"])
+        #expect(small.status == 0 && small.stdout.contains("alloc: ok 8 MB"), "\(small)")
+    }
+
+    @Test("a fork loop stops at the pids limit with EAGAIN")
+    func pidsLimit() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let result = try fixture.run(["--pids-limit", "20"], ["/probe", "fork", "200"])
+        #expect(result.stdout.contains("then EAGAIN"), "\(result)")
+        let made = result.stdout.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? -1
+        #expect(made > 0 && made < 20, "forked \(made)")
+    }
+
+    @Test("the CPU quota is in the container's cgroup")
+    func cpuQuota() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let result = try fixture.run(["--cpus", "0.5"], ["sh", "-c", "cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max"])
+        #expect(result.status == 0, "\(result)")
+        let values = result.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+        #expect(values == ["50000", "100000"], "\(result.stdout)")
+        let memory = try fixture.run(["--memory", "100m"], ["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max"])
+        #expect(memory.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(100 << 20)")
+        let pids = try fixture.run(["--pids-limit", "33"], ["sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max"])
+        #expect(pids.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "33")
+    }
+
+    @Test("stdin, stdout, stderr pass through; the container's exit code is securerun's")
+    func stdioAndExitCode() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let echo = try fixture.run([], ["cat"], stdin: "piped input\n")
+        #expect(echo.stdout == "piped input\n")
+        let exit = try fixture.run([], ["sh", "-c", "echo out; echo err >&2; exit 7"])
+        #expect(exit.status == 7)
+        #expect(exit.stdout == "out\n")
+        #expect(exit.stderr.contains("err"))
+        let env = try fixture.run(["-e", "GREETING=hi", "-w", "/tmp"], ["sh", "-c", "echo $GREETING; pwd"])
+        #expect(env.stdout == "hi\n/tmp\n")
+    }
+
+    @Test("a command missing from the image exits 127 with a clear message")
+    func missingCommand() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let result = try fixture.run(["--name", "missing-cmd"], ["/no/such/binary"])
+        #expect(result.status == 127)
+        #expect(result.stderr == "securerun: executable file not found in the image: /no/such/binary\n")
+        #expect(fixture.leftovers().filter { $0.contains("missing-cmd") }.isEmpty)
+    }
+
+    @Test("SIGTERM to securerun reaches the container, and nothing is left behind")
+    func signalForwarding() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["run", "--profile", fixture.profile, "--name", "sigterm-test", fixture.image,
+                             "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; sleep 30 & wait"]
+        process.environment = ["SECURERUN_ROOT": fixture.cli.root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        // Wait for "ready" so the trap is installed before the signal.
+        var seen = Data()
+        while !String(decoding: seen, as: UTF8.self).contains("ready") {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+        }
+        kill(process.processIdentifier, SIGTERM)
+        seen.append(out.fileHandleForReading.readDataToEndOfFile())
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 42)
+        #expect(String(decoding: seen, as: UTF8.self).contains("got-term"))
+        #expect(fixture.leftovers().filter { $0.contains("sigterm-test") }.isEmpty)
+    }
+
+    @Test("after a run, no bundle, runtime state or cgroup remains")
+    func cleanup() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let result = try fixture.run(["--name", "cleanup-check"], ["true"])
+        #expect(result.status == 0, "\(result)")
+        #expect(fixture.leftovers().filter { $0.contains("cleanup-check") }.isEmpty)
+    }
+}

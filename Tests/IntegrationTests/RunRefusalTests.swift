@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// Each loosening request: exit 125, one message naming flag, profile and rule, and nothing left behind.
+@Suite("securerun run: loosening requests are refused before anything starts")
+struct RunRefusalTests {
+    static let cases: [(flags: [String], flag: String, rule: String)] = [
+        (["--user", "0"], "--user 0", "SR001"),
+        (["--user", "root"], "--user root", "SR001"),
+        (["--user", "1000:0"], "--user 1000:0", "SR001"),
+        (["--cap-add", "SYS_ADMIN"], "--cap-add SYS_ADMIN", "SR002"),
+        (["--cap-add", "ALL"], "--cap-add ALL", "SR002"),
+        (["--no-read-only"], "--read-only=false", "SR003"),
+        (["--security-opt", "no-new-privileges=false"], "--security-opt no-new-privileges=false", "SR004"),
+        (["--security-opt", "seccomp=unconfined"], "--security-opt seccomp=unconfined", "SR005"),
+        (["--memory", "2g"], "--memory 2g", "SR006"),
+        (["--memory-swap", "-1"], "--memory-swap -1", "SR006"),
+        (["--cpus", "4"], "--cpus 4", "SR007"),
+        (["--pids-limit", "100000"], "--pids-limit 100000", "SR008"),
+        (["--pids-limit", "-1"], "--pids-limit -1", "SR008"),
+        (["--privileged"], "--privileged", "SR009"),
+        (["-v", "/tmp:/data:rw"], "--volume /tmp:/data:rw", "SR010"),
+        (["-v", "/:/host"], "--volume /:/host", "SR010"),
+        (["--tmpfs", "/run"], "--tmpfs /run", "SR011"),
+        (["--tmpfs", "/tmp:exec"], "--tmpfs /tmp:exec", "SR011"),
+        (["--network", "host"], "--network host", "SR012"),
+        (["--security-opt", "systempaths=unconfined"], "--security-opt systempaths=unconfined", "SR013"),
+    ]
+
+    @Test("refused with exit 125, flag, profile and rule named", arguments: cases.indices)
+    func refused(_ index: Int) throws {
+        guard let fixture = RunFixture.available() else { return }
+        let (flags, flag, rule) = Self.cases[index]
+        let name = "refused-\(index)"
+        let result = try fixture.run(flags + ["--name", name], ["/probe", "write", "/tmp/should-not-run"])
+        #expect(result.status == 125, "\(result)")
+        #expect(result.stdout.isEmpty, "the container must not have started: \(result.stdout)")
+        #expect(result.stderr.hasPrefix("securerun: \(flag) refused by profile \"unattested\": "), "\(result.stderr)")
+        #expect(result.stderr.contains("[\(rule) "), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(fixture.leftovers().filter { $0.contains(name) }.isEmpty)
+    }
+
+    @Test("tightening flags are accepted")
+    func tighteningAccepted() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let result = try fixture.run(
+            ["--memory", "128m", "--memory-swap", "128m", "--cpus", "0.25", "--pids-limit", "50", "--cap-drop", "ALL",
+             "--tmpfs", "/tmp:size=8m", "--user", "4242", "--security-opt", "no-new-privileges", "--read-only",
+             "-v", "/etc/hostname:/data/hostname:ro", "--network", "none"],
+            ["sh", "-c", "cat /data/hostname >/dev/null && id -u"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout == "4242\n")
+    }
+
+    @Test("a stricter seccomp profile is accepted; a looser one is refused naming what it permits")
+    func customSeccomp() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let shipped = CLI.packageRoot.appendingPathComponent("profiles/seccomp/default.json")
+        let data = try Data(contentsOf: shipped)
+        guard var json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let syscalls = json["syscalls"] as? [[String: Any]] else { throw TestFailure("cannot read default.json") }
+        // Stricter: the same profile without mkdir/mkdirat.
+        json["syscalls"] = syscalls.map { rule -> [String: Any] in
+            var rule = rule
+            if let names = rule["names"] as? [String] { rule["names"] = names.filter { !["mkdir", "mkdirat"].contains($0) } }
+            return rule
+        }
+        let strict = fixture.directory.appendingPathComponent("strict-seccomp.json")
+        try JSONSerialization.data(withJSONObject: json).write(to: strict)
+        let ok = try fixture.run(["--security-opt", "seccomp=\(strict.path)"], ["sh", "-c", "echo fine; mkdir /tmp/d; echo mkdir=$?"])
+        #expect(ok.stdout.contains("fine") && ok.stdout.contains("mkdir=1"), "\(ok)")
+
+        let loose = fixture.directory.appendingPathComponent("loose-seccomp.json")
+        try #"{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[]}"#.write(to: loose, atomically: true, encoding: .utf8)
+        let refused = try fixture.run(["--security-opt", "seccomp=\(loose.path)"], ["true"])
+        #expect(refused.status == 125)
+        #expect(refused.stderr.contains("[SR005 "), "\(refused)")
+    }
+}

@@ -118,7 +118,7 @@ public struct AdmissionGate: Sendable {
         verdict.ignored = ignored
         if !blocking.isEmpty {
             refusals.append(
-                "\(blocking.count) blocking vulnerabilit\(blocking.count == 1 ? "y" : "ies") at or above \(policy.blockAt) "
+                "\(blocking.count) blocking vulnerabilit\(blocking.count == 1 ? "y" : "ies") \(Self.threshold(policy.blockAt)) "
                     + "in \(name) (\(attestation.report.scanner.rawValue) scan)")
             for vulnerability in blocking.prefix(Self.listedBlockingLimit) {
                 let lapsed = expired[vulnerability.id.uppercased()].map { " (its ignore entry expired \($0))" } ?? ""
@@ -142,10 +142,15 @@ public struct AdmissionGate: Sendable {
             "\(name) signed by \(attestation.signers.joined(separator: ", "))",
             "\(attestation.report.scanner.rawValue) scan finished \(Timestamp.format(finished)) (\(ScanAge.describe(max(age, 0))) ago)"
                 + (ageLimit.map { ", within the profile's limit of \($0)" } ?? ""),
-            "no blocking vulnerabilities at or above \(policy.blockAt) (\(found) found\(found > 0 ? ": " + summary : "")"
+            "no blocking vulnerabilities \(Self.threshold(policy.blockAt)) (\(found) found\(found > 0 ? ": " + summary : "")"
                 + (ignored.isEmpty ? "" : "; \(ignored.count) ignored by the profile") + ")",
         ]
         return verdict
+    }
+
+    /// How the block level reads in a reason: `at or above high`, or `at any severity` for UNKNOWN.
+    static func threshold(_ blockAt: Severity) -> String {
+        blockAt == .unknown ? "at any severity" : "at or above \(blockAt)"
     }
 
     /// Splits findings at or above the block level into blocking and ignored (by an unexpired entry);

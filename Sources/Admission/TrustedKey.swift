@@ -33,7 +33,8 @@ public struct TrustedKey: Sendable, Hashable {
         for path in paths {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                problems.append("trusted key \(path) does not exist")
+                // A missing key directory (e.g. /etc/securerun/trusted-keys on a fresh host) only means no keys there.
+                if path.hasSuffix(".pub") || path.hasSuffix(".pem") { problems.append("trusted key \(path) does not exist") }
                 continue
             }
             var files = [URL(fileURLWithPath: path)]

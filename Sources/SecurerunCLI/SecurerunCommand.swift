@@ -25,6 +25,7 @@ struct ImageCommand: AsyncParsableCommand {
             // Images helper: ImageImport, ImagePull, ImageList, ImageInspect, ImageRemove.
             ImageImportCommand.self, ImagePullCommand.self, ImageListCommand.self, ImageInspectCommand.self, ImageRemoveCommand.self,
             // Admission helper: ImageAttest, ImageAttestation, ImageVerify.
+            ImageAttestCommand.self, ImageAttestationCommand.self, ImageVerifyCommand.self,
         ]
     )
 }
@@ -34,6 +35,6 @@ struct KeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key",
         abstract: "Generate and trust attestation signing keys.",
-        subcommands: []
+        subcommands: [KeyGenerateCommand.self, KeyTrustCommand.self]
     )
 }

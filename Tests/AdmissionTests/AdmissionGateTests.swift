@@ -235,7 +235,7 @@ import Testing
         let verdict = gate.verdict(policy, now: try time("2021-08-26T00:00:00Z"))
         #expect(verdict.admitted, "\(verdict.reasons)")
         #expect(verdict.ignored.count == 2)
-        #expect(verdict.reasons.last == "no blocking vulnerabilities at or above unknown (2 found: 1 critical, 1 low; 2 ignored by the profile)")
+        #expect(verdict.reasons.last == "no blocking vulnerabilities at any severity (2 found: 1 critical, 1 low; 2 ignored by the profile)")
     }
 
     @Test func thresholdTwoNeedsTwoTrustedSigners() throws {

@@ -1,0 +1,21 @@
+import Admission
+import ArgumentParser
+import Foundation
+
+/// `securerun key trust`: trust a public key for admission on this host.
+struct KeyTrustCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trust",
+        abstract: "Trust a PEM public key (ECDSA P-256 or Ed25519, e.g. cosign.pub) for attestation signatures.")
+
+    @Argument(help: "The public key file (PEM SubjectPublicKeyInfo).")
+    var file: String
+
+    func run() async throws {
+        try await reportingErrors {
+            let key = try TrustedKey.load(file: URL(fileURLWithPath: file)).key
+            let copy = try KeyFiles.trust(publicKeyFile: file, stateRoot: stateRoot())
+            print("trusted \(copy.path) (\(key.algorithm.rawValue), keyid \(key.keyID))")
+        }
+    }
+}

@@ -10,6 +10,12 @@ extension LinuxSeccomp {
     /// accept it. Returns the program's length in BPF instructions. `source` names the filter in errors.
     @discardableResult
     public func compile(source: String = "linux.seccomp") throws(SeccompError) -> Int {
+        try bpfProgram(source: source).count / 8
+    }
+
+    /// The classic-BPF program libseccomp generates for this filter (an array of 8-byte `struct sock_filter`),
+    /// as `seccomp(SECCOMP_SET_MODE_FILTER)` would take it. Nothing is loaded into this process.
+    public func bpfProgram(source: String = "linux.seccomp") throws(SeccompError) -> [UInt8] {
         try validate(source: source)
         guard let filter = FilterContext(defaultAction: defaultAction.libseccompValue(errnoRet: defaultErrnoRet)) else {
             throw .libseccomp(function: "seccomp_init", errno: EINVAL, context: "defaultAction \(defaultAction.rawValue) in \(source)")
@@ -79,7 +85,7 @@ extension LinuxSeccomp {
         }
     }
 
-    private func export(_ filter: FilterContext, source: String) throws(SeccompError) -> Int {
+    private func export(_ filter: FilterContext, source: String) throws(SeccompError) -> [UInt8] {
         let descriptor = csr_memfd_create("securerun-seccomp")
         guard descriptor >= 0 else {
             throw .libseccomp(function: "memfd_create", errno: errno, context: "exporting \(source)")
@@ -96,7 +102,19 @@ extension LinuxSeccomp {
         if instructions > LinuxSeccomp.maximumInstructions {
             throw .filterTooLarge(instructions: instructions, limit: LinuxSeccomp.maximumInstructions)
         }
-        return instructions
+        var program = [UInt8](repeating: 0, count: Int(status.st_size))
+        var offset = 0
+        while offset < program.count {
+            let count = program.withUnsafeMutableBytes { buffer in
+                pread(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset, off_t(offset))
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                throw .libseccomp(function: "pread", errno: count < 0 ? errno : EIO, context: "exported filter of \(source)")
+            }
+            offset += count
+        }
+        return program
     }
 }
 

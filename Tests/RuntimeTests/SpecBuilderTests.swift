@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+@testable import Policy
+@testable import Runtime
+
+@Suite("SpecBuilder: the config.json a hardened spec becomes")
+struct SpecBuilderTests {
+    let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func spec(_ configure: (inout RunRequest) -> Void = { _ in }) throws -> RuntimeSpec {
+        let profile = try ProfileLoader.parse("capabilities: [NET_BIND_SERVICE]\n", file: packageRoot.appendingPathComponent("profiles/unit.yaml"))
+        var request = RunRequest(image: "img")
+        configure(&request)
+        let hardened = try Policy.enforce(request, profile: profile, image: ImageDefaults(cmd: ["/bin/sh"]))
+        return SpecBuilder.spec(for: hardened, rootfs: URL(fileURLWithPath: "/var/lib/securerun/rootfs/abc"), containerID: "c1")
+    }
+
+    @Test("root is the shared rootfs, read-only; no_new_privs is set")
+    func root() throws {
+        let spec = try spec()
+        #expect(spec.root == RuntimeSpec.Root(path: "/var/lib/securerun/rootfs/abc", readonly: true))
+        #expect(spec.process.noNewPrivileges)
+        #expect(spec.process.terminal == false)
+    }
+
+    @Test("capability sets carry only the allow-list, and are empty after --cap-drop ALL")
+    func capabilities() throws {
+        let allowed = try spec().process.capabilities
+        #expect(allowed.bounding == ["CAP_NET_BIND_SERVICE"] && allowed.ambient == ["CAP_NET_BIND_SERVICE"])
+        let none = try spec { $0.capDrop = ["ALL"] }.process.capabilities
+        #expect(none.bounding.isEmpty && none.effective.isEmpty && none.permitted.isEmpty && none.inheritable.isEmpty && none.ambient.isEmpty)
+    }
+
+    // Attack: a writable, executable, setuid-capable scratch mount is where dropped payloads run from.
+    @Test("tmpfs mounts are nosuid, nodev, noexec, size-limited and owned by the run user")
+    func tmpfs() throws {
+        let mount = try #require(try spec { $0.user = "1000:1001" }.mounts.first { $0.destination == "/tmp" })
+        #expect(mount.type == "tmpfs")
+        for option in ["nosuid", "nodev", "noexec", "size=\(64 << 20)", "mode=1777", "uid=1000", "gid=1001"] {
+            #expect(mount.options.contains(option), "missing \(option)")
+        }
+    }
+
+    @Test("volumes are bind mounts, read-only unless allowed, never suid or dev")
+    func volumes() throws {
+        let mount = try #require(try spec { $0.volumes = ["/srv/data:/data"] }.mounts.first { $0.destination == "/data" })
+        #expect(mount.type == "bind" && mount.source == "/srv/data")
+        #expect(mount.options == ["rbind", "nosuid", "nodev", "ro"])
+    }
+
+    // Attack: /sys writable lets a container poke kernel knobs; /proc/kcore leaks kernel memory.
+    @Test("sysfs is read-only and docker's masked paths are masked")
+    func systemPaths() throws {
+        let spec = try spec()
+        #expect(spec.mounts.first { $0.destination == "/sys" }?.options.contains("ro") == true)
+        #expect(spec.linux.maskedPaths.contains("/proc/kcore"))
+        #expect(spec.linux.readonlyPaths.contains("/proc/sysrq-trigger"))
+    }
+
+    @Test("a private network namespace and the other namespaces are created")
+    func namespaces() throws {
+        #expect(try spec().linux.namespaces.map(\.type) == ["pid", "network", "ipc", "uts", "mount"])
+    }
+
+    @Test("resources: memory, memory+swap, CPU quota and pids, and every device denied")
+    func resources() throws {
+        let resources = try spec { $0.memory = "128m"; $0.cpus = "0.5"; $0.pidsLimit = "10" }.linux.resources
+        #expect(resources.memory == RuntimeSpec.Memory(limit: 128 << 20, swap: 128 << 20))
+        #expect(resources.cpu == RuntimeSpec.CPU(quota: 50_000, period: 100_000))
+        #expect(resources.pids.limit == 10)
+        #expect(resources.devices == [RuntimeSpec.DeviceRule(allow: false, access: "rwm")])
+        #expect(try spec().linux.cgroupsPath == "/securerun/c1")
+    }
+
+    @Test("the JSON uses the runtime-spec's key names")
+    func jsonKeys() throws {
+        let data = try JSONEncoder().encode(try spec())
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(Set(json.keys) == ["ociVersion", "process", "root", "hostname", "mounts", "linux"])
+        let linux = try #require(json["linux"] as? [String: Any])
+        #expect(Set(linux.keys) == ["resources", "cgroupsPath", "namespaces", "seccomp", "maskedPaths", "readonlyPaths"])
+    }
+}
+
+@Suite("Runtime helpers")
+struct RuntimeHelperTests {
+    func tempDir() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rt-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test("cgroup layouts are told apart")
+    func cgroupLayout() throws {
+        let root = try tempDir()
+        defer { try? FileManager.default.removeItem(at: root) }
+        #expect(CgroupLayout.current(root: root.path) == .v1)
+        try FileManager.default.createDirectory(at: root.appendingPathComponent("unified"), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: root.appendingPathComponent("unified/cgroup.controllers").path, contents: Data())
+        #expect(CgroupLayout.current(root: root.path) == .hybrid)
+        #expect(CgroupLayout.hybrid.crunIncompatibility != nil)
+        FileManager.default.createFile(atPath: root.appendingPathComponent("cgroup.controllers").path, contents: Data())
+        #expect(CgroupLayout.current(root: root.path) == .unified)
+        #expect(CgroupLayout.unified.crunIncompatibility == nil)
+    }
+
+    @Test("commands are found in the rootfs through PATH, without following links to the host")
+    func commandLookup() throws {
+        let rootfs = try tempDir()
+        defer { try? FileManager.default.removeItem(at: rootfs) }
+        try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("usr/bin"), withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: rootfs.appendingPathComponent("usr/bin/tool").path, withDestinationPath: "/nonexistent/on/host")
+        #expect(CommandLookup.exists("tool", in: rootfs, env: ["PATH=/usr/bin"]))
+        #expect(CommandLookup.exists("/usr/bin/tool", in: rootfs, env: []))
+        #expect(!CommandLookup.exists("sh", in: rootfs, env: ["PATH=/usr/bin"]))
+    }
+
+    @Test("user names resolve through the image's passwd and group; a symlinked passwd is ignored")
+    func imageUsers() throws {
+        let rootfs = try tempDir()
+        defer { try? FileManager.default.removeItem(at: rootfs) }
+        try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("etc"), withIntermediateDirectories: true)
+        try "app:x:1000:1001::/:/bin/sh\n".write(to: rootfs.appendingPathComponent("etc/passwd"), atomically: true, encoding: .utf8)
+        try "staff:x:50:\n".write(to: rootfs.appendingPathComponent("etc/group"), atomically: true, encoding: .utf8)
+        #expect(ImageUsers.numeric("app", rootfs: rootfs) == "1000:1001")
+        #expect(ImageUsers.numeric("app:staff", rootfs: rootfs) == "1000:50")
+        #expect(ImageUsers.numeric("1000", rootfs: rootfs) == "1000:1001")
+        #expect(ImageUsers.numeric("ghost", rootfs: rootfs) == nil)
+        try FileManager.default.removeItem(at: rootfs.appendingPathComponent("etc/passwd"))
+        try FileManager.default.createSymbolicLink(atPath: rootfs.appendingPathComponent("etc/passwd").path, withDestinationPath: "/etc/passwd")
+        #expect(ImageUsers.numeric("root", rootfs: rootfs) == nil)
+    }
+
+    @Test("container names are validated", arguments: [("web-1", true), ("a.b_c", true), ("-x", false), ("a/b", false), ("", false), ("../x", false)])
+    func names(_ name: String, _ valid: Bool) {
+        #expect(((try? ContainerLauncher.validate(name: name)) != nil) == valid)
+    }
+}

@@ -38,7 +38,7 @@ public struct RegistryClient: Sendable {
         }
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 60
-        session = URLSession(configuration: configuration)
+        session = URLSession(configuration: configuration, delegate: BasicChallengeHandler(credentials: credentials), delegateQueue: nil)
     }
 
     /// Whether `registry` (host[:port]) names a loopback address.
@@ -184,8 +184,32 @@ public struct RegistryClient: Sendable {
             return (data, http)
         } catch let error as ImageError {
             throw error
+        } catch let error as URLError where error.code == .cancelled {
+            let repository = request.url?.path.split(separator: "/").dropFirst().dropLast(2).joined(separator: "/") ?? ""
+            let reason = credentials == nil ? "it asks for a user name and password" : "the credentials were refused (HTTP 401)"
+            throw .unauthorized(registry: registry, repository: repository, reason: reason)
         } catch {
             throw .registry(host: registry, reason: "cannot reach \(request.url?.absoluteString ?? registry): \(error.localizedDescription)")
         }
+    }
+}
+
+/// Answers URLSession's own Basic challenges: swift-corelibs-foundation handles a `Basic` 401 itself and,
+/// without a delegate, waits forever. With credentials they are used once; otherwise (or when refused) the
+/// request is cancelled, which `send` reports as unauthorized.
+final class BasicChallengeHandler: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
+    let credentials: RegistryCredentials?
+
+    init(credentials: RegistryCredentials?) { self.credentials = credentials }
+
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
+        guard let credentials, challenge.previousFailureCount == 0 else {
+            completionHandler(.cancelAuthenticationChallenge, nil)
+            return
+        }
+        completionHandler(.useCredential, URLCredential(user: credentials.username, password: credentials.password, persistence: .none))
     }
 }

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import Images
+
+/// Pulls from a real docker-registry on loopback.
+@Suite(.serialized) struct RegistryPullTests {
+    func ready(_ test: String) -> Bool {
+        toolAvailable(RegistryFixture.binary, for: test) && toolAvailable("/usr/bin/skopeo", for: test)
+            && toolAvailable("/usr/bin/htpasswd", for: test)
+    }
+
+    @Test func pullGivesTheSameImageAsTheLocalImport() async throws {
+        guard ready("pull") else { return }
+        let temp = TempDir()
+        let local = ImageStore(root: temp.path("local"))
+        let image = try local.importRootfs(directory: try makeSampleRootfs(in: temp), tag: "sample")
+        try exportLayout(image, from: local, to: temp.path("layout"))
+        let registry = try RegistryFixture()
+        defer { registry.stop() }
+        try registry.push(layout: temp.path("layout"), to: "team/sample:1")
+
+        let store = ImageStore(root: temp.path("pulled"))
+        let pulled = try await store.pull("\(registry.address)/team/sample:1", insecure: true)
+        #expect(pulled.manifestDigest == image.manifestDigest)
+        #expect(pulled.configDigest == image.configDigest)
+        #expect(pulled.names == ["\(registry.address)/team/sample:1"])
+        #expect(pulled.registry == registry.address)
+        #expect(FileManager.default.fileExists(atPath: pulled.rootfs.path + "/etc/hostname"))
+
+        let byDigest = try await ImageStore(root: temp.path("by-digest")).pull("\(registry.address)/team/sample@\(image.manifestDigest)", insecure: true)
+        #expect(byDigest.manifestDigest == image.manifestDigest)
+    }
+
+    @Test func registriesOutsideTheAllowListAreRefusedBeforeAnyRequest() async throws {
+        let temp = TempDir()
+        let store = ImageStore(root: temp.path("store"))
+        await #expect(throws: ImageError.registryNotAllowed(registry: "127.0.0.1:1", allowed: ["ghcr.io"])) {
+            try await store.pull("127.0.0.1:1/x:1", insecure: true, allowedRegistries: ["ghcr.io"])
+        }
+        await #expect(throws: ImageError.insecureNotLoopback(host: "example.com")) {
+            try await store.pull("example.com/x:1", insecure: true)
+        }
+    }
+
+    @Test func basicAuthNeedsTheRightCredentials() async throws {
+        guard ready("pull with auth") else { return }
+        let temp = TempDir()
+        let local = ImageStore(root: temp.path("local"))
+        let image = try local.importRootfs(directory: try makeSampleRootfs(in: temp), tag: "sample")
+        try exportLayout(image, from: local, to: temp.path("layout"))
+        let registry = try RegistryFixture(user: "alice", password: "s3cret")
+        defer { registry.stop() }
+        try registry.push(layout: temp.path("layout"), to: "private/sample:1", user: "alice", password: "s3cret")
+        let store = ImageStore(root: temp.path("pulled"))
+        let reference = "\(registry.address)/private/sample:1"
+
+        await #expect { try await store.pull(reference, insecure: true) } throws: { error in
+            (error as? ImageError)?.description.contains("asks for a user name and password") == true
+        }
+        await #expect { try await store.pull(reference, insecure: true, credentials: .init(username: "alice", password: "wrong")) } throws: { error in
+            (error as? ImageError)?.description.contains("credentials were refused") == true
+        }
+        let authfile = try temp.write("auth.json", #"{"auths":{"\#(registry.address)":{"auth":"\#(Data("alice:s3cret".utf8).base64EncodedString())"}}}"#)
+        let credentials = try RegistryCredentials.fromAuthFile(authfile, registry: registry.address)
+        let pulled = try await store.pull(reference, insecure: true, credentials: credentials)
+        #expect(pulled.manifestDigest == image.manifestDigest)
+        #expect(try store.list().count == 1, "failed pulls stored nothing")
+    }
+}

@@ -98,3 +98,31 @@ import Testing
         try store.remove("busy")
     }
 }
+
+@Suite struct TamperedImportTests {
+    @Test func aLayerWhoseDigestDoesNotMatchItsDescriptorIsRefusedAndNothingIsStored() throws {
+        let temp = TempDir()
+        let source = ImageStore(root: temp.path("source"))
+        let image = try source.importRootfs(directory: try makeSampleRootfs(in: temp), tag: "sample")
+        try exportLayout(image, from: source, to: temp.path("layout"))
+        let layer = try source.manifest(image).layers[0].digest
+        let file = temp.path("layout/blobs/sha256/\(layer.hex)")
+        var bytes = try Data(contentsOf: file)
+        bytes[bytes.count - 20] ^= 0xFF
+        try bytes.write(to: file)
+
+        let store = ImageStore(root: temp.path("store"))
+        try temp.write("other/file", "kept\n")
+        let kept = try store.importRootfs(directory: temp.path("other"), tag: "kept")
+        #expect {
+            try store.importImage(at: temp.path("layout"), tag: "tampered")
+        } throws: { error in
+            guard case .digestMismatch(let what, let expected, _) = error as? ImageError else { return false }
+            return what.contains(layer.description) && expected == layer.description
+        }
+        #expect(try store.list() == [kept])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: store.root.path + "/rootfs") == [String(kept.manifestDigest.dropFirst(7))])
+        let blobs = try FileManager.default.contentsOfDirectory(atPath: store.root.path + "/blobs/sha256")
+        #expect(!blobs.contains(layer.hex) && !blobs.contains { $0.hasPrefix(".tmp") })
+    }
+}

@@ -97,7 +97,9 @@ enum DecodingErrorText {
             return "\(path(context.codingPath)) is null, expected \(typeName(type))"
         case .dataCorrupted(let context):
             let underlying = context.underlyingError.map { " (\($0.localizedDescription))" } ?? ""
-            return "\(path(context.codingPath)): \(context.debugDescription.lowercased())\(underlying)"
+            // Lower the first letter only: field names inside the text keep their case.
+            let text = context.debugDescription.prefix(1).lowercased() + context.debugDescription.dropFirst()
+            return "\(path(context.codingPath)): \(text)\(underlying)"
         @unknown default:
             return "\(error)"
         }

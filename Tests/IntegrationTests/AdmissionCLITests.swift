@@ -1,0 +1,234 @@
+import Admission
+import Foundation
+import Testing
+
+/// `securerun key …`, `image attest`, `image attestation add` and `image verify` on the built binary:
+/// each refusal reason, and the admitted case. No root needed.
+@Suite struct AdmissionCLITests {
+    /// A private state root with one imported image and one trusted key.
+    struct Setup {
+        let directory: TemporaryDirectory
+        let cli: CLI
+        let image = "test/admission:1"
+        let digest: String
+        let keyPrefix: String
+
+        init() throws {
+            directory = try TemporaryDirectory("securerun-admission-cli")
+            cli = CLI(root: directory.url.appendingPathComponent("state"))
+            let rootfs = directory.url.appendingPathComponent("rootfs/etc")
+            try FileManager.default.createDirectory(at: rootfs, withIntermediateDirectories: true)
+            try UUID().uuidString.write(to: rootfs.appendingPathComponent("id"), atomically: true, encoding: .utf8)
+            let imported = try cli.run(["image", "import", "--rootfs", directory.url.appendingPathComponent("rootfs").path, "--tag", image])
+            guard imported.status == 0 else { throw TestFailure("image import failed: \(imported)") }
+            let inspect = try cli.run(["image", "inspect", image])
+            let object = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any]
+            digest = try #require(object?["manifestDigest"] as? String)
+            keyPrefix = directory.url.appendingPathComponent("ci").path
+            let generated = try cli.run(["key", "generate", "--out", keyPrefix])
+            guard generated.status == 0 else { throw TestFailure("key generate failed: \(generated)") }
+            let trusted = try cli.run(["key", "trust", keyPrefix + ".pub"])
+            guard trusted.status == 0 else { throw TestFailure("key trust failed: \(trusted)") }
+        }
+
+        func report(_ name: String) -> String {
+            CLI.packageRoot.appendingPathComponent("Tests/AdmissionTests/Fixtures/\(name)").path
+        }
+
+        func attest(_ report: String, key: String? = nil) throws -> CLIResult {
+            try cli.run(["image", "attest", image, "--report", self.report(report), "--key", key ?? keyPrefix + ".key"])
+        }
+
+        /// Signs `payload` with the trusted key (through the library) and adds it with `image attestation add`.
+        func addSigned(_ payload: Data) throws -> CLIResult {
+            let key = try KeyFiles.readSigningKey(keyPrefix + ".key")
+            let envelope = try DSSEEnvelope.sign(payload: payload, payloadType: DSSEEnvelope.inTotoPayloadType, key: key)
+            let file = directory.url.appendingPathComponent("\(UUID().uuidString).json")
+            try envelope.encoded().write(to: file)
+            return try cli.run(["image", "attestation", "add", image, file.path])
+        }
+
+        func profile(_ admission: String) throws -> String {
+            try RunFixture.writeProfile(in: directory.url, name: "admission-\(UUID().uuidString.prefix(6))", extra: "", admission: admission)
+        }
+
+        func verify(_ extra: [String] = []) throws -> CLIResult {
+            try cli.run(["image", "verify", image] + extra)
+        }
+
+        /// A cosign vuln statement for `digestHex` around `result`, written by hand.
+        func statement(digestHex: String, result: String, predicateType: String = "https://cosign.sigstore.dev/attestation/vuln/v1") -> Data {
+            Data(
+                """
+                {"_type":"https://in-toto.io/Statement/v0.1","predicateType":"\(predicateType)",\
+                "subject":[{"name":"test/admission","digest":{"sha256":"\(digestHex)"}}],\
+                "predicate":{"scanner":{"uri":"","version":"","result":\(result)},\
+                "metadata":{"scanStartedOn":"2026-01-01T00:00:00Z","scanFinishedOn":"2026-01-01T00:00:00Z"}}}
+                """.utf8)
+        }
+    }
+
+    @Test(arguments: ["ecdsa-p256", "ed25519"])
+    func keyGenerateWritesAPrivateKeyOnlyTheOwnerCanReadAndNeverOverwrites(type: String) throws {
+        let directory = try TemporaryDirectory("securerun-keys")
+        let cli = CLI(root: directory.url.appendingPathComponent("state"))
+        let prefix = directory.url.appendingPathComponent("release").path
+        let result = try cli.run(["key", "generate", "--out", prefix, "--type", type])
+        #expect(result.status == 0, "\(result)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: prefix + ".key")
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        #expect(try String(contentsOfFile: prefix + ".key", encoding: .utf8).hasPrefix("-----BEGIN PRIVATE KEY-----"))
+        #expect(try String(contentsOfFile: prefix + ".pub", encoding: .utf8).hasPrefix("-----BEGIN PUBLIC KEY-----"))
+        let before = try Data(contentsOf: URL(fileURLWithPath: prefix + ".key"))
+        let again = try cli.run(["key", "generate", "--out", prefix])
+        #expect(again.status == 125)
+        #expect(again.stderr == "securerun: \(prefix).key already exists; refusing to overwrite it\n")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: prefix + ".key")) == before)
+    }
+
+    @Test func keyTrustRefusesWhatIsNotAPublicKey() throws {
+        let directory = try TemporaryDirectory("securerun-keys")
+        let cli = CLI(root: directory.url.appendingPathComponent("state"))
+        let prefix = directory.url.appendingPathComponent("k").path
+        _ = try cli.run(["key", "generate", "--out", prefix])
+        let result = try cli.run(["key", "trust", prefix + ".key"])
+        #expect(result.status == 125)
+        #expect(result.stderr.contains("expected a PUBLIC KEY pem block, found PRIVATE KEY"))
+        #expect(!FileManager.default.fileExists(atPath: cli.root.appendingPathComponent("trusted-keys/k.key").path))
+    }
+
+    @Test func signedCleanScanIsAdmitted() throws {
+        let setup = try Setup()
+        let attested = try setup.attest("trivy-alpine-310.json")
+        #expect(attested.status == 0, "\(attested)")
+        #expect(attested.stdout.contains("with a trivy report (4 vulnerabilities: 4 medium)"))
+        let verified = try setup.verify()
+        #expect(verified.status == 0, "\(verified)")
+        #expect(verified.stdout.hasPrefix("admitted: \(setup.image) (\(setup.digest)) under profile default\n"))
+        let json = try setup.verify(["--json"])
+        let verdict = try JSONDecoder().decode(Verdict.self, from: Data(json.stdout.utf8))
+        #expect(verdict.admitted)
+        #expect(verdict.imageDigest == setup.digest)
+        #expect(verdict.counts["medium"] == 4)
+    }
+
+    @Test func noAttestationIsRefused() throws {
+        let setup = try Setup()
+        let result = try setup.verify()
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stdout.contains("refused: \(setup.image) (\(setup.digest)) under profile default"))
+        #expect(result.stdout.contains("  - no attestation for \(setup.digest)"))
+    }
+
+    @Test func untrustedSignerIsRefused() throws {
+        let setup = try Setup()
+        let stranger = setup.directory.url.appendingPathComponent("stranger").path
+        _ = try setup.cli.run(["key", "generate", "--out", stranger, "--type", "ed25519"])
+        let attested = try setup.attest("trivy-alpine-310.json", key: stranger + ".key")
+        #expect(attested.stderr.contains("note: this key is not in"))
+        let result = try setup.verify()
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("no signature by a trusted key"), "\(result)")
+    }
+
+    @Test func tamperedPayloadIsRefusedAsInvalidSignature() throws {
+        let setup = try Setup()
+        _ = try setup.attest("trivy-debian-buster.json")
+        let directory = setup.cli.root.appendingPathComponent("attestations/" + setup.digest.replacingOccurrences(of: ":", with: "-"))
+        let file = directory.appendingPathComponent(try #require(FileManager.default.contentsOfDirectory(atPath: directory.path).first))
+        var envelope = try DSSEEnvelope.parse(try Data(contentsOf: file), source: "stored")
+        // Turn the CRITICAL finding into "CRITICAl": one byte an attacker would like to change.
+        let text = String(decoding: try envelope.payloadBytes(source: "stored"), as: UTF8.self)
+        envelope.payload = Data(text.replacingOccurrences(of: #""Severity": "CRITICAL""#, with: #""Severity": "CRITICAl""#).utf8)
+            .base64EncodedString()
+        try envelope.encoded().write(to: file)
+        let result = try setup.verify()
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("signature invalid: the signature by trusted key"), "\(result)")
+    }
+
+    @Test func attestationOfAnotherImageIsRefused() throws {
+        let setup = try Setup()
+        let other = String(repeating: "0", count: 64)
+        let report = String(decoding: try Data(contentsOf: URL(fileURLWithPath: setup.report("trivy-alpine-310.json"))), as: UTF8.self)
+        let added = try setup.addSigned(setup.statement(digestHex: other, result: report))
+        #expect(added.status == 0, "\(added)")
+        #expect(added.stderr.contains("warning:"))
+        #expect(added.stderr.contains("subject digest is not this image"))
+        let result = try setup.verify()
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("subject digest is not this image: attests sha256:\(other), image is \(setup.digest)"), "\(result)")
+    }
+
+    @Test func staleScanIsRefusedUnderAScanAgeLimit() throws {
+        let setup = try Setup()
+        _ = try setup.attest("trivy-alpine-310.json")  // scanned 2021-08-25
+        let profile = try setup.profile("  blockAt: HIGH\n  maxScanAge: 7d")
+        let result = try setup.verify(["--profile", profile])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("scan too old: attestation"), "\(result)")
+        #expect(result.stdout.contains("finished scanning at 2021-08-25T12:20:30Z"))
+        #expect(result.stdout.contains("over the profile's limit of 7d"))
+    }
+
+    @Test func blockingVulnerabilityIsListedAndIgnoreEntriesApplyUntilTheyExpire() throws {
+        let setup = try Setup()
+        _ = try setup.attest("trivy-debian-buster.json")
+        let refused = try setup.verify()
+        #expect(refused.status == 1)
+        #expect(refused.stdout.contains("  - blocking vulnerability CVE-2019-18224 in libidn2-0 2.0.5-1 (critical, fixed in 2.0.5-1+deb10u1)\n"), "\(refused)")
+
+        let ignoring = try setup.profile(
+            "  blockAt: HIGH\n  ignore:\n    - id: CVE-2019-18224\n      reason: idn2 is never called\n      expires: 2099-12-31")
+        let admitted = try setup.verify(["--profile", ignoring])
+        #expect(admitted.status == 0, "\(admitted)")
+
+        let expired = try setup.profile(
+            "  blockAt: HIGH\n  ignore:\n    - id: CVE-2019-18224\n      reason: idn2 is never called\n      expires: 2020-01-31")
+        let lapsed = try setup.verify(["--profile", expired])
+        #expect(lapsed.status == 1)
+        #expect(lapsed.stdout.contains("(its ignore entry expired 2020-01-31)"), "\(lapsed)")
+    }
+
+    @Test func unparseableReportIsRefused() throws {
+        let setup = try Setup()
+        let hex = String(setup.digest.dropFirst("sha256:".count))
+        let added = try setup.addSigned(setup.statement(digestHex: hex, result: #"{"findings":[]}"#))
+        #expect(added.status == 0)
+        #expect(added.stderr.contains("unparseable report"))
+        let result = try setup.verify()
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("unparseable report: predicate.scanner.result: neither a trivy report (SchemaVersion, Results) nor a grype report (matches)"), "\(result)")
+    }
+
+    /// CVE-2022-35929: a trusted signature over another predicate type must not admit.
+    @Test func wrongPredicateTypeIsRefused() throws {
+        let setup = try Setup()
+        let hex = String(setup.digest.dropFirst("sha256:".count))
+        let report = String(decoding: try Data(contentsOf: URL(fileURLWithPath: setup.report("trivy-alpine-310.json"))), as: UTF8.self)
+        _ = try setup.addSigned(setup.statement(digestHex: hex, result: report, predicateType: "cosign.sigstore.dev/attestation/vuln/v1"))
+        let result = try setup.verify()
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("wrong predicate type 'cosign.sigstore.dev/attestation/vuln/v1'"), "\(result)")
+    }
+
+    @Test func attestationAddRefusesWhatDoesNotParseAndStoresNothing() throws {
+        let setup = try Setup()
+        let junk = setup.directory.url.appendingPathComponent("junk.json")
+        try #"{"hello":"world"}"#.write(to: junk, atomically: true, encoding: .utf8)
+        let result = try setup.cli.run(["image", "attestation", "add", setup.image, junk.path])
+        #expect(result.status == 125)
+        #expect(result.stderr.contains("not a dsse envelope"), "\(result)")
+        let directory = setup.cli.root.appendingPathComponent("attestations/" + setup.digest.replacingOccurrences(of: ":", with: "-"))
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).isEmpty)
+    }
+
+    @Test func verifyByDigestAndUnknownImages() throws {
+        let setup = try Setup()
+        _ = try setup.attest("trivy-alpine-310.json")
+        #expect(try setup.cli.run(["image", "verify", "--digest", setup.digest]).status == 0)
+        let missing = try setup.cli.run(["image", "verify", "nosuch/image:1"])
+        #expect(missing.status == 125)
+        #expect(missing.stderr.hasPrefix("securerun: "))
+    }
+}

@@ -34,8 +34,11 @@ public struct DSSEEnvelope: Codable, Sendable, Equatable {
         self.signatures = signatures
     }
 
-    /// Parses the JSON envelope; `source` names the file in errors.
+    /// Parses the JSON envelope, bare or inside a Sigstore bundle (`dsseEnvelope`, what cosign 3 writes
+    /// by default); `source` names the file in errors. Bundle certificates and transparency-log entries
+    /// are not used: trust comes only from the configured public keys.
     public static func parse(_ data: Data, source: String) throws -> DSSEEnvelope {
+        if let bundle = try? JSONDecoder().decode(SigstoreBundle.self, from: data) { return bundle.dsseEnvelope }
         do {
             return try JSONDecoder().decode(DSSEEnvelope.self, from: data)
         } catch let error as DecodingError {
@@ -78,6 +81,12 @@ public struct DSSEEnvelope: Codable, Sendable, Equatable {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
     }
+}
+
+/// The part of a Sigstore bundle (v0.1–v0.3) that carries a DSSE envelope.
+private struct SigstoreBundle: Decodable {
+    var mediaType: String
+    var dsseEnvelope: DSSEEnvelope
 }
 
 /// Short, lower-case text for a `DecodingError` that names the JSON path.

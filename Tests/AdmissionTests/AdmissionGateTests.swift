@@ -269,6 +269,21 @@ import Testing
         #expect(!gate.verdict(imageDigest: testDigest, policy: .default, now: now).reasons.contains { $0.contains("blocking") })
     }
 
+    /// A key-signed attestation as cosign 3 stores it: a Sigstore bundle around the DSSE envelope.
+    @Test func keySignedSigstoreBundleIsAdmitted() throws {
+        let gate = try GateFixture()
+        defer { gate.directory.remove() }
+        let envelope = try VulnAttestation.envelope(
+            report: try fixture("trivy-alpine-310.json"), scanner: nil, subjectName: "app", digest: try ImageDigest(testDigest),
+            key: gate.key, source: "r")
+        var bundle = Data(#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":""}},"dsseEnvelope":"#.utf8)
+        bundle.append(envelope)
+        bundle.append(Data("}".utf8))
+        try gate.store(bundle)
+        let verdict = gate.verdict(now: now)
+        #expect(verdict.admitted, "\(verdict.reasons)")
+    }
+
     @Test func verdictEncodesAsJSON() throws {
         let gate = try GateFixture()
         defer { gate.directory.remove() }

@@ -29,6 +29,18 @@ import Testing
         #expect(statement.sha256Subjects == ["sha256:3c19aa980a9c5709a2c96c2d0779febf6e5e453b92b172ce84cb85fdaf695373"])
     }
 
+    /// cosign 3 stores attestations as Sigstore bundles; the DSSE envelope inside is read. This one carries
+    /// cosign's generic custom predicate, which is not a vulnerability scan.
+    @Test func sigstoreBundleEnvelopeIsReadAndItsCustomPredicateRefused() throws {
+        let envelope = try DSSEEnvelope.parse(try fixture("cosign-oci-attestation.sigstore-bundle.json"), source: "bundle")
+        #expect(envelope.payloadType == DSSEEnvelope.inTotoPayloadType)
+        let payload = try envelope.payloadBytes(source: "bundle")
+        let statement = try InTotoStatement.parse(payload, source: "bundle")
+        #expect(throws: AdmissionError.wrongPredicateType(source: "bundle", predicateType: "https://cosign.sigstore.dev/attestation/v1")) {
+            try VulnPredicate.parse(payload, statement: statement, source: "bundle")
+        }
+    }
+
     @Test(arguments: [InTotoStatement.typeV1, InTotoStatement.typeV01])
     func bothStatementVersionsAreAccepted(type: String) throws {
         let payload = handStatement(type: type, digestHex: String(repeating: "ab", count: 32), result: #"{"SchemaVersion":2}"#)

@@ -31,8 +31,11 @@ public struct ScanReport: Sendable, Equatable {
     public static func parse(_ data: Data, as scanner: VulnScanner? = nil, source: String) throws -> ScanReport {
         do {
             let decoder = JSONDecoder()
-            if let scanner { decoder.userInfo[ScanReport.scannerKey] = scanner }
-            return try decoder.decode(ScanReport.self, from: data)
+            switch scanner {
+            case .trivy?: return try decoder.decode(TrivyReport.self, from: data).scanReport()
+            case .grype?: return try decoder.decode(GrypeReport.self, from: data).scanReport()
+            case nil: return try decoder.decode(ScanReport.self, from: data)
+            }
         } catch let error as AdmissionError {
             throw error
         } catch let error as DecodingError {
@@ -48,8 +51,6 @@ public struct ScanReport: Sendable, Equatable {
         for vulnerability in vulnerabilities { counts[vulnerability.severity, default: 0] += 1 }
         return counts
     }
-
-    static let scannerKey = CodingUserInfoKey(rawValue: "securerun.scanner")!
 }
 
 extension ScanReport: Decodable {
@@ -61,14 +62,12 @@ extension ScanReport: Decodable {
     }
 
     public init(from decoder: Decoder) throws {
-        var scanner = decoder.userInfo[ScanReport.scannerKey] as? VulnScanner
-        if scanner == nil {
-            let keys = try decoder.container(keyedBy: AnyKey.self)
-            if keys.contains(AnyKey(stringValue: "matches")) {
-                scanner = .grype
-            } else if keys.contains(AnyKey(stringValue: "SchemaVersion")) || keys.contains(AnyKey(stringValue: "Results")) {
-                scanner = .trivy
-            }
+        var scanner: VulnScanner?
+        let keys = try decoder.container(keyedBy: AnyKey.self)
+        if keys.contains(AnyKey(stringValue: "matches")) {
+            scanner = .grype
+        } else if keys.contains(AnyKey(stringValue: "SchemaVersion")) || keys.contains(AnyKey(stringValue: "Results")) {
+            scanner = .trivy
         }
         switch scanner {
         case .trivy:

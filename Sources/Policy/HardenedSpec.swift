@@ -18,6 +18,8 @@ public struct HardenedSpec: Sendable, Equatable {
     public let readOnlyRootfs: Bool
     /// The seccomp filter.
     public let seccomp: LinuxSeccomp
+    /// The seccomp profile file the filter came from (for error messages).
+    public let seccompSource: String
     /// Memory limit in bytes.
     public let memory: ByteSize
     /// Memory plus swap in bytes.

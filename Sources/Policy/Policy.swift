@@ -22,6 +22,7 @@ public enum Policy {
         let user = try enforceUser(request, profile: profile, image: image, refuse: refuse)
         let capabilities = try enforceCapabilities(request, profile: profile, refuse: refuse)
         let seccomp = try enforceSeccomp(options.seccompFile, capabilities: capabilities, profile: profile, refuse: refuse)
+        let seccompSource = options.seccompFile ?? profile.seccompPath.path
         let limits = try ResourceLimits.enforce(request, profile: profile, refuse: refuse)
         let tmpfs = try TmpfsRequests.enforce(request.tmpfs, profile: profile, refuse: refuse)
         let volumes = try VolumeRequests.enforce(request.volumes, profile: profile, refuse: refuse)
@@ -36,6 +37,7 @@ public enum Policy {
             noNewPrivileges: true,
             readOnlyRootfs: true,
             seccomp: seccomp,
+            seccompSource: seccompSource,
             memory: limits.memory,
             memorySwap: limits.memorySwap,
             cpuQuota: limits.cpuQuota,
@@ -134,9 +136,7 @@ public enum Policy {
 
     static func loadSeccomp(_ path: String, capabilities: Set<Capability>, flag: String) throws(PolicyError) -> LinuxSeccomp {
         do {
-            let resolved = try SeccompProfile.load(contentsOf: path).resolve(capabilities: capabilities, source: path)
-            _ = try resolved.compile()
-            return resolved
+            return try SeccompProfile.load(contentsOf: path).resolve(capabilities: capabilities, source: path)
         } catch {
             throw .invalidRequest(flag: flag, reason: error.description)
         }

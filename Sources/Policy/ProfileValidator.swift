@@ -96,9 +96,8 @@ struct ProfileValidator {
         let seccompFile = text.hasPrefix("/") ? URL(fileURLWithPath: text) : directory.appendingPathComponent(text)
         do {
             let profile = try SeccompProfile.load(contentsOf: seccompFile.path)
-            let resolved = try profile.resolve(capabilities: capabilities, source: seccompFile.path)
-            _ = try resolved.compile()
-            return (seccompFile, resolved)
+            // Compiling is left to the start path (SeccompCheck), which caches it: profiles load on every run.
+            return (seccompFile, try profile.resolve(capabilities: capabilities, source: seccompFile.path))
         } catch {
             throw .invalidField(path: path, field: "seccomp", reason: error.description)
         }

@@ -44,6 +44,7 @@ public struct ContainerStart: Sendable {
         guard verdict.admitted else {
             throw StartError.notAdmitted(image: request.image, digest: image.manifestDigest, profile: profile.name, reasons: verdict.reasons)
         }
+        try SeccompCheck.ensureCompiles(hardened.seccomp, source: hardened.seccompSource, stateRoot: stateRoot)
         if dryRun {
             let spec = SpecBuilder.spec(for: hardened, rootfs: image.rootfs, containerID: request.name ?? "dry-run")
             let encoder = JSONEncoder()

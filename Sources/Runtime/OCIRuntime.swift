@@ -34,38 +34,19 @@ public struct OCIRuntime: Sendable {
     /// SIGUSR1 and SIGUSR2 sent to securerun are forwarded (the runtime passes them on to the container).
     /// Returns the container's exit status (128+N when killed by signal N).
     public func run(bundle: URL, id: String) throws(RuntimeError) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = baseArgs() + ["run", "--bundle", bundle.path, id]
+        // Forwarding is in place before the spawn, so no signal can kill securerun before it cleans up.
         let forwarder = SignalForwarder()
         defer { forwarder.stop() }
-        do {
-            try process.run()
-        } catch {
-            throw .launchFailed(runtime: binary, reason: "\(error)")
-        }
-        forwarder.start(forwardingTo: process.processIdentifier)
-        process.waitUntilExit()
-        switch process.terminationReason {
-        case .exit: return process.terminationStatus
-        case .uncaughtSignal: return 128 + process.terminationStatus
-        @unknown default: return process.terminationStatus
-        }
+        let pid = try ChildProcess.spawn(binary, baseArgs() + ["run", "--bundle", bundle.path, id], defaultSignals: SignalForwarder.forwarded)
+        forwarder.forward(to: pid)
+        return ChildProcess.wait(pid)
     }
 
     /// `delete --force ID`, quietly: used on every exit path to make sure nothing is left behind.
     public func forceDelete(id: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = baseArgs() + ["delete", "--force", id]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-            process.waitUntilExit()
-        } catch {
-            // Nothing to delete if the runtime cannot even start; cgroup cleanup below still runs.
-        }
+        // If the runtime cannot even start there is nothing of it to delete; cgroup cleanup still runs.
+        guard let pid = try? ChildProcess.spawn(binary, baseArgs() + ["delete", "--force", id], defaultSignals: [], quiet: true) else { return }
+        _ = ChildProcess.wait(pid)
     }
 
     /// Whether the runtime still has state for `id`.
@@ -82,26 +63,41 @@ public struct OCIRuntime: Sendable {
     }
 }
 
-/// Forwards termination signals from securerun to a child process for as long as it is started.
+/// Forwards termination signals from securerun to the runtime process while a container runs.
 final class SignalForwarder: @unchecked Sendable {
     static let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
     private var sources: [any DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "securerun.signals")
+    private var target: pid_t = 0
+    private var pending: [Int32] = []
 
-    func start(forwardingTo pid: Int32) {
+    init() {
         for signalNumber in Self.forwarded {
             // The default action would kill securerun before it cleans up; the dispatch source sees it instead.
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler { kill(pid, signalNumber) }
+            source.setEventHandler { [unowned self] in
+                if target > 0 { kill(target, signalNumber) } else { pending.append(signalNumber) }
+            }
             source.resume()
             sources.append(source)
         }
     }
 
+    /// Sends every later signal (and any that arrived before the child existed) to `pid`.
+    func forward(to pid: pid_t) {
+        queue.sync {
+            target = pid
+            for signalNumber in pending { kill(pid, signalNumber) }
+            pending.removeAll()
+        }
+    }
+
     func stop() {
-        for source in sources { source.cancel() }
-        sources.removeAll()
+        queue.sync {
+            for source in sources { source.cancel() }
+            sources.removeAll()
+        }
         for signalNumber in Self.forwarded { signal(signalNumber, SIG_DFL) }
     }
 }

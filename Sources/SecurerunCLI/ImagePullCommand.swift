@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Images
+import Policy
 
 /// `securerun image pull`: fetch an image from an OCI distribution registry.
 struct ImagePullCommand: AsyncParsableCommand {
@@ -27,6 +28,9 @@ struct ImagePullCommand: AsyncParsableCommand {
     @Flag(help: "Print the stored image as JSON.")
     var json = false
 
+    @Option(help: "Hardening profile whose allowedRegistries the pull must respect (default: default).")
+    var profile: String?
+
     func validate() throws {
         if passwordStdin && username == nil { throw ValidationError("--password-stdin needs --username") }
         if username != nil && !passwordStdin { throw ValidationError("--username needs --password-stdin") }
@@ -49,8 +53,12 @@ struct ImagePullCommand: AsyncParsableCommand {
             if isatty(STDOUT_FILENO) == 1 && !json {
                 progress = { line in print(line) }
             }
+            // The registry rule is checked before any request leaves the machine.
+            let loaded = try ProfileLoader.load(profile)
+            let allowed = loaded.allowedRegistries.isEmpty ? nil : loaded.allowedRegistries
             let image = try await ImageStore(root: stateRoot()).pull(
-                reference, insecure: insecure, credentials: credentials, platform: wanted, progress: progress)
+                reference, insecure: insecure, credentials: credentials, allowedRegistries: allowed, platform: wanted,
+                keepSetuid: loaded.keepSetuid, progress: progress)
             try printImported(image, json: json)
         }
     }

@@ -5,68 +5,7 @@ import Testing
 /// `securerun key …`, `image attest`, `image attestation add` and `image verify` on the built binary:
 /// each refusal reason, and the admitted case. No root needed.
 @Suite struct AdmissionCLITests {
-    /// A private state root with one imported image and one trusted key.
-    struct Setup {
-        let directory: TemporaryDirectory
-        let cli: CLI
-        let image = "test/admission:1"
-        let digest: String
-        let keyPrefix: String
-
-        init() throws {
-            directory = try TemporaryDirectory("securerun-admission-cli")
-            cli = CLI(root: directory.url.appendingPathComponent("state"))
-            let rootfs = directory.url.appendingPathComponent("rootfs/etc")
-            try FileManager.default.createDirectory(at: rootfs, withIntermediateDirectories: true)
-            try UUID().uuidString.write(to: rootfs.appendingPathComponent("id"), atomically: true, encoding: .utf8)
-            let imported = try cli.run(["image", "import", "--rootfs", directory.url.appendingPathComponent("rootfs").path, "--tag", image])
-            guard imported.status == 0 else { throw TestFailure("image import failed: \(imported)") }
-            let inspect = try cli.run(["image", "inspect", image])
-            let object = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any]
-            digest = try #require(object?["manifestDigest"] as? String)
-            keyPrefix = directory.url.appendingPathComponent("ci").path
-            let generated = try cli.run(["key", "generate", "--out", keyPrefix])
-            guard generated.status == 0 else { throw TestFailure("key generate failed: \(generated)") }
-            let trusted = try cli.run(["key", "trust", keyPrefix + ".pub"])
-            guard trusted.status == 0 else { throw TestFailure("key trust failed: \(trusted)") }
-        }
-
-        func report(_ name: String) -> String {
-            CLI.packageRoot.appendingPathComponent("Tests/AdmissionTests/Fixtures/\(name)").path
-        }
-
-        func attest(_ report: String, key: String? = nil) throws -> CLIResult {
-            try cli.run(["image", "attest", image, "--report", self.report(report), "--key", key ?? keyPrefix + ".key"])
-        }
-
-        /// Signs `payload` with the trusted key (through the library) and adds it with `image attestation add`.
-        func addSigned(_ payload: Data) throws -> CLIResult {
-            let key = try KeyFiles.readSigningKey(keyPrefix + ".key")
-            let envelope = try DSSEEnvelope.sign(payload: payload, payloadType: DSSEEnvelope.inTotoPayloadType, key: key)
-            let file = directory.url.appendingPathComponent("\(UUID().uuidString).json")
-            try envelope.encoded().write(to: file)
-            return try cli.run(["image", "attestation", "add", image, file.path])
-        }
-
-        func profile(_ admission: String) throws -> String {
-            try RunFixture.writeProfile(in: directory.url, name: "admission-\(UUID().uuidString.prefix(6))", extra: "", admission: admission)
-        }
-
-        func verify(_ extra: [String] = []) throws -> CLIResult {
-            try cli.run(["image", "verify", image] + extra)
-        }
-
-        /// A cosign vuln statement for `digestHex` around `result`, written by hand.
-        func statement(digestHex: String, result: String, predicateType: String = "https://cosign.sigstore.dev/attestation/vuln/v1") -> Data {
-            Data(
-                """
-                {"_type":"https://in-toto.io/Statement/v0.1","predicateType":"\(predicateType)",\
-                "subject":[{"name":"test/admission","digest":{"sha256":"\(digestHex)"}}],\
-                "predicate":{"scanner":{"uri":"","version":"","result":\(result)},\
-                "metadata":{"scanStartedOn":"2026-01-01T00:00:00Z","scanFinishedOn":"2026-01-01T00:00:00Z"}}}
-                """.utf8)
-        }
-    }
+    typealias Setup = AdmissionFixture
 
     @Test(arguments: ["ecdsa-p256", "ed25519"])
     func keyGenerateWritesAPrivateKeyOnlyTheOwnerCanReadAndNeverOverwrites(type: String) throws {
@@ -134,14 +73,7 @@ import Testing
     @Test func tamperedPayloadIsRefusedAsInvalidSignature() throws {
         let setup = try Setup()
         _ = try setup.attest("trivy-debian-buster.json")
-        let directory = setup.cli.root.appendingPathComponent("attestations/" + setup.digest.replacingOccurrences(of: ":", with: "-"))
-        let file = directory.appendingPathComponent(try #require(FileManager.default.contentsOfDirectory(atPath: directory.path).first))
-        var envelope = try DSSEEnvelope.parse(try Data(contentsOf: file), source: "stored")
-        // Turn the CRITICAL finding into "CRITICAl": one byte an attacker would like to change.
-        let text = String(decoding: try envelope.payloadBytes(source: "stored"), as: UTF8.self)
-        envelope.payload = Data(text.replacingOccurrences(of: #""Severity": "CRITICAL""#, with: #""Severity": "CRITICAl""#).utf8)
-            .base64EncodedString()
-        try envelope.encoded().write(to: file)
+        try AdmissionFixture.tamper(try #require(setup.storedAttestations().first))
         let result = try setup.verify()
         #expect(result.status == 1)
         #expect(result.stdout.contains("signature invalid: the signature by trusted key"), "\(result)")
@@ -219,8 +151,7 @@ import Testing
         let result = try setup.cli.run(["image", "attestation", "add", setup.image, junk.path])
         #expect(result.status == 125)
         #expect(result.stderr.contains("not a dsse envelope"), "\(result)")
-        let directory = setup.cli.root.appendingPathComponent("attestations/" + setup.digest.replacingOccurrences(of: ":", with: "-"))
-        #expect(((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).isEmpty)
+        #expect(setup.storedAttestations().isEmpty)
     }
 
     @Test func verifyByDigestAndUnknownImages() throws {

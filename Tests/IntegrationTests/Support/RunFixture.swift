@@ -13,6 +13,8 @@ final class RunFixture: Sendable {
 
     let directory: URL
     let cli: CLI
+    /// The busybox+probe rootfs the image was imported from (other fixtures import it into their own roots).
+    var rootfs: URL { directory.appendingPathComponent("rootfs") }
     let image = "test/busybox:latest"
     /// A profile like `default` but admitting unattested images, so run tests need no keys.
     let profile: String
@@ -46,10 +48,15 @@ final class RunFixture: Sendable {
 
     /// What securerun left behind: container state dirs, runtime state, and container cgroups.
     func leftovers() -> [String] {
+        Self.leftovers(root: cli.root)
+    }
+
+    /// What securerun left behind under the state root `root`, and any container cgroups.
+    static func leftovers(root: URL) -> [String] {
         let fm = FileManager.default
         var found: [String] = []
         for dir in ["containers", "runtime/runc"] {
-            let path = cli.root.appendingPathComponent(dir).path
+            let path = root.appendingPathComponent(dir).path
             found += ((try? fm.contentsOfDirectory(atPath: path)) ?? []).map { "\(path)/\($0)" }
         }
         for controller in ["memory", "pids", "cpu", "unified"] {

@@ -14,6 +14,8 @@ public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
     case violation(PolicyViolation)
     /// A request that is malformed regardless of the profile (a bad flag value).
     case invalidRequest(flag: String, reason: String)
+    /// The image comes from a registry outside the profile's `allowedRegistries`.
+    case registryNotAllowed(action: String, image: String, registry: String, profile: String, allowed: [String])
 
     public var description: String {
         switch self {
@@ -29,6 +31,8 @@ public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
             return violation.description
         case .invalidRequest(let flag, let reason):
             return "invalid \(flag): \(reason)"
+        case .registryNotAllowed(let action, let image, let registry, let profile, let allowed):
+            return "refusing to \(action) \(image): registry \(registry) is not in profile \"\(profile)\" allowedRegistries (\(allowed.joined(separator: ", ")))"
         }
     }
 }

@@ -44,6 +44,16 @@ public struct Profile: Sendable, Equatable {
     /// Which images may run: the signed-scan admission policy.
     public var admission: AdmissionPolicy
 
+    /// Refuses an image from a registry outside `allowedRegistries` (an empty list allows any).
+    /// `action` is what was attempted ("pull", "run"); docker's `index.docker.io` counts as `docker.io`.
+    public func checkRegistry(_ registry: String, image: String, action: String) throws(PolicyError) {
+        guard !allowedRegistries.isEmpty else { return }
+        func normalized(_ host: String) -> String { host == "index.docker.io" ? "docker.io" : host.lowercased() }
+        if !allowedRegistries.map(normalized).contains(normalized(registry)) {
+            throw .registryNotAllowed(action: action, image: image, registry: registry, profile: name, allowed: allowedRegistries)
+        }
+    }
+
     // Fields every profile enforces without a setting: they are the floor itself.
     /// Root filesystem is always read-only.
     public var readOnlyRootfs: Bool { true }

@@ -33,9 +33,9 @@ public struct ContainerStart: Sendable {
         }
         let profile = try ProfileLoader.load(profileName)
         let image = try ImageStore(root: stateRoot).resolve(request.image)
-        if !profile.allowedRegistries.isEmpty, let registry = image.registry?.lowercased(),
-           !profile.allowedRegistries.contains(registry) {
-            throw StartError.registryNotAllowed(image: request.image, registry: registry, profile: profile.name, allowed: profile.allowedRegistries)
+        // Local imports have no registry; a pulled image must still come from an allowed one.
+        if let registry = image.registry {
+            try profile.checkRegistry(registry, image: request.image, action: "run")
         }
         var request = self.request
         let defaults = try imageDefaults(image, request: &request)
@@ -83,15 +83,12 @@ public struct ContainerStart: Sendable {
 /// Why `securerun run` refused before reaching the runtime.
 public enum StartError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownRuntime(String)
-    case registryNotAllowed(image: String, registry: String, profile: String, allowed: [String])
     case notAdmitted(image: String, digest: String, profile: String, reasons: [String])
 
     public var description: String {
         switch self {
         case .unknownRuntime(let name):
             return "unknown --runtime \"\(name)\" (known: \(OCIRuntime.Kind.allCases.map(\.rawValue).joined(separator: ", ")))"
-        case .registryNotAllowed(let image, let registry, let profile, let allowed):
-            return "refusing to run \(image): registry \(registry) is not in profile \"\(profile)\" allowedRegistries (\(allowed.joined(separator: ", ")))"
         case .notAdmitted(let image, let digest, let profile, let reasons):
             let list = reasons.map { "  - \($0)" }.joined(separator: "\n")
             return "refusing to run \(image) (\(digest)): not admitted by profile \"\(profile)\":\n\(list)"

@@ -55,6 +55,7 @@ struct ImagePullCommand: AsyncParsableCommand {
             }
             // The registry rule is checked before any request leaves the machine.
             let loaded = try ProfileLoader.load(profile)
+            try loaded.checkRegistry(parsed.registry, image: reference, action: "pull")
             let allowed = loaded.allowedRegistries.isEmpty ? nil : loaded.allowedRegistries
             let image = try await ImageStore(root: stateRoot()).pull(
                 reference, insecure: insecure, credentials: credentials, allowedRegistries: allowed, platform: wanted,

@@ -66,4 +66,35 @@ import Testing
         #expect(pulled.manifestDigest == image.manifestDigest)
         #expect(try store.list().count == 1, "failed pulls stored nothing")
     }
+
+    @Test func aMissingTagAndACorruptedBlobAreClearErrorsAndStoreNothing() async throws {
+        guard ready("pull failures") else { return }
+        let temp = TempDir()
+        let local = ImageStore(root: temp.path("local"))
+        let image = try local.importRootfs(directory: try makeSampleRootfs(in: temp), tag: "sample")
+        try exportLayout(image, from: local, to: temp.path("layout"))
+        let registry = try RegistryFixture()
+        defer { registry.stop() }
+        try registry.push(layout: temp.path("layout"), to: "team/sample:1")
+        let store = ImageStore(root: temp.path("pulled"))
+
+        await #expect { try await store.pull("\(registry.address)/team/sample:nope", insecure: true) } throws: { error in
+            let message = (error as? ImageError)?.description ?? ""
+            return message.contains("team/sample") && message.contains("nope")
+        }
+
+        // Corrupt the layer as the registry stores it on disk: it then serves bytes that do not match the digest.
+        let manifest = try local.manifest(image)
+        let layer = try #require(manifest.layers.first).digest
+        let stored = registry.temp.path("data/docker/registry/v2/blobs/sha256/\(layer.hex.prefix(2))/\(layer.hex)/data")
+        var bytes = try Data(contentsOf: stored)
+        bytes[bytes.count / 2] ^= 0xff
+        try bytes.write(to: stored)
+        await #expect { try await store.pull("\(registry.address)/team/sample:1", insecure: true) } throws: { error in
+            (error as? ImageError)?.description.contains(layer.description) == true
+        }
+        #expect(try store.list().isEmpty, "failed pulls stored nothing")
+        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: temp.path("pulled/rootfs").path)) ?? []
+        #expect(leftovers.isEmpty, "no half-made rootfs: \(leftovers)")
+    }
 }

@@ -9,15 +9,21 @@ import Testing
             && toolAvailable("/usr/bin/htpasswd", for: test)
     }
 
-    @Test func pullGivesTheSameImageAsTheLocalImport() async throws {
-        guard ready("pull") else { return }
+    /// A sample image imported locally and pushed to a fresh registry as team/sample:1.
+    func pushedSample() throws -> (TempDir, ImageStore, StoredImage, RegistryFixture) {
         let temp = TempDir()
         let local = ImageStore(root: temp.path("local"))
         let image = try local.importRootfs(directory: try makeSampleRootfs(in: temp), tag: "sample")
         try exportLayout(image, from: local, to: temp.path("layout"))
         let registry = try RegistryFixture()
-        defer { registry.stop() }
         try registry.push(layout: temp.path("layout"), to: "team/sample:1")
+        return (temp, local, image, registry)
+    }
+
+    @Test func pullGivesTheSameImageAsTheLocalImport() async throws {
+        guard ready("pull") else { return }
+        let (temp, local, image, registry) = try pushedSample()
+        defer { registry.stop() }
 
         let store = ImageStore(root: temp.path("pulled"))
         let pulled = try await store.pull("\(registry.address)/team/sample:1", insecure: true)
@@ -69,13 +75,8 @@ import Testing
 
     @Test func aMissingTagAndACorruptedBlobAreClearErrorsAndStoreNothing() async throws {
         guard ready("pull failures") else { return }
-        let temp = TempDir()
-        let local = ImageStore(root: temp.path("local"))
-        let image = try local.importRootfs(directory: try makeSampleRootfs(in: temp), tag: "sample")
-        try exportLayout(image, from: local, to: temp.path("layout"))
-        let registry = try RegistryFixture()
+        let (temp, local, image, registry) = try pushedSample()
         defer { registry.stop() }
-        try registry.push(layout: temp.path("layout"), to: "team/sample:1")
         let store = ImageStore(root: temp.path("pulled"))
 
         await #expect { try await store.pull("\(registry.address)/team/sample:nope", insecure: true) } throws: { error in

@@ -64,7 +64,17 @@ public struct RegistryClient: Sendable {
     /// Fetches the manifest or index `reference` (a tag or `sha256:` digest) of `repository`, verifying its digest
     /// (against the reference when it is a digest, and against the registry's Docker-Content-Digest header).
     public func manifest(repository: String, reference: String) async throws(ImageError) -> FetchedManifest {
-        let (data, response) = try await get("/v2/\(repository)/manifests/\(reference)", repository: repository, accept: Self.manifestAccept)
+        guard let fetched = try await manifestIfPresent(repository: repository, reference: reference) else {
+            throw .registry(host: registry, reason: "/v2/\(repository)/manifests/\(reference) was not found (HTTP 404); check the repository and tag")
+        }
+        return fetched
+    }
+
+    /// `manifest(repository:reference:)`, or nil when the registry has no such manifest (HTTP 404).
+    func manifestIfPresent(repository: String, reference: String) async throws(ImageError) -> FetchedManifest? {
+        guard let (data, response) = try await getIfPresent("/v2/\(repository)/manifests/\(reference)", repository: repository, accept: Self.manifestAccept) else {
+            return nil
+        }
         let digest = Digest.of(data)
         if reference.hasPrefix("sha256:"), digest.description != reference {
             throw .digestMismatch(what: "manifest \(repository)@\(reference) from \(registry)", expected: reference, actual: digest.description)
@@ -108,6 +118,14 @@ public struct RegistryClient: Sendable {
     // MARK: - HTTP
 
     private func get(_ path: String, repository: String, accept: [String]) async throws(ImageError) -> (Data, HTTPURLResponse) {
+        guard let found = try await getIfPresent(path, repository: repository, accept: accept) else {
+            throw .registry(host: registry, reason: "\(path) was not found (HTTP 404); check the repository and tag")
+        }
+        return found
+    }
+
+    /// GET with auth; nil when the registry answers 404 (absent, or an API it does not implement).
+    func getIfPresent(_ path: String, repository: String, accept: [String]) async throws(ImageError) -> (Data, HTTPURLResponse)? {
         guard let url = URL(string: baseURL + path) else {
             throw .registry(host: registry, reason: "cannot build a URL for \(path)")
         }
@@ -128,11 +146,9 @@ public struct RegistryClient: Sendable {
                 throw .unauthorized(registry: registry, repository: repository, reason: "the credentials were refused (HTTP \(response.statusCode))")
             }
         }
+        if response.statusCode == 404 { return nil }
         guard response.statusCode == 200 else {
             let detail = String(decoding: data.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if response.statusCode == 404 {
-                throw .registry(host: registry, reason: "\(path) was not found (HTTP 404); check the repository and tag")
-            }
             throw .registry(host: registry, reason: "GET \(path) answered HTTP \(response.statusCode): \(detail)")
         }
         return (data, response)

@@ -1,3 +1,4 @@
+import Admission
 import ArgumentParser
 import Foundation
 import Images
@@ -60,7 +61,10 @@ struct ImagePullCommand: AsyncParsableCommand {
             let image = try await ImageStore(root: stateRoot()).pull(
                 reference, insecure: insecure, credentials: credentials, allowedRegistries: allowed, platform: wanted,
                 keepSetuid: loaded.keepSetuid, progress: progress)
-            try printImported(image, json: json)
+            let client = try RegistryClient(registry: parsed.registry, insecure: insecure, credentials: credentials)
+            let attestations = try await PulledAttestations.fetch(
+                for: image, repository: parsed.repository, client: client, policy: loaded.admission, stateRoot: stateRoot())
+            try attestations.print(after: image, json: json)
         }
     }
 }

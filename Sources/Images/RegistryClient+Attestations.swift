@@ -1,0 +1,181 @@
+import Foundation
+
+/// Media types under which registries keep attestations.
+public enum AttestationMediaType {
+    /// A DSSE envelope (cosign's legacy `.att` layers, and OCI 1.1 referrers of that artifact type).
+    public static let dsseEnvelope = "application/vnd.dsse.envelope.v1+json"
+    /// A Sigstore bundle v0.3, what cosign 3 pushes as an OCI 1.1 referrer by default.
+    public static let sigstoreBundle = "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+    /// Whether `type` names an envelope or bundle: DSSE, in-toto (`application/vnd.in-toto…`) or a Sigstore
+    /// bundle (`…bundle.v0.3+json` or the older `application/vnd.dev.sigstore.bundle+json;version=0.x`).
+    public static func isAttestation(_ type: String) -> Bool {
+        type == dsseEnvelope || type.hasPrefix("application/vnd.in-toto")
+            || type.hasPrefix("application/vnd.dev.sigstore.bundle")
+    }
+}
+
+/// One attestation found in a registry: the exact bytes of a DSSE envelope or Sigstore bundle, checked
+/// against its blob digest and nothing else. Fetching trusts nothing; the admission gate verifies it.
+public struct RegistryAttestation: Sendable, Equatable {
+    /// Where in the registry it was found.
+    public enum Location: String, Sendable, Codable {
+        /// cosign's legacy tag `sha256-<hex>.att`: one envelope per layer.
+        case attTag = "att-tag"
+        /// The OCI 1.1 referrers API, `GET /v2/<name>/referrers/<digest>`.
+        case referrers
+        /// The referrers fallback index at tag `sha256-<hex>`, for registries without the API.
+        case referrersTag = "referrers-tag"
+    }
+
+    /// The blob's bytes as served (and as they must be stored: never re-serialised).
+    public var data: Data
+    /// The blob's media type (`application/vnd.dsse.envelope.v1+json`, a Sigstore bundle type, …).
+    public var mediaType: String
+    /// `sha256` of `data`, equal to the descriptor's digest.
+    public var digest: Digest
+    /// The predicate type the registry's annotations claim (unsigned: a hint for skipping, never for trust).
+    public var predicateType: String?
+    /// How it was found.
+    public var location: Location
+    /// Where, for messages: `registry/repository:tag` or `registry/repository@digest`.
+    public var origin: String
+}
+
+/// What looking for attestations found, and what it skipped (one lower-case line each).
+public struct RegistryAttestationScan: Sendable {
+    /// The envelopes and bundles, each once.
+    public var attestations: [RegistryAttestation] = []
+    /// Why something was skipped or could not be looked up.
+    public var warnings: [String] = []
+}
+
+extension RegistryClient {
+    /// The largest attestation blob fetched (scanner reports of big images run to megabytes).
+    public static let attestationSizeLimit: Int64 = 64 << 20
+    /// How many referrers are followed at most.
+    public static let referrerLimit = 64
+
+    /// The attestations `repository` keeps for `subject`, in cosign's three places: the legacy tag
+    /// `sha256-<hex>.att`, OCI 1.1 referrers, and (when the referrers API answers 404) the fallback index
+    /// at tag `sha256-<hex>`. None found is not an error; anything unreadable becomes a warning.
+    public func attestations(repository: String, for subject: Digest) async -> RegistryAttestationScan {
+        var scan = RegistryAttestationScan()
+        var seen: Set<Digest> = []
+        func add(_ found: [RegistryAttestation]) {
+            for attestation in found where seen.insert(attestation.digest).inserted {
+                scan.attestations.append(attestation)
+            }
+        }
+
+        let legacyTag = "sha256-\(subject.hex).att"
+        do {
+            if let manifest = try await manifestIfPresent(repository: repository, reference: legacyTag) {
+                add(try await envelopes(in: manifest, repository: repository, location: .attTag, origin: "\(registry)/\(repository):\(legacyTag)", warnings: &scan.warnings))
+            }
+        } catch {
+            scan.warnings.append("cannot read attestations at \(registry)/\(repository):\(legacyTag): \(error)")
+        }
+
+        let (entries, location, listing) = await referrers(repository: repository, subject: subject, warnings: &scan.warnings)
+        if entries.count > Self.referrerLimit {
+            scan.warnings.append("\(listing) lists \(entries.count) referrers; only the first \(Self.referrerLimit) are read")
+        }
+        for entry in entries.prefix(Self.referrerLimit) {
+            if let type = entry.artifactType, !AttestationMediaType.isAttestation(type) { continue }
+            let origin = "\(registry)/\(repository)@\(entry.digest)"
+            do {
+                let manifest = try await manifest(repository: repository, reference: entry.digest.description)
+                add(try await envelopes(in: manifest, repository: repository, location: location, origin: origin, warnings: &scan.warnings, entry: entry))
+            } catch {
+                scan.warnings.append("skipped referrer \(origin) (from \(listing)): \(error)")
+            }
+        }
+        return scan
+    }
+
+    // MARK: - Referrers
+
+    /// The referrers of `subject`: from the API, else from the fallback tag; with where they came from.
+    private func referrers(repository: String, subject: Digest, warnings: inout [String])
+        async -> (entries: [ArtifactDescriptor], location: RegistryAttestation.Location, listing: String)
+    {
+        let api = "\(registry)/\(repository) referrers of \(subject)"
+        do {
+            if let (data, _) = try await getIfPresent("/v2/\(repository)/referrers/\(subject)", repository: repository, accept: [MediaType.ociIndex]) {
+                return (try CanonicalJSON.decode(ArtifactIndex.self, from: data, source: api).manifests, .referrers, api)
+            }
+        } catch {
+            warnings.append("cannot read the \(api): \(error)")
+            return ([], .referrers, api)
+        }
+        // No referrers API (HTTP 404): the OCI 1.1 fallback is an index tagged with the digest.
+        let tag = "sha256-\(subject.hex)"
+        let fallback = "\(registry)/\(repository):\(tag)"
+        do {
+            guard let index = try await manifestIfPresent(repository: repository, reference: tag) else { return ([], .referrersTag, fallback) }
+            guard MediaType.indexes.contains(index.mediaType) else {
+                throw ImageError.unsupportedMediaType(mediaType: index.mediaType, digest: index.digest.description)
+            }
+            return (try CanonicalJSON.decode(ArtifactIndex.self, from: index.data, source: fallback).manifests, .referrersTag, fallback)
+        } catch {
+            warnings.append("cannot read the referrers index at \(fallback): \(error)")
+            return ([], .referrersTag, fallback)
+        }
+    }
+
+    // MARK: - Envelopes
+
+    /// The envelope and bundle layers of one attestation manifest, each blob checked against its
+    /// descriptor; other layers (signatures, SBOM files) are passed over, unreadable ones become warnings.
+    private func envelopes(
+        in fetched: FetchedManifest, repository: String, location: RegistryAttestation.Location, origin: String,
+        warnings: inout [String], entry: ArtifactDescriptor? = nil
+    ) async throws(ImageError) -> [RegistryAttestation] {
+        guard MediaType.manifests.contains(fetched.mediaType) else {
+            throw .unsupportedMediaType(mediaType: fetched.mediaType, digest: fetched.digest.description)
+        }
+        let manifest = try CanonicalJSON.decode(ArtifactManifest.self, from: fetched.data, source: origin)
+        if let type = manifest.artifactType ?? entry?.artifactType, !AttestationMediaType.isAttestation(type) { return [] }
+        let annotations = (entry?.annotations ?? [:]).merging(manifest.annotations ?? [:]) { $1 }
+        var found: [RegistryAttestation] = []
+        for layer in manifest.layers where AttestationMediaType.isAttestation(layer.mediaType) {
+            guard layer.size <= Self.attestationSizeLimit else {
+                warnings.append("skipped attestation \(layer.digest) in \(origin): \(layer.size) bytes is over the limit of \(Self.attestationSizeLimit)")
+                continue
+            }
+            do {
+                let descriptor = Descriptor(mediaType: layer.mediaType, digest: layer.digest, size: layer.size)
+                let data = try await blob(repository: repository, descriptor: descriptor)
+                let claimed = layer.annotations?["predicateType"] ?? annotations["dev.sigstore.bundle.predicateType"]
+                found.append(
+                    RegistryAttestation(data: data, mediaType: layer.mediaType, digest: layer.digest, predicateType: claimed, location: location, origin: origin))
+            } catch {
+                warnings.append("skipped attestation \(layer.digest) in \(origin): \(error)")
+            }
+        }
+        return found
+    }
+}
+
+/// A descriptor with OCI 1.1's `artifactType` (the store's `Descriptor` has no use for it).
+struct ArtifactDescriptor: Decodable {
+    var mediaType: String
+    var digest: Digest
+    var size: Int64
+    var artifactType: String?
+    var annotations: [String: String]?
+}
+
+/// An image index as the referrers API and its fallback tag serve it.
+struct ArtifactIndex: Decodable {
+    var manifests: [ArtifactDescriptor]
+}
+
+/// An attestation manifest: cosign's `.att` image or an OCI 1.1 artifact manifest.
+struct ArtifactManifest: Decodable {
+    var artifactType: String?
+    var config: ArtifactDescriptor
+    var layers: [ArtifactDescriptor]
+    var annotations: [String: String]?
+}

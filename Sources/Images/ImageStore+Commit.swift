@@ -47,7 +47,8 @@ extension ImageStore {
 
         let destination = rootfs(for: digest)
         if !FS.exists(destination) {
-            for (layer, diffID) in zip(manifest.layers, config.rootfs.diff_ids) {
+            for (number, (layer, diffID)) in zip(manifest.layers, config.rootfs.diff_ids).enumerated() {
+                progress?("verifying layer \(number + 1)/\(manifest.layers.count) \(layer.digest)")
                 guard blobs.has(layer.digest) else {
                     throw .invalidImage(source: "manifest \(digest)", reason: "layer \(layer.digest) is not in the store")
                 }
@@ -57,6 +58,7 @@ extension ImageStore {
                 }
             }
             let layers = manifest.layers.map { (file: blobs.url($0.digest), name: $0.digest.description) }
+            progress?("unpacking \(layers.count) layer\(layers.count == 1 ? "" : "s") into the shared rootfs")
             try LayerUnpacker(keepSetuid: keepSetuid).unpack(layers: layers, into: destination)
             transaction.created(destination)
         }

@@ -9,6 +9,7 @@ extension ImageStore {
         allowedRegistries: [String]? = nil, platform: Platform = .linuxAMD64, keepSetuid: Bool = false,
         progress: (@Sendable (String) -> Void)? = nil
     ) async throws(ImageError) -> StoredImage {
+        let progress = progress ?? self.progress
         let parsed = try ImageReference(parsing: reference)
         if let allowedRegistries {
             let allowed = allowedRegistries.map { $0 == "index.docker.io" ? ImageReference.defaultRegistry : $0 }

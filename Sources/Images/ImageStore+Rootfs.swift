@@ -19,6 +19,7 @@ extension ImageStore {
         return try withImport { (work, transaction) throws(ImageError) in
             let tar = work.appendingPathComponent("layer.tar")
             let gzip = work.appendingPathComponent("layer.tar.gz")
+            progress?("packing \(directory.path)")
             try LayerPacker(directory: directory).writeTar(to: tar)
             let diffID = try LayerPacker.diffID(of: tar)
             try LayerPacker.gzip(tar, to: gzip)

@@ -9,10 +9,13 @@ import Glibc
 public struct ImageStore: Sendable {
     /// The state root.
     public let root: URL
+    /// Receives one line per step of an import or pull (the CLI shows them on a terminal).
+    public var progress: (@Sendable (String) -> Void)?
 
     /// A store at `root` (created on first write).
-    public init(root: URL) {
+    public init(root: URL, progress: (@Sendable (String) -> Void)? = nil) {
         self.root = root
+        self.progress = progress
     }
 
     var blobs: BlobStore { BlobStore(root: root) }

@@ -34,7 +34,7 @@ struct ImageImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = ImageStore(root: stateRoot())
+            let store = ImageStore(root: stateRoot(), progress: terminalProgress(json: json))
             let image: StoredImage
             if let rootfs, let tag {
                 image = try store.importRootfs(directory: URL(fileURLWithPath: rootfs), tag: tag)
@@ -64,4 +64,10 @@ func jsonString<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// Progress lines for a person at a terminal; scripts get only the result line (or --json).
+func terminalProgress(json: Bool) -> (@Sendable (String) -> Void)? {
+    guard isatty(STDOUT_FILENO) == 1, !json else { return nil }
+    return { line in print(line) }
 }

@@ -135,4 +135,22 @@ struct ImageImportTests {
         #expect(notAnImage.status == 125)
         #expect(notAnImage.stderr.contains("is not an OCI layout, OCI archive or docker-save tar"))
     }
+
+    @Test("imports show progress on a terminal and print one line when piped")
+    func progressOnlyOnATerminal() throws {
+        guard Requirements.met(tools: ["script", "busybox"], needsRoot: false) else { return }
+        let temp = try TemporaryDirectory("securerun-progress-it")
+        let rootfs = temp.url.appendingPathComponent("rootfs/bin")
+        try FileManager.default.createDirectory(at: rootfs, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: rootfs.appendingPathComponent("busybox").path)
+        let root = temp.url.appendingPathComponent("state").path
+        let command = "\(CLI.binary) image import --rootfs \(rootfs.deletingLastPathComponent().path) --tag progress:1"
+        // script(1) gives the command a pseudo-terminal as stdout.
+        let terminal = try CLI.exec("script", ["-qec", command, "/dev/null"], environment: ["SECURERUN_ROOT": root])
+        #expect(terminal.status == 0, "\(terminal)")
+        #expect(terminal.stdout.contains("packing ") && terminal.stdout.contains("unpacking 1 layer into the shared rootfs"), "\(terminal)")
+        let piped = try CLI(root: URL(fileURLWithPath: root)).run(["image", "import", "--rootfs", rootfs.deletingLastPathComponent().path, "--tag", "progress:2"])
+        #expect(piped.stdout.split(separator: "\n").count == 1, "\(piped)")
+        #expect(piped.stdout.hasPrefix("progress:1, progress:2 sha256:"))
+    }
 }

@@ -55,7 +55,8 @@ struct PulledAttestations: Encodable {
                 Stored(
                     file: file.path, location: attestation.location, origin: attestation.origin, mediaType: attestation.mediaType,
                     digest: attestation.digest.description))
-            result.warnings += findings.warnings
+            // "no trusted keys" and the like would repeat once per attestation.
+            result.warnings += findings.warnings.filter { !result.warnings.contains($0) }
         }
         return result
     }

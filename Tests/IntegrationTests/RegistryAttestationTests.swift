@@ -2,27 +2,49 @@ import Foundation
 import Testing
 
 /// `securerun image pull` fetches the attestations a real docker-registry keeps the cosign ways (the legacy
-/// `sha256-<hex>.att` tag; OCI 1.1 referrers, here through the fallback tag because distribution 2.8 answers
-/// 404 on the referrers API) into the attestation store; the gate verifies them as usual at verify and run.
+/// `sha256-<hex>.att` tag; OCI 1.1 referrers, through the fallback tag because distribution 2.8 answers 404
+/// on the referrers API) into the attestation store; the gate verifies them as usual at verify and run.
+/// The referrers API itself is served by a small file-serving registry.
 @Suite("image pull: attestations from the registry, verified by the gate")
 struct RegistryAttestationTests {
     /// A publisher root (image, key, attestations signed with `image attest`), a registry holding the
     /// image, and a consumer root that trusts the publisher's key and pulls.
     struct Setup {
         let publisher: AdmissionFixture
-        let registry: LocalRegistry
+        /// The docker-registry, or nil when the image is served by `files` (a registry with the referrers API).
+        let registry: LocalRegistry?
+        let files: StaticRegistry?
         let consumer: CLI
         let repository = "it/gated"
-        var reference: String { "\(registry.host)/\(repository):1" }
+        var host: String { registry?.host ?? files?.host ?? "" }
+        var reference: String { "\(host)/\(repository):1" }
         var digest: String { publisher.digest }
+        static let bundleType = "application/vnd.dev.sigstore.bundle.v0.3+json"
 
-        init() throws {
+        /// The image pushed with skopeo to a docker-registry, or (`referrersAPI`) served as files by a
+        /// registry that implements the referrers API.
+        init(referrersAPI: Bool = false) throws {
             guard let run = RunFixture.available() else { throw Skip() }
             publisher = try AdmissionFixture(image: "test/published:1", rootfs: run.rootfs)
-            registry = try LocalRegistry(in: publisher.directory.url)
-            let layout = publisher.directory.url.appendingPathComponent("layout")
-            try OCILayout.export(manifestDigest: publisher.digest, from: publisher.cli.root, to: layout)
-            try registry.push("oci:\(layout.path)", to: "\(repository):1")
+            if referrersAPI {
+                registry = nil
+                let files = try StaticRegistry(in: publisher.directory.url)
+                let blobs = publisher.cli.root.appendingPathComponent("blobs/sha256")
+                for hex in try FileManager.default.contentsOfDirectory(atPath: blobs.path) where !hex.hasPrefix(".") {
+                    let data = try Data(contentsOf: blobs.appendingPathComponent(hex))
+                    try files.putBlob(data, mediaType: "application/octet-stream", repository: repository)
+                }
+                let manifest = String(decoding: try Data(contentsOf: blobs.appendingPathComponent(publisher.digestHex)), as: UTF8.self)
+                try files.putManifest(manifest, mediaType: "application/vnd.oci.image.manifest.v1+json", repository: repository, tag: "1")
+                self.files = files
+            } else {
+                files = nil
+                let registry = try LocalRegistry(in: publisher.directory.url)
+                let layout = publisher.directory.url.appendingPathComponent("layout")
+                try OCILayout.export(manifestDigest: publisher.digest, from: publisher.cli.root, to: layout)
+                try registry.push("oci:\(layout.path)", to: "\(repository):1")
+                self.registry = registry
+            }
             consumer = CLI(root: publisher.directory.url.appendingPathComponent("consumer"))
             try expectSuccess(consumer.run(["key", "trust", publisher.keyPrefix + ".pub"]))
         }
@@ -38,6 +60,7 @@ struct RegistryAttestationTests {
         /// Pushes cosign's legacy attestation image, tag `sha256-<hex>.att`: one DSSE envelope per layer.
         @discardableResult
         func pushAttTag(_ envelopes: [Data]) async throws -> [LocalRegistry.Pushed] {
+            let registry = try #require(registry)
             let config = try await registry.pushBlob(Data("{}".utf8), mediaType: "application/vnd.oci.image.config.v1+json", repository: repository)
             var layers: [LocalRegistry.Pushed] = []
             for envelope in envelopes {
@@ -53,30 +76,53 @@ struct RegistryAttestationTests {
             return layers
         }
 
-        /// Pushes a Sigstore bundle v0.3 around `envelope` as cosign 3 does: an OCI 1.1 artifact manifest
-        /// whose subject is the image, listed in the referrers fallback index at tag `sha256-<hex>`.
-        func pushBundleReferrer(_ envelope: Data) async throws {
-            let bundleType = "application/vnd.dev.sigstore.bundle.v0.3+json"
-            let bundle = #"{"mediaType":"\#(bundleType)","verificationMaterial":{"publicKey":{"hint":"ci"}},"dsseEnvelope":"#
-                + String(decoding: envelope, as: UTF8.self) + "}"
-            let empty = try await registry.pushBlob(Data("{}".utf8), mediaType: LocalRegistry.emptyConfigType, repository: repository)
-            let layer = try await registry.pushBlob(Data(bundle.utf8), mediaType: bundleType, repository: repository)
+        /// A Sigstore bundle v0.3 around `envelope`, as cosign 3 pushes it.
+        static func bundle(_ envelope: Data) -> Data {
+            Data((#"{"mediaType":"\#(bundleType)","verificationMaterial":{"publicKey":{"hint":"ci"}},"dsseEnvelope":"#
+                + String(decoding: envelope, as: UTF8.self) + "}").utf8)
+        }
+
+        static let predicateAnnotation = #"{"dev.sigstore.bundle.predicateType":"https://cosign.sigstore.dev/attestation/vuln/v1"}"#
+
+        /// The OCI 1.1 artifact manifest holding a bundle `layer`, with the image as its subject.
+        func artifactManifest(config: LocalRegistry.Pushed, layer: LocalRegistry.Pushed) throws -> String {
             let imageSize = try Data(contentsOf: publisher.cli.root.appendingPathComponent("blobs/sha256/\(publisher.digestHex)")).count
-            let predicate = #"{"dev.sigstore.bundle.predicateType":"https://cosign.sigstore.dev/attestation/vuln/v1"}"#
-            let artifact = try await registry.pushManifest(
-                """
-                {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"\(bundleType)",\
-                "config":\(empty.json),"layers":[\(layer.json)],\
+            return """
+                {"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","artifactType":"\(Self.bundleType)",\
+                "config":\(config.json),"layers":[\(layer.json)],\
                 "subject":{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\(digest)","size":\(imageSize)},\
-                "annotations":\(predicate)}
-                """, mediaType: "application/vnd.oci.image.manifest.v1+json", repository: repository)
-            try await registry.pushManifest(
+                "annotations":\(Self.predicateAnnotation)}
                 """
-                {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\
-                {"mediaType":"\(artifact.mediaType)","digest":"\(artifact.digest)","size":\(artifact.size),\
-                "artifactType":"\(bundleType)","annotations":\(predicate)}]}
-                """, mediaType: "application/vnd.oci.image.index.v1+json", repository: repository,
+        }
+
+        /// The image index listing `artifact`: the referrers API's answer and the fallback tag's content.
+        static func referrersIndex(_ artifact: LocalRegistry.Pushed) -> String {
+            """
+            {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[\
+            {"mediaType":"\(artifact.mediaType)","digest":"\(artifact.digest)","size":\(artifact.size),\
+            "artifactType":"\(bundleType)","annotations":\(predicateAnnotation)}]}
+            """
+        }
+
+        /// Pushes a bundle around `envelope` as cosign 3 does on a registry without the referrers API: the
+        /// artifact manifest, listed in the fallback index at tag `sha256-<hex>`.
+        func pushBundleReferrer(_ envelope: Data, to registry: LocalRegistry) async throws {
+            let empty = try await registry.pushBlob(Data("{}".utf8), mediaType: LocalRegistry.emptyConfigType, repository: repository)
+            let layer = try await registry.pushBlob(Self.bundle(envelope), mediaType: Self.bundleType, repository: repository)
+            let artifact = try await registry.pushManifest(
+                try artifactManifest(config: empty, layer: layer), mediaType: "application/vnd.oci.image.manifest.v1+json", repository: repository)
+            try await registry.pushManifest(
+                Self.referrersIndex(artifact), mediaType: "application/vnd.oci.image.index.v1+json", repository: repository,
                 reference: "sha256-\(publisher.digestHex)")
+        }
+
+        /// Serves a bundle around `envelope` through the referrers API of `files`.
+        func serveBundleReferrer(_ envelope: Data, from files: StaticRegistry) throws {
+            let empty = try files.putBlob(Data("{}".utf8), mediaType: LocalRegistry.emptyConfigType, repository: repository)
+            let layer = try files.putBlob(Self.bundle(envelope), mediaType: Self.bundleType, repository: repository)
+            let artifact = try files.putManifest(
+                try artifactManifest(config: empty, layer: layer), mediaType: "application/vnd.oci.image.manifest.v1+json", repository: repository)
+            try files.put(Data(Self.referrersIndex(artifact).utf8), at: "\(repository)/referrers/\(digest)", contentType: "application/vnd.oci.image.index.v1+json")
         }
 
         func pull(_ extra: [String] = []) throws -> CLIResult {
@@ -118,9 +164,10 @@ struct RegistryAttestationTests {
     /// Thrown by `Setup` when requirements are missing (already recorded or printed).
     struct Skip: Error {}
 
-    static func setup() throws -> Setup? {
-        guard Requirements.met(tools: ["docker-registry", "skopeo", "runc", "gcc"]) else { return nil }
-        do { return try Setup() } catch is Skip { return nil }
+    static func setup(referrersAPI: Bool = false) throws -> Setup? {
+        let tools = referrersAPI ? ["python3", "runc", "gcc"] : ["docker-registry", "skopeo", "runc", "gcc"]
+        guard Requirements.met(tools: tools) else { return nil }
+        do { return try Setup(referrersAPI: referrersAPI) } catch is Skip { return nil }
     }
 
     @Test("the legacy sha256-<hex>.att tag: stored on pull, admitted, runs")
@@ -137,8 +184,9 @@ struct RegistryAttestationTests {
     @Test("a Sigstore bundle referrer (fallback tag on a registry without the referrers API): stored, admitted, runs")
     func bundleReferrer() async throws {
         guard let setup = try Self.setup() else { return }
-        let api = try await setup.registry.status(ofGet: "/v2/\(setup.repository)/referrers/\(setup.digest)")
-        try await setup.pushBundleReferrer(try setup.envelope("trivy-alpine-310.json"))
+        let registry = try #require(setup.registry)
+        let api = try await registry.status(ofGet: "/v2/\(setup.repository)/referrers/\(setup.digest)")
+        try await setup.pushBundleReferrer(try setup.envelope("trivy-alpine-310.json"), to: registry)
         let pulled = try setup.pull(["--json"])
         #expect(pulled.status == 0, "\(pulled)")
         #expect(pulled.stderr.isEmpty, "\(pulled)")
@@ -150,6 +198,19 @@ struct RegistryAttestationTests {
         // distribution 2.8 answers 404 on the referrers API, so the fallback tag is what this reads there.
         #expect(stored.first?["location"] as? String == (api == 404 ? "referrers-tag" : "referrers"), "referrers API answered \(api)")
         #expect((stored.first?["file"] as? String).map { FileManager.default.fileExists(atPath: $0) } == true)
+        try setup.expectAdmittedAndRuns()
+    }
+
+    @Test("the OCI 1.1 referrers API (a file-serving registry that implements it): a bundle referrer is stored, admitted, runs")
+    func referrersAPI() async throws {
+        guard let setup = try Self.setup(referrersAPI: true), let files = setup.files else { return }
+        try setup.serveBundleReferrer(try setup.envelope("trivy-alpine-310.json"), from: files)
+        let pulled = try setup.pull(["--json"])
+        #expect(pulled.status == 0, "\(pulled)")
+        #expect(pulled.stderr.isEmpty, "\(pulled)")
+        let object = try JSONSerialization.jsonObject(with: Data(pulled.stdout.utf8)) as? [String: Any]
+        let stored = try #require((object?["attestations"] as? [String: Any])?["stored"] as? [[String: Any]], "\(pulled)")
+        #expect(stored.map { $0["location"] as? String } == ["referrers"], "\(pulled)")
         try setup.expectAdmittedAndRuns()
     }
 
@@ -179,7 +240,7 @@ struct RegistryAttestationTests {
         let layers = try await setup.pushAttTag([junk, try setup.envelope("trivy-alpine-310.json")])
         // Flip the stored envelope's bytes behind the registry's back: it now serves content that does not
         // hash to the digest the manifest names.
-        let file = setup.registry.blobFile(layers[1].digest)
+        let file = try #require(setup.registry).blobFile(layers[1].digest)
         var bytes = try Data(contentsOf: file)
         bytes[bytes.count / 2] ^= 0x01
         try bytes.write(to: file)

@@ -3,45 +3,27 @@ import Testing
 
 /// A real `docker-registry` (distribution v2) on 127.0.0.1 for one test, stopped and removed at deinit.
 final class LocalRegistry {
-    let port: Int
     let directory: URL
-    private let server: Process
+    private let server: LoopbackServer
+    var port: Int { server.port }
 
     /// "127.0.0.1:PORT".
     var host: String { "127.0.0.1:\(port)" }
 
     init(in parent: URL) throws {
-        directory = parent.appendingPathComponent("registry-\(UUID().uuidString.prefix(6))")
+        let directory = parent.appendingPathComponent("registry-\(UUID().uuidString.prefix(6))")
+        self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var chosen: (port: Int, process: Process)?
-        // A few tries in case the random port is taken; the registry exits at once if it cannot listen.
-        for _ in 0..<5 where chosen == nil {
-            let candidate = Int.random(in: 20000..<40000)
+        server = try LoopbackServer("docker-registry", ports: 20000..<40000) { port in
             let config = directory.appendingPathComponent("config.yml")
-            try "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: \(directory.path)/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:\(candidate)\n"
+            try "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: \(directory.path)/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:\(port)\n"
                 .write(to: config, atomically: true, encoding: .utf8)
-            let attempt = Process()
-            attempt.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
-            attempt.arguments = ["serve", config.path]
-            attempt.standardOutput = FileHandle.nullDevice
-            attempt.standardError = FileHandle.nullDevice
-            try attempt.run()
-            if Self.waitForListening(port: candidate, process: attempt) {
-                chosen = (candidate, attempt)
-            } else {
-                attempt.terminate()
-            }
+            return ["docker-registry", "serve", config.path]
         }
-        guard let chosen else { throw TestFailure("docker-registry did not start on 127.0.0.1") }
-        port = chosen.port
-        server = chosen.process
     }
 
     deinit {
-        if server.isRunning {
-            server.terminate()
-            server.waitUntilExit()
-        }
+        server.stop()
         try? FileManager.default.removeItem(at: directory)
     }
 
@@ -49,15 +31,6 @@ final class LocalRegistry {
     func push(_ source: String, to reference: String) throws {
         let result = try CLI.exec("skopeo", ["copy", "--dest-tls-verify=false", source, "docker://\(host)/\(reference)"])
         guard result.status == 0 else { throw TestFailure("skopeo push failed: \(result)") }
-    }
-
-    static func waitForListening(port: Int, process: Process) -> Bool {
-        for _ in 0..<50 {
-            guard process.isRunning else { return false }
-            if let result = try? CLI.exec("/usr/bin/env", ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]), result.status == 0 { return true }
-            usleep(100_000)
-        }
-        return false
     }
 }
 

@@ -1,0 +1,49 @@
+import Foundation
+
+/// A server process listening on 127.0.0.1 at a random port, for one test; stopped at deinit.
+final class LoopbackServer {
+    let port: Int
+    private let process: Process
+
+    /// Starts `arguments(port)` (run through /usr/bin/env) on random ports in `ports` until one listens;
+    /// the server is expected to exit at once when it cannot listen.
+    init(_ what: String, ports: Range<Int>, arguments: (Int) throws -> [String]) throws {
+        var chosen: (port: Int, process: Process)?
+        for _ in 0..<5 where chosen == nil {
+            let candidate = Int.random(in: ports)
+            let attempt = Process()
+            attempt.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            attempt.arguments = try arguments(candidate)
+            attempt.standardOutput = FileHandle.nullDevice
+            attempt.standardError = FileHandle.nullDevice
+            try attempt.run()
+            if Self.waitForListening(port: candidate, process: attempt) {
+                chosen = (candidate, attempt)
+            } else {
+                attempt.terminate()
+            }
+        }
+        guard let chosen else { throw TestFailure("\(what) did not start on 127.0.0.1") }
+        port = chosen.port
+        process = chosen.process
+    }
+
+    deinit { stop() }
+
+    /// Terminates the server and waits for it.
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    static func waitForListening(port: Int, process: Process) -> Bool {
+        for _ in 0..<50 {
+            guard process.isRunning else { return false }
+            if let result = try? CLI.exec("/usr/bin/env", ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]), result.status == 0 { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+}

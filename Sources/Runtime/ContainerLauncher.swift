@@ -57,6 +57,7 @@ public struct ContainerLauncher: Sendable {
         let cgroupsPath = SpecBuilder.cgroupsPath(id)
         defer { cleanUp(id: id, directory: directory, cgroupsPath: cgroupsPath) }
 
+        try write(Data(AbandonedContainers.ownerRecord().utf8), to: directory.appendingPathComponent("owner"))
         try write(Data(imageDigest.utf8), to: directory.appendingPathComponent("image"))
         let bundle = directory.appendingPathComponent("bundle", isDirectory: true)
         try makeDirectory(bundle, intermediate: false)

@@ -13,10 +13,13 @@ public struct ContainerStart: Sendable {
     public var stateRoot: URL
     /// Where dry-run output goes.
     public var output: @Sendable (String) -> Void
+    /// Where notices go (an abandoned container removed).
+    public var notice: @Sendable (String) -> Void
 
     public init(
         request: RunRequest, profileName: String?, runtime: String, dryRun: Bool, stateRoot: URL,
-        output: @escaping @Sendable (String) -> Void = { print($0) }
+        output: @escaping @Sendable (String) -> Void = { print($0) },
+        notice: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.request = request
         self.profileName = profileName
@@ -24,6 +27,7 @@ public struct ContainerStart: Sendable {
         self.dryRun = dryRun
         self.stateRoot = stateRoot
         self.output = output
+        self.notice = notice
     }
 
     /// Runs (or, with dry-run, prints) the container; returns the exit status to give the caller.
@@ -53,6 +57,10 @@ public struct ContainerStart: Sendable {
             return 0
         }
         let oci = try OCIRuntime(kind: kind, stateDirectory: ContainerLauncher.runtimeStateDirectory(stateRoot: stateRoot, kind: kind))
+        // A securerun killed before it cleaned up leaves its container behind; remove those first.
+        for abandoned in AbandonedContainers.sweep(stateRoot: stateRoot) {
+            notice("removed abandoned container \(abandoned) (its securerun process is gone)")
+        }
         return try ContainerLauncher(stateRoot: stateRoot, runtime: oci)
             .run(hardened, imageDigest: image.manifestDigest, rootfs: image.rootfs, name: request.name)
     }

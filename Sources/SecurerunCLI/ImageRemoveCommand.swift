@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Images
+import Runtime
 
 /// `securerun image rm`: remove images (refused while a container uses one).
 struct ImageRemoveCommand: AsyncParsableCommand {
@@ -11,7 +12,12 @@ struct ImageRemoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = ImageStore(root: stateRoot())
+            let root = stateRoot()
+            // Only live containers hold an image: ones whose securerun process died are removed first.
+            for abandoned in AbandonedContainers.sweep(stateRoot: root) {
+                printError("removed abandoned container \(abandoned) (its securerun process is gone)")
+            }
+            let store = ImageStore(root: root)
             for reference in references {
                 try store.remove(reference)
                 print("Removed \(reference)")

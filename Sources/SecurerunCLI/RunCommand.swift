@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
         let status = try await reportingErrors {
             try ContainerStart(
                 request: request, profileName: options.profile, runtime: options.runtime,
-                dryRun: options.dryRun, stateRoot: stateRoot()
+                dryRun: options.dryRun, stateRoot: stateRoot(), notice: { printError($0) }
             ).run()
         }
         throw ExitCode(status)

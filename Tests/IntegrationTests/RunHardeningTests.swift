@@ -149,3 +149,46 @@ struct RunHardeningTests {
         #expect(fixture.leftovers().filter { $0.contains("cleanup-check") }.isEmpty)
     }
 }
+
+/// A securerun killed with SIGKILL cannot clean up; the next start finds and removes what it left.
+@Suite("securerun run: abandoned containers")
+struct AbandonedContainerTests {
+    @Test("a container whose securerun was SIGKILLed is removed by the next run")
+    func sweptByNextRun() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let temp = try TemporaryDirectory("securerun-abandoned")
+        let cli = CLI(root: temp.url.appendingPathComponent("state"))
+        #expect(try cli.run(["image", "import", "--rootfs", fixture.directory.appendingPathComponent("rootfs").path, "--tag", "abandon:1"]).status == 0)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["run", "--profile", fixture.profile, "--name", "orphan", "abandon:1", "sh", "-c", "echo ready; sleep 60"]
+        process.environment = ["SECURERUN_ROOT": cli.root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"]
+        // A file, not a pipe: the orphaned runtime keeps its stdout open after securerun dies, and
+        // Foundation's Process only reports the exit once every holder of the pipe has closed it.
+        let log = temp.url.appendingPathComponent("orphan.out")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        try process.run()
+        for _ in 0..<100 where !((try? String(contentsOf: log, encoding: .utf8))?.contains("ready") ?? false) {
+            usleep(50_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        // Wait for the kill to land; Foundation may only reap the zombie once the orphaned runtime exits.
+        for _ in 0..<100 {
+            let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)) ?? ""
+            if stat.isEmpty || stat.contains(") Z ") { break }
+            usleep(50_000)
+        }
+        defer { process.waitUntilExit() }
+        let containerDirectory = cli.root.appendingPathComponent("containers/orphan").path
+        #expect(FileManager.default.fileExists(atPath: containerDirectory), "SIGKILL leaves the container behind")
+
+        let next = try cli.run(["run", "--profile", fixture.profile, "abandon:1", "true"])
+        #expect(next.status == 0, "\(next)")
+        #expect(next.stderr == "securerun: removed abandoned container orphan (its securerun process is gone)\n")
+        #expect(!FileManager.default.fileExists(atPath: containerDirectory))
+        #expect(!FileManager.default.fileExists(atPath: cli.root.appendingPathComponent("runtime/runc/orphan").path))
+        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/securerun/orphan"))
+        #expect(try cli.run(["image", "rm", "abandon:1"]).status == 0)
+    }
+}

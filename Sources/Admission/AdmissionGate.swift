@@ -67,12 +67,7 @@ public struct AdmissionGate: Sendable {
                 if !failures.contains(text) { failures.append(text) }
             }
         }
-        let newest = valid.max { lhs, rhs in
-            lhs.predicate.scanFinishedOn != rhs.predicate.scanFinishedOn
-                ? lhs.predicate.scanFinishedOn < rhs.predicate.scanFinishedOn
-                : lhs.file.lastPathComponent < rhs.file.lastPathComponent
-        }
-        guard let chosen = newest else {
+        guard let latest = valid.map(\.predicate.scanFinishedOn).max() else {
             if policy.allowUnattested {
                 return Verdict(
                     admitted: true, imageDigest: digest.description,
@@ -81,11 +76,21 @@ public struct AdmissionGate: Sendable {
             }
             return Verdict(admitted: false, imageDigest: digest.description, reasons: failures, notes: keyProblems)
         }
+        // Scans that finished at the same moment are equally current, so the strictest of them decides:
+        // a clean report must not hide a blocking one because of how files happen to sort.
+        let newest = valid.filter { $0.predicate.scanFinishedOn == latest }.sorted { $0.file.lastPathComponent < $1.file.lastPathComponent }
+        let judged = newest.map { judge($0, digest: digest, policy: policy, ageLimit: ageLimit, now: now, notes: []) }
+        let decisive = judged.firstIndex { !$0.admitted } ?? 0
+        let chosen = newest[decisive]
         var skipped = failures.map { "skipped \($0)" }
         skipped += valid.filter { $0.file != chosen.file }.map {
-            "skipped attestation \($0.file.lastPathComponent): older scan (\(Timestamp.format($0.predicate.scanFinishedOn)))"
+            $0.predicate.scanFinishedOn == latest
+                ? "also considered attestation \($0.file.lastPathComponent): scan finished at the same time"
+                : "skipped attestation \($0.file.lastPathComponent): older scan (\(Timestamp.format($0.predicate.scanFinishedOn)))"
         }
-        return judge(chosen, digest: digest, policy: policy, ageLimit: ageLimit, now: now, notes: keyProblems + skipped)
+        var verdict = judged[decisive]
+        verdict.notes = keyProblems + skipped
+        return verdict
     }
 
     /// Applies freshness and the severity rule to the chosen attestation.

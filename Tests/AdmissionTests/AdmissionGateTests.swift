@@ -206,6 +206,24 @@ import Testing
         #expect(admitted.notes.contains { $0.contains("no signature by a trusted key") })
     }
 
+    @Test func scansFinishedAtTheSameTimeAreJudgedTogetherAndTheStrictestDecides() throws {
+        let hex = String(repeating: "ab", count: 32)
+        let clean = String(decoding: try fixture("trivy-alpine-39-skip-no-results.json"), as: UTF8.self)
+        let critical = String(decoding: try fixture("trivy-debian-buster.json"), as: UTF8.self)
+        // Whatever order the files sort in, the blocking report stamped at the same time is not hidden.
+        for order in [[clean, critical], [critical, clean]] {
+            let gate = try GateFixture()
+            defer { gate.directory.remove() }
+            for report in order {
+                try gate.storeSigned(payload: handStatement(digestHex: hex, result: report, finished: "2026-05-02T00:00:00Z"))
+            }
+            let verdict = gate.verdict(now: now)
+            #expect(!verdict.admitted)
+            #expect(verdict.reasons.contains { $0.contains("CVE-2019-18224") }, "\(verdict.reasons)")
+            #expect(verdict.notes.contains { $0.contains("scan finished at the same time") })
+        }
+    }
+
     @Test func activeIgnoreEntriesAdmitAndExpiredOnesStopApplying() throws {
         let gate = try GateFixture()
         defer { gate.directory.remove() }

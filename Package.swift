@@ -6,7 +6,7 @@ let package = Package(
     name: "securerun",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "securerun", targets: ["securerun"]),
+        .executable(name: "securerun", targets: ["securerun"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -25,10 +25,12 @@ let package = Package(
         .target(name: "Images", dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "Admission"]),
-        .target(name: "SecurerunCLI", dependencies: [
-            "Policy", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .target(
+            name: "SecurerunCLI",
+            dependencies: [
+                "Policy", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "CapabilitiesTests", dependencies: ["Capabilities"]),

@@ -1,7 +1,8 @@
 import CArchive
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A libarchive reader over one file, freed in `deinit`.

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Content-addressed blobs at `<root>/blobs/sha256/<hex>`; every blob is verified before it is stored.
@@ -38,7 +39,8 @@ struct BlobStore {
     /// Copies (or, for our own work files, moves) `file` into the store after checking it against
     /// `expected` (digest and size) when given. The copy is hashed, not the source, so a source
     /// changing underneath cannot slip unverified bytes in.
-    func ingest(file: URL, expected: Descriptor?, what: String, move: Bool, transaction: ImportTransaction) throws(ImageError) -> (digest: Digest, size: Int64) {
+    func ingest(file: URL, expected: Descriptor?, what: String, move: Bool, transaction: ImportTransaction) throws(ImageError) -> (digest: Digest, size: Int64)
+    {
         try FS.makeDirectories(directory)
         let temp = directory.appendingPathComponent(".tmp-\(FS.randomSuffix())")
         if move {

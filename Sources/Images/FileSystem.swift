@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Small wrappers over the POSIX calls the store makes, each turning -1/errno into `ImageError.io`.

@@ -48,7 +48,10 @@ public struct ImageReference: Sendable, Equatable, Hashable, CustomStringConvert
         if components.count > 1, let first = components.first,
             first.contains(".") || first.contains(":") || first == "localhost" || first.lowercased() != first
         {
-            guard first.wholeMatch(of: #/(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?/#) != nil else {
+            guard
+                first.wholeMatch(
+                    of: #/(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?/#) != nil
+            else {
                 throw fail("registry '\(first)' is not a valid host[:port]")
             }
             registry = first == "index.docker.io" ? Self.defaultRegistry : first

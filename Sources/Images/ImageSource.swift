@@ -1,7 +1,8 @@
 import CArchive
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The files of an image to import, looked up by their path inside a layout directory or an archive.

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ImageStore {
@@ -39,7 +40,8 @@ extension ImageStore {
         }
         let config = try CanonicalJSON.decode(OCIImageConfig.self, from: try blobs.read(manifest.config.digest), source: "config \(manifest.config.digest)")
         guard config.rootfs.diff_ids.count == manifest.layers.count else {
-            throw .invalidImage(source: "manifest \(digest)", reason: "it has \(manifest.layers.count) layers but its config lists \(config.rootfs.diff_ids.count) diff_ids")
+            throw .invalidImage(
+                source: "manifest \(digest)", reason: "it has \(manifest.layers.count) layers but its config lists \(config.rootfs.diff_ids.count) diff_ids")
         }
         for layer in manifest.layers where !MediaType.layers.contains(layer.mediaType) {
             throw .unsupportedMediaType(mediaType: layer.mediaType, digest: layer.digest.description)

@@ -31,7 +31,9 @@ extension ImageStore {
 
     // MARK: - OCI layout
 
-    private func importOCI(_ source: ImageSource, names: [ImageReference]?, platform: Platform, keepSetuid: Bool, transaction: ImportTransaction) throws(ImageError) -> StoredImage {
+    private func importOCI(_ source: ImageSource, names: [ImageReference]?, platform: Platform, keepSetuid: Bool, transaction: ImportTransaction)
+        throws(ImageError) -> StoredImage
+    {
         let index = try CanonicalJSON.decode(ImageIndex.self, from: try source.read("index.json"), source: "\(source.origin)/index.json")
         let top = try Self.pick(index.manifests, platform: platform, origin: source.origin)
         var descriptor = top
@@ -65,7 +67,9 @@ extension ImageStore {
     /// The one descriptor for `platform`: the only entry, else the entry whose platform matches.
     static func pick(_ descriptors: [Descriptor], platform: Platform, origin: String) throws(ImageError) -> Descriptor {
         let usable = descriptors.filter { MediaType.manifests.contains($0.mediaType) || MediaType.indexes.contains($0.mediaType) }
-        if usable.count == 1, let only = usable.first, only.platform == nil || only.platform.map({ $0.os == platform.os && $0.architecture == platform.architecture }) == true {
+        if usable.count == 1, let only = usable.first,
+            only.platform == nil || only.platform.map({ $0.os == platform.os && $0.architecture == platform.architecture }) == true
+        {
             return only
         }
         let matching = usable.filter {
@@ -88,9 +92,15 @@ extension ImageStore {
 
     /// Stores a docker-save image as an OCI image with the same config blob (so the config digest matches);
     /// the config's diff_ids are the only digests a docker archive carries, so each layer is checked against them.
-    private func importDockerArchive(_ source: ImageSource, names: [ImageReference]?, keepSetuid: Bool, transaction: ImportTransaction) throws(ImageError) -> StoredImage {
+    private func importDockerArchive(_ source: ImageSource, names: [ImageReference]?, keepSetuid: Bool, transaction: ImportTransaction) throws(ImageError)
+        -> StoredImage
+    {
         let entries = try CanonicalJSON.decode([DockerArchiveEntry].self, from: try source.read("manifest.json"), source: "\(source.origin)/manifest.json")
-        guard let entry = entries.first(where: { names == nil || $0.RepoTags?.contains(where: { tag in (try? ImageReference(parsing: tag)) == names?.first }) == true }) ?? entries.first else {
+        guard
+            let entry = entries.first(where: {
+                names == nil || $0.RepoTags?.contains(where: { tag in (try? ImageReference(parsing: tag)) == names?.first }) == true
+            }) ?? entries.first
+        else {
             throw .invalidImage(source: source.origin, reason: "manifest.json lists no image")
         }
         guard let configFile = source.file(entry.Config) else {
@@ -99,7 +109,8 @@ extension ImageStore {
         let config = try blobs.ingest(file: configFile, expected: nil, what: "config \(entry.Config)", move: false, transaction: transaction)
         let parsed = try CanonicalJSON.decode(OCIImageConfig.self, from: try blobs.read(config.digest), source: "\(source.origin)/\(entry.Config)")
         guard parsed.rootfs.diff_ids.count == entry.Layers.count else {
-            throw .invalidImage(source: source.origin, reason: "it lists \(entry.Layers.count) layers but its config has \(parsed.rootfs.diff_ids.count) diff_ids")
+            throw .invalidImage(
+                source: source.origin, reason: "it lists \(entry.Layers.count) layers but its config has \(parsed.rootfs.diff_ids.count) diff_ids")
         }
         var layers: [Descriptor] = []
         for (path, diffID) in zip(entry.Layers, parsed.rootfs.diff_ids) {
@@ -120,7 +131,9 @@ extension ImageStore {
             layers: layers, annotations: nil)
         var tags: [ImageReference] = []
         for text in entry.RepoTags ?? [] { tags.append(try Self.tagName(text)) }
-        return try commit(manifestData: try CanonicalJSON.encode(manifest), names: names ?? tags, source: source.origin, registry: nil, keepSetuid: keepSetuid, transaction: transaction)
+        return try commit(
+            manifestData: try CanonicalJSON.encode(manifest), names: names ?? tags, source: source.origin, registry: nil, keepSetuid: keepSetuid,
+            transaction: transaction)
     }
 
     private static func compressedMediaType(_ url: URL) throws(ImageError) -> String {

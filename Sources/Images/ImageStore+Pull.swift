@@ -52,7 +52,8 @@ extension ImageStore {
         let fetchedManifest = fetched
         return try withImport { (_, transaction) throws(ImageError) in
             for (file, descriptor) in files where !blobs.has(descriptor.digest) {
-                _ = try blobs.ingest(file: file, expected: descriptor, what: "blob \(descriptor.digest) from \(parsed.registry)", move: true, transaction: transaction)
+                _ = try blobs.ingest(
+                    file: file, expected: descriptor, what: "blob \(descriptor.digest) from \(parsed.registry)", move: true, transaction: transaction)
             }
             return try commit(
                 manifestData: fetchedManifest.data, names: names, source: parsed.description,

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The content-addressed store under a state root: `<root>/blobs/sha256/<hex>`, `<root>/images/`

@@ -1,7 +1,8 @@
 import CArchive
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Packs a directory into one deterministic tar layer: entries sorted by path, ownership, modes,

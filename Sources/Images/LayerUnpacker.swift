@@ -1,7 +1,8 @@
 import CArchive
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Unpacks image layers into a rootfs without trusting them.
@@ -76,7 +77,9 @@ public struct LayerUnpacker: Sendable {
                 let code = errno
                 var info = stat()
                 if fstatat(current.fd, part, &info, AT_SYMLINK_NOFOLLOW) == 0 && info.st_mode & Glibc.S_IFMT == Glibc.S_IFLNK {
-                    throw .unsafeEntry(layer: layer, entry: entry, reason: "has a parent '\(walked.joined(separator: "/"))' that is a symlink; writing through it could land outside the rootfs")
+                    throw .unsafeEntry(
+                        layer: layer, entry: entry,
+                        reason: "has a parent '\(walked.joined(separator: "/"))' that is a symlink; writing through it could land outside the rootfs")
                 }
                 if code == ENOTDIR || code == ELOOP {
                     throw .unsafeEntry(layer: layer, entry: entry, reason: "has a parent '\(walked.joined(separator: "/"))' that is not a directory")
@@ -143,7 +146,8 @@ public struct LayerUnpacker: Sendable {
             guard let last = parts.last else { continue }  // "./": the rootfs itself
             if last.hasPrefix(Self.whiteoutPrefix) { continue }
             if info.type == Glibc.S_IFCHR || info.type == Glibc.S_IFBLK {
-                throw .unsafeEntry(layer: name, entry: info.path, reason: "is a device node; containers get their devices from the runtime, never from an image")
+                throw .unsafeEntry(
+                    layer: name, entry: info.path, reason: "is a device node; containers get their devices from the runtime, never from an image")
             }
             if info.type == Glibc.S_IFSOCK { continue }
             let parentParts = parts.dropLast()

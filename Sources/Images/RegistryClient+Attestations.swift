@@ -71,7 +71,9 @@ extension RegistryClient {
         let legacyTag = "sha256-\(subject.hex).att"
         do {
             if let manifest = try await manifestIfPresent(repository: repository, reference: legacyTag) {
-                add(try await envelopes(in: manifest, repository: repository, location: .attTag, origin: "\(registry)/\(repository):\(legacyTag)", warnings: &scan.warnings))
+                add(
+                    try await envelopes(
+                        in: manifest, repository: repository, location: .attTag, origin: "\(registry)/\(repository):\(legacyTag)", warnings: &scan.warnings))
             }
         } catch {
             scan.warnings.append("cannot read attestations at \(registry)/\(repository):\(legacyTag): \(error)")
@@ -149,7 +151,8 @@ extension RegistryClient {
                 let data = try await blob(repository: repository, descriptor: descriptor)
                 let claimed = layer.annotations?["predicateType"] ?? annotations["dev.sigstore.bundle.predicateType"]
                 found.append(
-                    RegistryAttestation(data: data, mediaType: layer.mediaType, digest: layer.digest, predicateType: claimed, location: location, origin: origin))
+                    RegistryAttestation(
+                        data: data, mediaType: layer.mediaType, digest: layer.digest, predicateType: claimed, location: location, origin: origin))
             } catch {
                 warnings.append("skipped attestation \(layer.digest) in \(origin): \(error)")
             }

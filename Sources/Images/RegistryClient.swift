@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A manifest or index fetched from a registry, verified against its digest.
@@ -72,7 +73,8 @@ public struct RegistryClient: Sendable {
 
     /// `manifest(repository:reference:)`, or nil when the registry has no such manifest (HTTP 404).
     func manifestIfPresent(repository: String, reference: String) async throws(ImageError) -> FetchedManifest? {
-        guard let (data, response) = try await getIfPresent("/v2/\(repository)/manifests/\(reference)", repository: repository, accept: Self.manifestAccept) else {
+        guard let (data, response) = try await getIfPresent("/v2/\(repository)/manifests/\(reference)", repository: repository, accept: Self.manifestAccept)
+        else {
             return nil
         }
         let digest = Digest.of(data)
@@ -182,7 +184,8 @@ public struct RegistryClient: Sendable {
             guard response.statusCode == 200, let parsed = try? JSONDecoder().decode(TokenResponse.self, from: data),
                 let token = parsed.token ?? parsed.access_token
             else {
-                throw .unauthorized(registry: registry, repository: repository, reason: "its token service \(realm) answered HTTP \(response.statusCode) without a token")
+                throw .unauthorized(
+                    registry: registry, repository: repository, reason: "its token service \(realm) answered HTTP \(response.statusCode) without a token")
             }
             tokens.store(token, for: scope)
             return "Bearer \(token)"

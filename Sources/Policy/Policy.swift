@@ -105,7 +105,8 @@ public enum Policy {
             }
             let outside = added.subtracting(profile.capabilities)
             if !outside.isEmpty {
-                throw refuse(.capabilities, "--cap-add \(name)", "capabilities outside the profile's allow-list (\(allowed)) are dropped, bounding set included")
+                throw refuse(
+                    .capabilities, "--cap-add \(name)", "capabilities outside the profile's allow-list (\(allowed)) are dropped, bounding set included")
             }
             result.formUnion(added)
         }
@@ -129,7 +130,8 @@ public enum Policy {
         if !looser.isEmpty {
             let shown = looser.prefix(5).joined(separator: "; ")
             let more = looser.count > 5 ? " and \(looser.count - 5) more" : ""
-            throw refuse(.seccomp, flag, "a seccomp profile may only be stricter than \(profile.seccompPath.lastPathComponent), but this one permits: \(shown)\(more)")
+            throw refuse(
+                .seccomp, flag, "a seccomp profile may only be stricter than \(profile.seccompPath.lastPathComponent), but this one permits: \(shown)\(more)")
         }
         return requested
     }

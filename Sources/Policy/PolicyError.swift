@@ -20,7 +20,8 @@ public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .profileNotFound(let name, let searched):
-            return "profile \"\(name)\" not found (looked in \(searched.joined(separator: ", "))); pass --profile with a shipped name (default, production) or a path to a profile file"
+            return
+                "profile \"\(name)\" not found (looked in \(searched.joined(separator: ", "))); pass --profile with a shipped name (default, production) or a path to a profile file"
         case .unreadable(let path, let reason):
             return "cannot read profile \(path): \(reason)"
         case .invalidField(let path, let field, let reason):
@@ -32,7 +33,8 @@ public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidRequest(let flag, let reason):
             return "invalid \(flag): \(reason)"
         case .registryNotAllowed(let action, let image, let registry, let profile, let allowed):
-            return "refusing to \(action) \(image): registry \(registry) is not in profile \"\(profile)\" allowedRegistries (\(allowed.joined(separator: ", ")))"
+            return
+                "refusing to \(action) \(image): registry \(registry) is not in profile \"\(profile)\" allowedRegistries (\(allowed.joined(separator: ", ")))"
         }
     }
 }

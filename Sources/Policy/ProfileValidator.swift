@@ -17,7 +17,8 @@ struct ProfileValidator {
             throw .invalidField(path: path, field: "readOnlyRootfs", reason: "must be true: a writable root filesystem is below securerun's floor")
         }
         if document.noNewPrivileges == false {
-            throw .invalidField(path: path, field: "noNewPrivileges", reason: "must be true: privilege escalation through setuid binaries is below securerun's floor")
+            throw .invalidField(
+                path: path, field: "noNewPrivileges", reason: "must be true: privilege escalation through setuid binaries is below securerun's floor")
         }
         let user = try validateUser()
         let capabilities = try validateCapabilities()
@@ -26,7 +27,8 @@ struct ProfileValidator {
         let memory = try size(resources?.memory, field: "resources.memory", default: ByteSize(bytes: 512 << 20))
         let memorySwap = try size(resources?.memorySwap, field: "resources.memorySwap", default: memory)
         if memorySwap < memory {
-            throw .invalidField(path: path, field: "resources.memorySwap", reason: "\(memorySwap) is below resources.memory \(memory); memorySwap counts memory plus swap")
+            throw .invalidField(
+                path: path, field: "resources.memorySwap", reason: "\(memorySwap) is below resources.memory \(memory); memorySwap counts memory plus swap")
         }
         if memory.bytes < 6 << 20 {
             throw .invalidField(path: path, field: "resources.memory", reason: "\(memory) is below the 6m minimum a container needs to start")
@@ -91,7 +93,8 @@ struct ProfileValidator {
     func validateSeccomp(capabilities: Set<Capability>) throws(PolicyError) -> (URL, LinuxSeccomp) {
         let text = document.seccomp ?? "seccomp/default.json"
         if ["unconfined", ""].contains(text.lowercased()) {
-            throw .invalidField(path: path, field: "seccomp", reason: "\"\(text)\" disables seccomp, which is below securerun's floor; name a seccomp profile file")
+            throw .invalidField(
+                path: path, field: "seccomp", reason: "\"\(text)\" disables seccomp, which is below securerun's floor; name a seccomp profile file")
         }
         let seccompFile = text.hasPrefix("/") ? URL(fileURLWithPath: text) : directory.appendingPathComponent(text)
         do {

@@ -38,7 +38,8 @@ struct SecurityOptions {
                 }
                 throw .invalidRequest(flag: "--security-opt \(raw)", reason: "securerun does not manage AppArmor or SELinux labels; remove this option")
             default:
-                throw .invalidRequest(flag: "--security-opt \(raw)", reason: "unknown security option \"\(key)\" (known: no-new-privileges, seccomp=FILE|builtin)")
+                throw .invalidRequest(
+                    flag: "--security-opt \(raw)", reason: "unknown security option \"\(key)\" (known: no-new-privileges, seccomp=FILE|builtin)")
             }
         }
         return result

@@ -55,7 +55,8 @@ public enum AbandonedContainers {
     /// State (field 3) and start time (field 22) from /proc/PID/stat.
     static func processStat(_ pid: pid_t) -> (state: String, startTime: String)? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
         // Fields after the command name (which may contain spaces and parentheses) start at field 3.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         return fields.count > 19 ? (String(fields[0]), String(fields[19])) : nil

@@ -8,7 +8,8 @@ public enum CommandLookup {
             let path = command.hasPrefix("/") ? command : "/" + command
             return entryExists(path, in: rootfs)
         }
-        let pathValue = env.last(where: { $0.hasPrefix("PATH=") }).map { String($0.dropFirst(5)) } ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        let pathValue =
+            env.last(where: { $0.hasPrefix("PATH=") }).map { String($0.dropFirst(5)) } ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         return pathValue.split(separator: ":").contains { entryExists("\($0)/\(command)", in: rootfs) }
     }
 

@@ -35,7 +35,8 @@ public enum ImageUsers {
         // Refuse to follow a symlink: the image's /etc/passwd could point at the host's.
         var info = stat()
         guard lstat(file.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
-              let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
+            let text = try? String(contentsOf: file, encoding: .utf8)
+        else { return [] }
         return text.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
     }
 }

@@ -67,9 +67,10 @@ public enum SpecBuilder {
             mounts.append(.init(destination: tmpfs.path, type: "tmpfs", source: "tmpfs", options: options))
         }
         for volume in hardened.volumes {
-            mounts.append(.init(
-                destination: volume.destination, type: "bind", source: volume.source,
-                options: ["rbind", "nosuid", "nodev", volume.readOnly ? "ro" : "rw"]))
+            mounts.append(
+                .init(
+                    destination: volume.destination, type: "bind", source: volume.source,
+                    options: ["rbind", "nosuid", "nodev", volume.readOnly ? "ro" : "rw"]))
         }
         return mounts
     }

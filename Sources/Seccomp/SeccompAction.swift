@@ -49,7 +49,8 @@ public enum SeccompOperator: String, Codable, Sendable, CaseIterable, Hashable {
         guard let op = SeccompOperator(rawValue: text) else {
             throw DecodingError.dataCorruptedError(
                 in: container,
-                debugDescription: "unknown comparison operator \"\(text)\" (expected one of \(SeccompOperator.allCases.map(\.rawValue).joined(separator: ", ")))")
+                debugDescription:
+                    "unknown comparison operator \"\(text)\" (expected one of \(SeccompOperator.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         self = op
     }

@@ -87,7 +87,8 @@ struct ConditionSet: Hashable, CustomStringConvertible {
     var arguments: [SeccompArgument]
 
     init(_ arguments: [SeccompArgument]) {
-        self.arguments = arguments
+        self.arguments =
+            arguments
             .map { SeccompArgument(index: $0.index, value: $0.value, valueTwo: $0.valueTwo ?? 0, op: $0.op) }
             .sorted { ($0.index, $0.op.rawValue, $0.value, $0.valueTwo ?? 0) < ($1.index, $1.op.rawValue, $1.value, $1.valueTwo ?? 0) }
     }

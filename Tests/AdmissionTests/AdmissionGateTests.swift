@@ -236,9 +236,10 @@ import Testing
 
         let expired = gate.verdict(policy, now: try time("2026-07-01T00:00:00Z"))
         #expect(!expired.admitted)
-        #expect(expired.reasons.contains {
-            $0 == "blocking vulnerability CVE-2019-18224 in libidn2-0 2.0.5-1 (critical, fixed in 2.0.5-1+deb10u1) (its ignore entry expired 2026-06-30)"
-        })
+        #expect(
+            expired.reasons.contains {
+                $0 == "blocking vulnerability CVE-2019-18224 in libidn2-0 2.0.5-1 (critical, fixed in 2.0.5-1+deb10u1) (its ignore entry expired 2026-06-30)"
+            })
     }
 
     @Test func reportWithOnlyIgnoredVulnerabilitiesIsAdmittedUnderProduction() throws {
@@ -294,7 +295,8 @@ import Testing
         let envelope = try VulnAttestation.envelope(
             report: try fixture("trivy-alpine-310.json"), scanner: nil, subjectName: "app", digest: try ImageDigest(testDigest),
             key: gate.key, source: "r")
-        var bundle = Data(#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":""}},"dsseEnvelope":"#.utf8)
+        var bundle = Data(
+            #"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":""}},"dsseEnvelope":"#.utf8)
         bundle.append(envelope)
         bundle.append(Data("}".utf8))
         try gate.store(bundle)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Capabilities
 
 @Suite("Capability names through libcap")
@@ -18,8 +19,9 @@ struct CapabilityTests {
 
     @Test("the message says what to do")
     func message() {
-        #expect(CapabilityError.unknown(name: "CAP_MAKE_COFFEE").description
-            == "unknown capability \"CAP_MAKE_COFFEE\" (libcap does not know it; use a name such as NET_BIND_SERVICE or CAP_CHOWN)")
+        #expect(
+            CapabilityError.unknown(name: "CAP_MAKE_COFFEE").description
+                == "unknown capability \"CAP_MAKE_COFFEE\" (libcap does not know it; use a name such as NET_BIND_SERVICE or CAP_CHOWN)")
     }
 
     @Test("every capability the kernel knows has a canonical upper-case name that parses back")

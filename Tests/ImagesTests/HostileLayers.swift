@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Images
 
 /// One tar entry of a hand-made (possibly hostile) layer.

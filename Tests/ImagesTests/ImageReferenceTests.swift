@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Images
 
 /// Cases from docker's reference rules (distribution/reference normalize_test.go and reference_test.go).
@@ -26,8 +27,11 @@ import Testing
         Case(input: "localhost:5000/a/b:c", registry: "localhost:5000", repository: "a/b", tag: "c", familiar: "localhost:5000/a/b:c"),
         Case(input: "127.0.0.1:5000/busybox:1", registry: "127.0.0.1:5000", repository: "busybox", tag: "1", familiar: "127.0.0.1:5000/busybox:1"),
         Case(input: "[::1]:5000/busybox", registry: "[::1]:5000", repository: "busybox", tag: "latest", familiar: "[::1]:5000/busybox:latest"),
-        Case(input: "ghcr.io/org/team/app:1.0-rc_1", registry: "ghcr.io", repository: "org/team/app", tag: "1.0-rc_1", familiar: "ghcr.io/org/team/app:1.0-rc_1"),
-        Case(input: "my-registry.example.com:443/a__b/c-d--e:t", registry: "my-registry.example.com:443", repository: "a__b/c-d--e", tag: "t", familiar: "my-registry.example.com:443/a__b/c-d--e:t"),
+        Case(
+            input: "ghcr.io/org/team/app:1.0-rc_1", registry: "ghcr.io", repository: "org/team/app", tag: "1.0-rc_1", familiar: "ghcr.io/org/team/app:1.0-rc_1"),
+        Case(
+            input: "my-registry.example.com:443/a__b/c-d--e:t", registry: "my-registry.example.com:443", repository: "a__b/c-d--e", tag: "t",
+            familiar: "my-registry.example.com:443/a__b/c-d--e:t"),
         Case(input: "Foo/bar", registry: "Foo", repository: "bar", tag: "latest", familiar: "Foo/bar:latest"),
         Case(input: "busybox@\(digest)", registry: "docker.io", repository: "library/busybox", digest: digest, familiar: "busybox@\(digest)"),
         Case(input: "busybox:1@\(digest)", registry: "docker.io", repository: "library/busybox", tag: "1", digest: digest, familiar: "busybox:1@\(digest)"),
@@ -74,17 +78,21 @@ import Testing
         }
     }
 
-    @Test(arguments: [("127.0.0.1:5000", true), ("127.1.2.3", true), ("localhost:80", true), ("[::1]:5000", true),
-        ("::1", true), ("example.com", false), ("10.0.0.1:5000", false), ("127.0.0.1.example.com", false), ("128.0.0.1", false)])
+    @Test(arguments: [
+        ("127.0.0.1:5000", true), ("127.1.2.3", true), ("localhost:80", true), ("[::1]:5000", true),
+        ("::1", true), ("example.com", false), ("10.0.0.1:5000", false), ("127.0.0.1.example.com", false), ("128.0.0.1", false),
+    ])
     func insecureIsOnlyForLoopback(_ registry: String, _ loopback: Bool) {
         #expect(RegistryClient.isLoopback(registry) == loopback)
         #expect(((try? RegistryClient(registry: registry, insecure: true)) != nil) == loopback)
     }
 
     @Test func parsesBearerChallenges() {
-        let challenge = AuthChallenge(header: #"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull""#)
+        let challenge = AuthChallenge(
+            header: #"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull""#)
         #expect(challenge?.scheme == "bearer")
-        #expect(challenge?.parameters == ["realm": "https://auth.docker.io/token", "service": "registry.docker.io", "scope": "repository:library/busybox:pull"])
+        #expect(
+            challenge?.parameters == ["realm": "https://auth.docker.io/token", "service": "registry.docker.io", "scope": "repository:library/busybox:pull"])
         #expect(AuthChallenge(header: #"Basic realm="Registry Realm""#)?.scheme == "basic")
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Images
 
 /// Each hostile layer must be refused or neutralized, leave no `.tmp-*` or half-made rootfs, and never touch
@@ -133,7 +134,13 @@ import Testing
 
     @Test func uncompressedLayersAndModesAndSymlinksInsideAreKept() throws {
         let work = try Workspace()
-        try work.unpack([[.dir("bin"), .file("bin/busybox", "bb", mode: 0o755), .symlink("bin/sh", to: "busybox"), .symlink("sbin", to: "bin"), .hardlink("bin/ash", to: "bin/busybox")]], gzip: false)
+        try work.unpack(
+            [
+                [
+                    .dir("bin"), .file("bin/busybox", "bb", mode: 0o755), .symlink("bin/sh", to: "busybox"), .symlink("sbin", to: "bin"),
+                    .hardlink("bin/ash", to: "bin/busybox"),
+                ]
+            ], gzip: false)
         let root = work.destination.path
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/bin/sh") == "busybox")
         #expect(try String(contentsOfFile: root + "/bin/ash", encoding: .utf8) == "bb")

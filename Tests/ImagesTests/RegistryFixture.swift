@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Images
 
 /// A real docker-registry on 127.0.0.1:<free port> with a temporary config, optionally behind htpasswd
@@ -104,6 +105,7 @@ func exportLayout(_ image: StoredImage, from store: ImageStore, to layout: URL) 
     }
     try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: layout.appendingPathComponent("oci-layout"))
     let size = try store.manifestData(image).count
-    let index = #"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(image.manifestDigest)","size":\#(size)}]}"#
+    let index =
+        #"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(image.manifestDigest)","size":\#(size)}]}"#
     try Data(index.utf8).write(to: layout.appendingPathComponent("index.json"))
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Images
 
 /// Pulls from a real docker-registry on loopback.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Images
 
 /// A temporary directory removed when the value is dropped at the end of a test.

@@ -130,7 +130,9 @@ import Testing
         #expect(added.stderr.contains("unparseable report"))
         let result = try setup.verify()
         #expect(result.status == 1)
-        #expect(result.stdout.contains("unparseable report: predicate.scanner.result: neither a trivy report (SchemaVersion, Results) nor a grype report (matches)"), "\(result)")
+        #expect(
+            result.stdout.contains(
+                "unparseable report: predicate.scanner.result: neither a trivy report (SchemaVersion, Results) nor a grype report (matches)"), "\(result)")
     }
 
     /// CVE-2022-35929: a trusted signature over another predicate type must not admit.

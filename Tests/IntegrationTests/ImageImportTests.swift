@@ -83,13 +83,18 @@ struct ImageImportTests {
         let elsewhere = CLI(root: temp.url.appendingPathComponent("root-restricted"))
         let refusedPull = try elsewhere.run(["image", "pull", "--insecure", "--profile", restricted, reference])
         #expect(refusedPull.status == 125)
-        #expect(refusedPull.stderr == "securerun: refusing to pull \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid)\n")
+        #expect(
+            refusedPull.stderr
+                == "securerun: refusing to pull \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid)\n"
+        )
         let stored = try JSONSerialization.jsonObject(with: Data(try elsewhere.run(["image", "ls", "--json"]).stdout.utf8)) as? [Any]
         #expect(stored?.isEmpty == true, "a refused pull stores nothing")
         let refusedRun = try pulledCLI.run(["run", "--profile", restricted, reference, "/bin/busybox", "echo", "started"])
         #expect(refusedRun.status == 125)
         #expect(refusedRun.stdout.isEmpty)
-        #expect(refusedRun.stderr == "securerun: refusing to run \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid)\n")
+        #expect(
+            refusedRun.stderr
+                == "securerun: refusing to run \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid)\n")
         // A local import has no registry, so the rule does not apply to it.
         try expectRuns("busybox:it", main, profile: restricted)
     }
@@ -102,7 +107,9 @@ struct ImageImportTests {
         #expect(try cli.run(["image", "import", "--rootfs", fixture.directory.appendingPathComponent("rootfs").path, "--tag", "busy:rm"]).status == 0)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["run", "--profile", fixture.profile, "--name", "rm-holder", "busy:rm", "sh", "-c", "trap 'exit 0' TERM; echo ready; sleep 20 & wait"]
+        process.arguments = [
+            "run", "--profile", fixture.profile, "--name", "rm-holder", "busy:rm", "sh", "-c", "trap 'exit 0' TERM; echo ready; sleep 20 & wait",
+        ]
         process.environment = ["SECURERUN_ROOT": cli.root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"]
         let out = Pipe()
         process.standardOutput = out
@@ -127,7 +134,9 @@ struct ImageImportTests {
         let cli = CLI(root: temp.url)
         let missing = try cli.run(["image", "inspect", "nope:1"])
         #expect(missing.status == 125)
-        #expect(missing.stderr == "securerun: no image 'nope:1' in the store at \(temp.url.path); import or pull it first (`securerun image ls` lists stored images)\n")
+        #expect(
+            missing.stderr
+                == "securerun: no image 'nope:1' in the store at \(temp.url.path); import or pull it first (`securerun image ls` lists stored images)\n")
         let insecure = try cli.run(["image", "pull", "--insecure", "example.com/x:1"])
         #expect(insecure.status == 125)
         #expect(insecure.stderr.contains("--insecure (plain http) is allowed only for loopback registries, not example.com"))
@@ -149,7 +158,9 @@ struct ImageImportTests {
         let terminal = try CLI.exec("script", ["-qec", command, "/dev/null"], environment: ["SECURERUN_ROOT": root])
         #expect(terminal.status == 0, "\(terminal)")
         #expect(terminal.stdout.contains("packing ") && terminal.stdout.contains("unpacking 1 layer into the shared rootfs"), "\(terminal)")
-        let piped = try CLI(root: URL(fileURLWithPath: root)).run(["image", "import", "--rootfs", rootfs.deletingLastPathComponent().path, "--tag", "progress:2"])
+        let piped = try CLI(root: URL(fileURLWithPath: root)).run([
+            "image", "import", "--rootfs", rootfs.deletingLastPathComponent().path, "--tag", "progress:2",
+        ])
         #expect(piped.stdout.split(separator: "\n").count == 1, "\(piped)")
         #expect(piped.stdout.hasPrefix("progress:1, progress:2 sha256:"))
     }

@@ -78,8 +78,9 @@ struct RegistryAttestationTests {
 
         /// A Sigstore bundle v0.3 around `envelope`, as cosign 3 pushes it.
         static func bundle(_ envelope: Data) -> Data {
-            Data((#"{"mediaType":"\#(bundleType)","verificationMaterial":{"publicKey":{"hint":"ci"}},"dsseEnvelope":"#
-                + String(decoding: envelope, as: UTF8.self) + "}").utf8)
+            Data(
+                (#"{"mediaType":"\#(bundleType)","verificationMaterial":{"publicKey":{"hint":"ci"}},"dsseEnvelope":"#
+                    + String(decoding: envelope, as: UTF8.self) + "}").utf8)
         }
 
         static let predicateAnnotation = #"{"dev.sigstore.bundle.predicateType":"https://cosign.sigstore.dev/attestation/vuln/v1"}"#
@@ -122,7 +123,8 @@ struct RegistryAttestationTests {
             let layer = try files.putBlob(Self.bundle(envelope), mediaType: Self.bundleType, repository: repository)
             let artifact = try files.putManifest(
                 try artifactManifest(config: empty, layer: layer), mediaType: "application/vnd.oci.image.manifest.v1+json", repository: repository)
-            try files.put(Data(Self.referrersIndex(artifact).utf8), at: "\(repository)/referrers/\(digest)", contentType: "application/vnd.oci.image.index.v1+json")
+            try files.put(
+                Data(Self.referrersIndex(artifact).utf8), at: "\(repository)/referrers/\(digest)", contentType: "application/vnd.oci.image.index.v1+json")
         }
 
         func pull(_ extra: [String] = []) throws -> CLIResult {

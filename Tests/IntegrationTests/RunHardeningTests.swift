@@ -83,11 +83,14 @@ struct RunHardeningTests {
     @Test("the CPU quota is in the container's cgroup")
     func cpuQuota() throws {
         guard let fixture = RunFixture.available() else { return }
-        let result = try fixture.run(["--cpus", "0.5"], ["sh", "-c", "cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max"])
+        let result = try fixture.run(
+            ["--cpus", "0.5"],
+            ["sh", "-c", "cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.cfs_period_us 2>/dev/null || cat /sys/fs/cgroup/cpu.max"])
         #expect(result.status == 0, "\(result)")
         let values = result.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
         #expect(values == ["50000", "100000"], "\(result.stdout)")
-        let memory = try fixture.run(["--memory", "100m"], ["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max"])
+        let memory = try fixture.run(
+            ["--memory", "100m"], ["sh", "-c", "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max"])
         #expect(memory.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "\(100 << 20)")
         let pids = try fixture.run(["--pids-limit", "33"], ["sh", "-c", "cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max"])
         #expect(pids.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "33")
@@ -120,8 +123,10 @@ struct RunHardeningTests {
         guard let fixture = RunFixture.available() else { return }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["run", "--profile", fixture.profile, "--name", "sigterm-test", fixture.image,
-                             "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; sleep 30 & wait"]
+        process.arguments = [
+            "run", "--profile", fixture.profile, "--name", "sigterm-test", fixture.image,
+            "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; sleep 30 & wait",
+        ]
         process.environment = ["SECURERUN_ROOT": fixture.cli.root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         let out = Pipe()
         process.standardOutput = out

@@ -45,9 +45,11 @@ struct RunRefusalTests {
     func tighteningAccepted() throws {
         guard let fixture = RunFixture.available() else { return }
         let result = try fixture.run(
-            ["--memory", "128m", "--memory-swap", "128m", "--cpus", "0.25", "--pids-limit", "50", "--cap-drop", "ALL",
-             "--tmpfs", "/tmp:size=8m", "--user", "4242", "--security-opt", "no-new-privileges", "--read-only",
-             "-v", "/etc/hostname:/data/hostname:ro", "--network", "none"],
+            [
+                "--memory", "128m", "--memory-swap", "128m", "--cpus", "0.25", "--pids-limit", "50", "--cap-drop", "ALL",
+                "--tmpfs", "/tmp:size=8m", "--user", "4242", "--security-opt", "no-new-privileges", "--read-only",
+                "-v", "/etc/hostname:/data/hostname:ro", "--network", "none",
+            ],
             ["sh", "-c", "cat /data/hostname >/dev/null && id -u"])
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout == "4242\n")
@@ -59,7 +61,8 @@ struct RunRefusalTests {
         let shipped = CLI.packageRoot.appendingPathComponent("profiles/seccomp/default.json")
         let data = try Data(contentsOf: shipped)
         guard var json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let syscalls = json["syscalls"] as? [[String: Any]] else { throw TestFailure("cannot read default.json") }
+            let syscalls = json["syscalls"] as? [[String: Any]]
+        else { throw TestFailure("cannot read default.json") }
         // Stricter: the same profile without mkdir/mkdirat.
         json["syscalls"] = syscalls.map { rule -> [String: Any] in
             var rule = rule

@@ -1,6 +1,7 @@
 import Capabilities
 import Foundation
 import Testing
+
 @testable import Policy
 
 @Suite("Policy.enforce: tighten, never loosen")
@@ -9,7 +10,8 @@ struct EnforceTests {
     let image = ImageDefaults(env: ["PATH=/bin", "LANG=C"], cmd: ["/bin/sh"])
 
     init() throws {
-        profile = try ProfileFixtures.parse("name: unit\ncapabilities: [NET_BIND_SERVICE]\nresources:\n  memory: 256m\n  memorySwap: 512m\n  cpus: 1\n  pidsLimit: 100\n")
+        profile = try ProfileFixtures.parse(
+            "name: unit\ncapabilities: [NET_BIND_SERVICE]\nresources:\n  memory: 256m\n  memorySwap: 512m\n  cpus: 1\n  pidsLimit: 100\n")
     }
 
     func request(_ configure: (inout RunRequest) -> Void) -> RunRequest {
@@ -82,23 +84,26 @@ struct EnforceTests {
     @Test("the refusal names the flag, the profile and the rule")
     func message() {
         let refused = violation(request { $0.user = "0" })
-        #expect(refused?.description == "--user 0 refused by profile \"unit\": containers run as a non-root uid and gid (the profile's is 65534:65534) [SR001 non-root-user]")
+        #expect(
+            refused?.description
+                == "--user 0 refused by profile \"unit\": containers run as a non-root uid and gid (the profile's is 65534:65534) [SR001 non-root-user]")
     }
 
     @Test("tightening applies: lower limits, another non-root user, fewer capabilities, smaller tmpfs")
     func tightening() throws {
-        let spec = try Policy.enforce(request {
-            $0.memory = "64m"
-            $0.cpus = "0.25"
-            $0.pidsLimit = "10"
-            $0.user = "1000:1000"
-            $0.capDrop = ["ALL"]
-            $0.tmpfs = ["/tmp:size=1m,mode=700"]
-            $0.securityOptions = ["no-new-privileges", "seccomp=builtin"]
-            $0.readOnly = true
-            $0.network = "none"
-            $0.volumes = ["/srv:/data"]
-        }, profile: profile, image: image)
+        let spec = try Policy.enforce(
+            request {
+                $0.memory = "64m"
+                $0.cpus = "0.25"
+                $0.pidsLimit = "10"
+                $0.user = "1000:1000"
+                $0.capDrop = ["ALL"]
+                $0.tmpfs = ["/tmp:size=1m,mode=700"]
+                $0.securityOptions = ["no-new-privileges", "seccomp=builtin"]
+                $0.readOnly = true
+                $0.network = "none"
+                $0.volumes = ["/srv:/data"]
+            }, profile: profile, image: image)
         #expect(spec.memory.bytes == 64 << 20)
         // Unset swap keeps the profile's swap allowance (256m) on top of the lower memory.
         #expect(spec.memorySwap.bytes == (64 + 256) << 20)
@@ -112,14 +117,20 @@ struct EnforceTests {
 
     @Test("--cap-add of an allowed capability after --cap-drop ALL keeps just that one")
     func capDropAllThenAdd() throws {
-        let spec = try Policy.enforce(request { $0.capDrop = ["ALL"]; $0.capAdd = ["cap_net_bind_service"] }, profile: profile, image: image)
+        let spec = try Policy.enforce(
+            request {
+                $0.capDrop = ["ALL"]; $0.capAdd = ["cap_net_bind_service"]
+            }, profile: profile, image: image)
         #expect(spec.capabilities.map(\.name) == ["CAP_NET_BIND_SERVICE"])
     }
 
     @Test("memory-swap below memory is a bad request, not a violation")
     func swapBelowMemory() {
         #expect(throws: PolicyError.invalidRequest(flag: "--memory-swap 32m", reason: "memory plus swap must be at least --memory (64m)")) {
-            try Policy.enforce(request { $0.memory = "64m"; $0.memorySwap = "32m" }, profile: profile, image: image)
+            try Policy.enforce(
+                request {
+                    $0.memory = "64m"; $0.memorySwap = "32m"
+                }, profile: profile, image: image)
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import Policy
 
 /// Profiles for unit tests: the shipped ones, and small ones written beside the shipped seccomp profile.

@@ -1,6 +1,7 @@
 import Capabilities
 import Foundation
 import Testing
+
 @testable import Policy
 
 @Suite("Profile loading and validation")
@@ -87,7 +88,8 @@ struct ProfileLoadingTests {
         }
     }
 
-    @Test("unknown keys are errors at every level", arguments: ["readonlyRootfs: true\n", "resources:\n  memroy: 1g\n", "tmpfs:\n  - path: /tmp\n    sise: 1m\n"])
+    @Test(
+        "unknown keys are errors at every level", arguments: ["readonlyRootfs: true\n", "resources:\n  memroy: 1g\n", "tmpfs:\n  - path: /tmp\n    sise: 1m\n"])
     func unknownKeys(_ text: String) {
         #expect {
             try ProfileFixtures.parse(text)
@@ -111,7 +113,11 @@ struct ProfileLoadingTests {
         #expect(error.description == "/p.yaml: field resources.memory: \"x\" is not a size such as 512m or 1g")
     }
 
-    @Test("sizes parse in docker's notation", arguments: [("512m", Int64(512 << 20)), ("1g", Int64(1 << 30)), ("64k", Int64(64 << 10)), ("100", Int64(100)), ("2GB", Int64(2 << 30)), ("8mb", Int64(8 << 20))])
+    @Test(
+        "sizes parse in docker's notation",
+        arguments: [
+            ("512m", Int64(512 << 20)), ("1g", Int64(1 << 30)), ("64k", Int64(64 << 10)), ("100", Int64(100)), ("2GB", Int64(2 << 30)), ("8mb", Int64(8 << 20)),
+        ])
     func sizes(_ text: String, _ bytes: Int64) {
         #expect(ByteSize(parsing: text)?.bytes == bytes)
     }

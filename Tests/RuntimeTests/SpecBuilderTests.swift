@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Policy
 @testable import Runtime
 
@@ -64,7 +65,9 @@ struct SpecBuilderTests {
 
     @Test("resources: memory, memory+swap, CPU quota and pids, and every device denied")
     func resources() throws {
-        let resources = try spec { $0.memory = "128m"; $0.cpus = "0.5"; $0.pidsLimit = "10" }.linux.resources
+        let resources = try spec {
+            $0.memory = "128m"; $0.cpus = "0.5"; $0.pidsLimit = "10"
+        }.linux.resources
         #expect(resources.memory == RuntimeSpec.Memory(limit: 128 << 20, swap: 128 << 20))
         #expect(resources.cpu == RuntimeSpec.CPU(quota: 50_000, period: 100_000))
         #expect(resources.pids.limit == 10)

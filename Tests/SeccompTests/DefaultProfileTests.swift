@@ -1,6 +1,7 @@
 import Capabilities
 import Foundation
 import Testing
+
 @testable import Seccomp
 
 @Suite struct DefaultProfileTests {

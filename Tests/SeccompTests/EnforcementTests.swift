@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Seccomp
 
 /// Loads the shipped profile's BPF into a child process (through python3's ctypes: prctl no_new_privs then
@@ -81,7 +82,10 @@ import Testing
         ("unshare", "import ctypes; l = ctypes.CDLL(None, use_errno=True); print(l.unshare(0x10000000), ctypes.get_errno())"),
         // mount(2) is the classic way to reach host filesystems. The target does not exist, so if the filter
         // ever let it through the test would see ENOENT (2) and change nothing on the host.
-        ("mount", "import ctypes; l = ctypes.CDLL(None, use_errno=True); print(l.mount(b'none', b'/nonexistent-securerun', b'tmpfs', 0, None), ctypes.get_errno())"),
+        (
+            "mount",
+            "import ctypes; l = ctypes.CDLL(None, use_errno=True); print(l.mount(b'none', b'/nonexistent-securerun', b'tmpfs', 0, None), ctypes.get_errno())"
+        ),
         // ptrace lets one process read and rewrite another's memory.
         ("ptrace", "import ctypes; l = ctypes.CDLL(None, use_errno=True); print(l.ptrace(0, 0, None, None), ctypes.get_errno())"),
         // keyctl reaches the kernel keyring, which is not namespaced.

@@ -1,17 +1,23 @@
 import Foundation
 import Testing
+
 @testable import Seccomp
 
 @Suite struct LinuxSeccompTests {
     @Test func encodesRuntimeSpecNamesAndOmitsNilFields() throws {
-        let filter = LinuxSeccomp(defaultAction: .errno, defaultErrnoRet: 1, architectures: [.x86_64], syscalls: [
-            .init(names: ["read"], action: .allow),
-            .init(names: ["clone"], action: .allow, args: [.init(index: 0, value: 2114060288, valueTwo: 0, op: .maskedEqual)]),
-        ])
+        let filter = LinuxSeccomp(
+            defaultAction: .errno, defaultErrnoRet: 1, architectures: [.x86_64],
+            syscalls: [
+                .init(names: ["read"], action: .allow),
+                .init(names: ["clone"], action: .allow, args: [.init(index: 0, value: 2114060288, valueTwo: 0, op: .maskedEqual)]),
+            ])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(filter), as: UTF8.self)
-        #expect(json == #"{"architectures":["SCMP_ARCH_X86_64"],"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,"syscalls":[{"action":"SCMP_ACT_ALLOW","names":["read"]},{"action":"SCMP_ACT_ALLOW","args":[{"index":0,"op":"SCMP_CMP_MASKED_EQ","value":2114060288,"valueTwo":0}],"names":["clone"]}]}"#)
+        #expect(
+            json
+                == #"{"architectures":["SCMP_ARCH_X86_64"],"defaultAction":"SCMP_ACT_ERRNO","defaultErrnoRet":1,"syscalls":[{"action":"SCMP_ACT_ALLOW","names":["read"]},{"action":"SCMP_ACT_ALLOW","args":[{"index":0,"op":"SCMP_CMP_MASKED_EQ","value":2114060288,"valueTwo":0}],"names":["clone"]}]}"#
+        )
         #expect(try JSONDecoder().decode(LinuxSeccomp.self, from: Data(json.utf8)) == filter)
     }
 
@@ -19,9 +25,13 @@ import Testing
         struct Config: Decodable { struct Linux: Decodable { var seccomp: LinuxSeccomp }; var linux: Linux }
         let data = try Data(contentsOf: URL(fileURLWithPath: Fixture.path("oci-config-good-spec-example.json")))
         let seccomp = try JSONDecoder().decode(Config.self, from: data).linux.seccomp
-        #expect(seccomp == LinuxSeccomp(defaultAction: .allow, architectures: [.x86, .x32], syscalls: [
-            .init(names: ["getcwd", "chmod"], action: .errno),
-        ]))
+        #expect(
+            seccomp
+                == LinuxSeccomp(
+                    defaultAction: .allow, architectures: [.x86, .x32],
+                    syscalls: [
+                        .init(names: ["getcwd", "chmod"], action: .errno)
+                    ]))
         #expect(try seccomp.compile() > 0)
     }
 
@@ -51,15 +61,21 @@ import Testing
         // refuses it, so this profile parses but could never run.
         let example = try Fixture.resolve("moby-fixture-example.json")
         let error = seccompError { _ = try example.compile(source: "example.json") }
-        #expect(error == .libseccomp(
-            function: "seccomp_rule_add_array", errno: 22, context: "syscalls[3] (syslog, SCMP_ACT_ERRNO errnoRet 12345) in example.json"))
-        #expect(error?.description == "libseccomp seccomp_rule_add_array failed for syscalls[3] (syslog, SCMP_ACT_ERRNO errnoRet 12345) in example.json: invalid argument (errno 22)")
+        #expect(
+            error
+                == .libseccomp(
+                    function: "seccomp_rule_add_array", errno: 22, context: "syscalls[3] (syslog, SCMP_ACT_ERRNO errnoRet 12345) in example.json"))
+        #expect(
+            error?.description
+                == "libseccomp seccomp_rule_add_array failed for syscalls[3] (syslog, SCMP_ACT_ERRNO errnoRet 12345) in example.json: invalid argument (errno 22)"
+        )
     }
 
     @Test func notifyNeedsAListenerAndCannotBeTheDefault() {
         let notifyDefault = LinuxSeccomp(defaultAction: .notify)
-        #expect(seccompError { _ = try notifyDefault.compile() }?.description
-            == "invalid seccomp profile linux.seccomp: defaultAction: SCMP_ACT_NOTIFY cannot be the default action")
+        #expect(
+            seccompError { _ = try notifyDefault.compile() }?.description
+                == "invalid seccomp profile linux.seccomp: defaultAction: SCMP_ACT_NOTIFY cannot be the default action")
         let noListener = LinuxSeccomp(defaultAction: .errno, syscalls: [.init(names: ["mount"], action: .notify)])
         #expect(seccompError { _ = try noListener.compile() }?.description.contains("syscalls[0].action: SCMP_ACT_NOTIFY needs a listenerPath") == true)
         var withListener = noListener
@@ -68,11 +84,15 @@ import Testing
     }
 
     @Test func sameArgumentTwiceBecomesSeparateRulesAsInRunc() throws {
-        let filter = LinuxSeccomp(defaultAction: .errno, syscalls: [
-            .init(names: ["personality"], action: .allow, args: [
-                .init(index: 0, value: 0, op: .equal), .init(index: 0, value: 8, op: .equal),
-            ]),
-        ])
+        let filter = LinuxSeccomp(
+            defaultAction: .errno,
+            syscalls: [
+                .init(
+                    names: ["personality"], action: .allow,
+                    args: [
+                        .init(index: 0, value: 0, op: .equal), .init(index: 0, value: 8, op: .equal),
+                    ])
+            ])
         #expect(try filter.compile() > 0)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Seccomp
 
 @Suite struct ResolutionTests {
@@ -14,7 +15,7 @@ import Testing
     func newFormatResolvesArchMapForTheNativeArchitecture(name: String) throws {
         let filter = try Fixture.resolve(name)
         #if arch(x86_64)
-        #expect(filter.architectures == [.x86_64, .x86, .x32])
+            #expect(filter.architectures == [.x86_64, .x86, .x32])
         #endif
         #expect(filter.syscalls?.isEmpty == false)
     }
@@ -61,12 +62,14 @@ import Testing
     }
 
     @Test func rulesEqualToTheDefaultAreDropped() throws {
-        let profile = SeccompProfile(defaultAction: .errno, syscalls: [
-            .init(names: ["read"], action: .allow),
-            .init(names: ["mount"], action: .errno, errnoRet: 1),
-            .init(names: ["umount2"], action: .errno),
-            .init(names: ["clone3"], action: .errno, errnoRet: 38),
-        ])
+        let profile = SeccompProfile(
+            defaultAction: .errno,
+            syscalls: [
+                .init(names: ["read"], action: .allow),
+                .init(names: ["mount"], action: .errno, errnoRet: 1),
+                .init(names: ["umount2"], action: .errno),
+                .init(names: ["clone3"], action: .errno, errnoRet: 38),
+            ])
         let filter = try profile.resolve(capabilities: [], source: "inline.json")
         #expect(filter.syscalls?.flatMap(\.names) == ["read", "clone3"])
     }
@@ -77,8 +80,8 @@ import Testing
         #expect(!filter.allowsSometimes("getcpu"))
         #expect(!filter.allowsSometimes("sysinfo"))
         #if arch(x86_64)
-        #expect(filter.allowsUnconditionally("arch_prctl"))
-        #expect(!filter.allowsSometimes("cacheflush"))
+            #expect(filter.allowsUnconditionally("arch_prctl"))
+            #expect(!filter.allowsSometimes("cacheflush"))
         #endif
     }
 
@@ -89,9 +92,11 @@ import Testing
     }
 
     @Test func argumentIndexAboveFiveIsRefused() {
-        let profile = SeccompProfile(defaultAction: .errno, syscalls: [
-            .init(names: ["socket"], action: .allow, args: [.init(index: 6, value: 1, op: .equal)]),
-        ])
+        let profile = SeccompProfile(
+            defaultAction: .errno,
+            syscalls: [
+                .init(names: ["socket"], action: .allow, args: [.init(index: 6, value: 1, op: .equal)])
+            ])
         let error = seccompError { _ = try profile.resolve(capabilities: [], source: "inline.json") }
         #expect(error?.description.contains("syscalls[0].args[0].index") == true)
     }
@@ -105,9 +110,11 @@ import Testing
 
     @Test func misspelledCapabilityInAnExcludeIsRefused() {
         // A typo here would silently keep a rule meant to disappear with the capability.
-        let profile = SeccompProfile(defaultAction: .errno, syscalls: [
-            .init(names: ["ptrace"], action: .allow, excludes: .init(caps: ["CAP_SYS_ADMN"])),
-        ])
+        let profile = SeccompProfile(
+            defaultAction: .errno,
+            syscalls: [
+                .init(names: ["ptrace"], action: .allow, excludes: .init(caps: ["CAP_SYS_ADMN"]))
+            ])
         let error = seccompError { _ = try profile.resolve(capabilities: [], source: "inline.json") }
         #expect(error == .unknownCapability(name: "CAP_SYS_ADMN", file: "inline.json", field: "syscalls[0].excludes.caps[0]"))
     }

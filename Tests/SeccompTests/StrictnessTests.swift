@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Seccomp
 
 @Suite struct StrictnessTests {
@@ -40,25 +41,31 @@ import Testing
     }
 
     @Test func droppingArgumentConditionsIsLooser() {
-        let baseline = LinuxSeccomp(defaultAction: .errno, syscalls: [
-            .init(names: ["personality"], action: .allow, args: [.init(index: 0, value: 0, op: .equal)]),
-        ])
+        let baseline = LinuxSeccomp(
+            defaultAction: .errno,
+            syscalls: [
+                .init(names: ["personality"], action: .allow, args: [.init(index: 0, value: 0, op: .equal)])
+            ])
         let unconditional = LinuxSeccomp(defaultAction: .errno, syscalls: [.init(names: ["personality"], action: .allow)])
-        #expect(unconditional.loosening(comparedTo: baseline)
-            == ["permits personality unconditionally (SCMP_ACT_ALLOW); the baseline permits it only with argument conditions"])
+        #expect(
+            unconditional.loosening(comparedTo: baseline)
+                == ["permits personality unconditionally (SCMP_ACT_ALLOW); the baseline permits it only with argument conditions"])
         #expect(baseline.isAtLeastAsStrict(as: unconditional))
     }
 
     @Test func droppingADenyRuleFromADenyListIsLooser() {
-        let baseline = LinuxSeccomp(defaultAction: .allow, syscalls: [
-            .init(names: ["mount"], action: .errno),
-            .init(names: ["socket"], action: .errno, args: [.init(index: 0, value: 40, op: .equal)]),
-        ])
+        let baseline = LinuxSeccomp(
+            defaultAction: .allow,
+            syscalls: [
+                .init(names: ["mount"], action: .errno),
+                .init(names: ["socket"], action: .errno, args: [.init(index: 0, value: 40, op: .equal)]),
+            ])
         let looser = LinuxSeccomp(defaultAction: .allow, syscalls: [])
-        #expect(looser.loosening(comparedTo: baseline) == [
-            "permits mount (SCMP_ACT_ALLOW); the baseline denies it (SCMP_ACT_ERRNO)",
-            "drops the baseline's SCMP_ACT_ERRNO for socket when arg0 SCMP_CMP_EQ 0x28",
-        ])
+        #expect(
+            looser.loosening(comparedTo: baseline) == [
+                "permits mount (SCMP_ACT_ALLOW); the baseline denies it (SCMP_ACT_ERRNO)",
+                "drops the baseline's SCMP_ACT_ERRNO for socket when arg0 SCMP_CMP_EQ 0x28",
+            ])
         #expect(baseline.isAtLeastAsStrict(as: looser))
     }
 
@@ -73,10 +80,11 @@ import Testing
     @Test func extraArchitecturesAndSpecAllowAreLooser() {
         let baseline = LinuxSeccomp(defaultAction: .errno, architectures: [.x86_64])
         let wider = LinuxSeccomp(defaultAction: .errno, architectures: [.x86_64, .x86], flags: [.specAllow])
-        #expect(wider.loosening(comparedTo: baseline) == [
-            "covers architecture SCMP_ARCH_X86, whose syscalls the baseline kills",
-            "sets SECCOMP_FILTER_FLAG_SPEC_ALLOW, turning off the speculative store bypass mitigation the baseline keeps",
-        ])
+        #expect(
+            wider.loosening(comparedTo: baseline) == [
+                "covers architecture SCMP_ARCH_X86, whose syscalls the baseline kills",
+                "sets SECCOMP_FILTER_FLAG_SPEC_ALLOW, turning off the speculative store bypass mitigation the baseline keeps",
+            ])
     }
 
     @Test func logCountsAsPermitting() {

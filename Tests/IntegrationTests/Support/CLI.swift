@@ -32,7 +32,9 @@ struct CLI {
     }
 
     /// Runs any program, capturing its output; kills it after `timeout` seconds.
-    static func exec(_ program: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> CLIResult {
+    static func exec(_ program: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], timeout: TimeInterval = 60) throws
+        -> CLIResult
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program.hasPrefix("/") ? program : "/usr/bin/env")
         process.arguments = program.hasPrefix("/") ? arguments : [program] + arguments

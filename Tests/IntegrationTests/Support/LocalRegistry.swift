@@ -16,7 +16,8 @@ final class LocalRegistry {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         server = try LoopbackServer("docker-registry", ports: 20000..<40000) { port in
             let config = directory.appendingPathComponent("config.yml")
-            try "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: \(directory.path)/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:\(port)\n"
+            try
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: \(directory.path)/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:\(port)\n"
                 .write(to: config, atomically: true, encoding: .utf8)
             return ["docker-registry", "serve", config.path]
         }
@@ -45,7 +46,9 @@ enum OCILayout {
         }
         let size = (try fm.attributesOfItem(atPath: blobs.appendingPathComponent(String(manifestDigest.dropFirst(7))).path)[.size] as? Int) ?? 0
         try Data(#"{"imageLayoutVersion":"1.0.0"}"#.utf8).write(to: layout.appendingPathComponent("oci-layout"))
-        try Data(#"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(manifestDigest)","size":\#(size)}]}"#.utf8)
-            .write(to: layout.appendingPathComponent("index.json"))
+        try Data(
+            #"{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\#(manifestDigest)","size":\#(size)}]}"#.utf8
+        )
+        .write(to: layout.appendingPathComponent("index.json"))
     }
 }

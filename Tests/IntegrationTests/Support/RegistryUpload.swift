@@ -1,7 +1,8 @@
 import Foundation
 import Images
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// Pushes blobs and manifests to a `LocalRegistry` with plain distribution-API requests, the way cosign
@@ -71,7 +72,9 @@ extension LocalRegistry {
         let (data, response) = try await URLSession.shared.data(for: request)
         guard let http = response as? HTTPURLResponse, http.statusCode == status else {
             let code = (response as? HTTPURLResponse)?.statusCode ?? 0
-            throw TestFailure("\(request.httpMethod ?? "GET") \(request.url?.absoluteString ?? ""): HTTP \(code), expected \(status): \(String(decoding: data, as: UTF8.self))")
+            throw TestFailure(
+                "\(request.httpMethod ?? "GET") \(request.url?.absoluteString ?? ""): HTTP \(code), expected \(status): \(String(decoding: data, as: UTF8.self))"
+            )
         }
         return (data, http)
     }

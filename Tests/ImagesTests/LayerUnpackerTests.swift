@@ -132,6 +132,19 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/var/old") == ["new"])
     }
 
+    @Test func zstdCompressedLayersUnpack() throws {
+        guard toolAvailable("/usr/bin/zstd", for: "zstd layers") else { return }
+        let work = try Workspace()
+        let tar = work.temp.path("plain.tar")
+        try writeTar([.dir("etc"), .file("etc/motd", "zstd works\n")], to: tar, gzip: false)
+        let compressed = work.temp.path("layer.tar.zst")
+        let result = try run("/usr/bin/zstd", ["-q", "-o", compressed.path, tar.path])
+        #expect(result.status == 0, "\(result.output)")
+        try LayerUnpacker().unpack(layers: [(file: compressed, name: "zstd-layer")], into: work.destination)
+        #expect(try String(contentsOfFile: work.destination.path + "/etc/motd", encoding: .utf8) == "zstd works\n")
+        #expect(try LayerPacker.diffID(of: compressed) == LayerPacker.diffID(of: tar), "diff_id is the digest of the decompressed tar")
+    }
+
     @Test func uncompressedLayersAndModesAndSymlinksInsideAreKept() throws {
         let work = try Workspace()
         try work.unpack(

@@ -12,7 +12,7 @@ SECURERUN_TEST_APT_PACKAGES=(
   golang-github-opencontainers-specs-dev   # OCI runtime-spec JSON schema for --dry-run validation
   python3-jsonschema python3-venv python3-pip
   skopeo umoci docker-registry apache2-utils   # image fixtures, a real registry, htpasswd
-  iproute2 gcc
+  iproute2 gcc zstd bsdutils   # zstd layers; script(1) for the terminal-progress test
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

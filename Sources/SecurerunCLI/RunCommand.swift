@@ -9,9 +9,10 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run a command in a new hardened container.",
         discussion: """
-            The profile's floor (non-root user, read-only root, no capabilities, no-new-privileges, seccomp,
-            memory/CPU/pids limits) always applies; flags may only tighten it. Exit status is the container's,
-            or 125 when securerun refuses or fails.
+            The profile's floor (non-root user, read-only root, no capabilities, no-new-privileges, seccomp, \
+            memory, CPU and pids limits) always applies; flags may only tighten it. The image must have a \
+            signed, passing scan attestation the profile trusts. Exit status is the container's, or 125 when \
+            securerun refuses or fails.
             """
     )
 

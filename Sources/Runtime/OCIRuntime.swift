@@ -30,7 +30,8 @@ public struct OCIRuntime: Sendable {
 
     func baseArgs() -> [String] { ["--root", stateDirectory.path] }
 
-    /// `run --bundle B ID` in the foreground: stdio passes through, and SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+    /// `run --bundle B ID` in the foreground: stdio passes through (runc copies it through pipes of its
+    /// own, so the container never holds the caller's terminal; RunHardeningTests checks that), and SIGINT, SIGTERM, SIGHUP, SIGQUIT,
     /// SIGUSR1 and SIGUSR2 sent to securerun are forwarded (the runtime passes them on to the container).
     /// Returns the container's exit status (128+N when killed by signal N).
     public func run(bundle: URL, id: String) throws(RuntimeError) -> Int32 {

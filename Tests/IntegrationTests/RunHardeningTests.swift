@@ -109,6 +109,23 @@ struct RunHardeningTests {
         #expect(env.stdout == "hi\n/tmp\n")
     }
 
+    // Attack: a container holding the caller's terminal can push keystrokes into the caller's shell
+    // with TIOCSTI (CVE-2017-5226 class) once it exits.
+    @Test("a caller's terminal is relayed, never handed to the container; typed input and output still pass")
+    func terminalIsRelayed() throws {
+        guard let fixture = RunFixture.available(), Requirements.met(tools: ["script"]) else { return }
+        let run = "\(CLI.binary) run --profile \(fixture.profile) \(fixture.image)"
+        let environment = ["SECURERUN_ROOT": fixture.cli.root.path]
+        // script(1) runs the command on a pseudo-terminal: stdin, stdout and stderr are all terminals.
+        let probe = try CLI.exec("script", ["-qec", "\(run) /probe tty", "/dev/null"], environment: environment)
+        #expect(probe.status == 0, "\(probe)")
+        for fd in 0...2 { #expect(probe.stdout.contains("fd \(fd): not a terminal"), "\(probe.stdout)") }
+        #expect(!probe.stdout.contains("TIOCSTI: ok"), "\(probe.stdout)")
+        let typed = try CLI.exec(
+            "script", ["-qec", "\(run) sh -c 'read line; echo got $line'", "/dev/null"], stdin: "typed words\n", environment: environment)
+        #expect(typed.stdout.contains("got typed words"), "\(typed)")
+    }
+
     @Test("a command missing from the image exits 127 with a clear message")
     func missingCommand() throws {
         guard let fixture = RunFixture.available() else { return }

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,7 +35,7 @@ static int report(const char *what, long rc) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: probe syscalls|write PATH|alloc MB|fork N|sleep S\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: probe syscalls|write PATH|alloc MB|fork N|tty|sleep S\n"); return 2; }
     if (!strcmp(argv[1], "syscalls")) {
         report("mount", mount("none", "/tmp", "tmpfs", 0, NULL));
         report("umount2", umount2("/proc", MNT_DETACH));
@@ -72,6 +73,12 @@ int main(int argc, char **argv) {
         }
         printf("fork: %ld children, then %s\n", made, failed ? err(failed) : "no failure");
         kill(0, SIGKILL);
+        return 0;
+    }
+    if (!strcmp(argv[1], "tty")) {
+        for (int fd = 0; fd <= 2; fd++) printf("fd %d: %s\n", fd, isatty(fd) ? "terminal" : "not a terminal");
+        char c = 'x';
+        report("TIOCSTI", ioctl(0, TIOCSTI, &c));
         return 0;
     }
     if (!strcmp(argv[1], "sleep") && argc > 2) {

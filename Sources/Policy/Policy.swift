@@ -6,7 +6,10 @@ import Seccomp
 public enum Policy {
     /// Applies `request` to `profile` (with the image's defaults) and returns the spec to run, or
     /// throws the first loosening request as a `PolicyError.violation` before anything starts.
-    public static func enforce(_ request: RunRequest, profile: Profile, image: ImageDefaults) throws(PolicyError) -> HardenedSpec {
+    /// `protectedHostPaths` (securerun's state root) are refused as volume sources, as are their parents.
+    public static func enforce(
+        _ request: RunRequest, profile: Profile, image: ImageDefaults, protectedHostPaths: [String] = []
+    ) throws(PolicyError) -> HardenedSpec {
         let name = profile.name
         func refuse(_ rule: PolicyViolation.Rule, _ flag: String, _ detail: String) -> PolicyError {
             .violation(PolicyViolation(rule: rule, flag: flag, profile: name, detail: detail))
@@ -25,7 +28,7 @@ public enum Policy {
         let seccompSource = options.seccompFile ?? profile.seccompPath.path
         let limits = try ResourceLimits.enforce(request, profile: profile, refuse: refuse)
         let tmpfs = try TmpfsRequests.enforce(request.tmpfs, profile: profile, refuse: refuse)
-        let volumes = try VolumeRequests.enforce(request.volumes, profile: profile, refuse: refuse)
+        let volumes = try VolumeRequests.enforce(request.volumes, profile: profile, protectedHostPaths: protectedHostPaths, refuse: refuse)
         if let network = request.network, network != profile.network.rawValue {
             throw refuse(.network, "--network \(network)", "containers get network mode \"\(profile.network.rawValue)\"")
         }
@@ -62,16 +65,17 @@ public enum Policy {
         refuse: (PolicyViolation.Rule, String, String) -> PolicyError
     ) throws(PolicyError) -> UserID {
         if let text = request.user {
-            if ["root", "0", "0:0"].contains(text) || text.hasPrefix("root:") || text.hasPrefix("0:") || text.hasSuffix(":0") || text.hasSuffix(":root") {
-                throw refuse(.nonRootUser, "--user \(text)", "containers run as a non-root uid and gid (the profile's is \(profile.user))")
-            }
+            let refusal = refuse(.nonRootUser, "--user \(text)", "containers run as a non-root uid and gid (the profile's is \(profile.user))")
+            if text == "root" || text.hasPrefix("root:") || text.hasSuffix(":root") { throw refusal }
             guard let user = UserID(parsing: text) else {
                 throw .invalidRequest(flag: "--user \(text)", reason: "expected uid[:gid] in numbers, or a user named in the image's /etc/passwd")
             }
+            // Judged on the parsed ids: "00", "1000:00" and names whose passwd entry says 0 are all root.
+            if user.isRoot { throw refusal }
             return user
         }
         // The image's User is honoured only when it is a non-root numeric id; root images run as the profile's user.
-        if let text = image.user, let user = UserID(parsing: text), user.uid != 0, user.gid != 0 {
+        if let text = image.user, let user = UserID(parsing: text), !user.isRoot {
             return user
         }
         return profile.user

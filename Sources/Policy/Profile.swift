@@ -70,16 +70,25 @@ public struct UserID: Hashable, Sendable, CustomStringConvertible {
         self.gid = gid
     }
 
-    /// Parses `uid[:gid]` (numbers only); a missing gid equals the uid.
+    /// Parses `uid[:gid]` in plain ASCII digits; a missing gid equals the uid. `+0`, ` 0` and the like
+    /// are refused: they would otherwise slip past a textual root check.
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let uid = UInt32(parts[0]) else { return nil }
+        guard (1...2).contains(parts.count), let uid = Self.number(parts[0]) else { return nil }
         if parts.count == 2 {
-            guard let gid = UInt32(parts[1]) else { return nil }
+            guard let gid = Self.number(parts[1]) else { return nil }
             self.init(uid: uid, gid: gid)
         } else {
             self.init(uid: uid, gid: uid)
         }
+    }
+
+    /// Whether either id is 0 (root's uid or gid), however it was spelled.
+    public var isRoot: Bool { uid == 0 || gid == 0 }
+
+    private static func number(_ text: Substring) -> UInt32? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
+        return UInt32(text)
     }
 
     public var description: String { "\(uid):\(gid)" }

@@ -48,5 +48,8 @@ struct ProfileDocument: Decodable {
         "resources": ["memory", "memorySwap", "cpus", "pidsLimit"],
         "tmpfs[]": ["path", "size", "exec", "mode"],
         "volumes": ["allowWritable"],
+        // A misspelt admission key would silently fall back to a looser default (blockAt HIGH, no age limit).
+        "admission": ["trustedKeys", "threshold", "blockAt", "maxScanAge", "ignore", "allowUnattested"],
+        "admission.ignore[]": ["id", "reason", "expires"],
     ]
 }

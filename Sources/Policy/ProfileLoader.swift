@@ -109,6 +109,12 @@ public enum ProfileLoader {
                 try checkMapping(entry, level: "tmpfs[]", prefix: "tmpfs[\(index)].", path: path)
             }
         }
+        if let admission = mapping["admission"] {
+            try checkMapping(admission, level: "admission", prefix: "admission.", path: path)
+            for (index, entry) in (admission.mapping?["ignore"]?.sequence ?? []).enumerated() {
+                try checkMapping(entry, level: "admission.ignore[]", prefix: "admission.ignore[\(index)].", path: path)
+            }
+        }
     }
 
     static func checkMapping(_ node: Node, level: String, prefix: String, path: String) throws(PolicyError) {

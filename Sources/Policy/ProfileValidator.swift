@@ -72,7 +72,7 @@ struct ProfileValidator {
         guard let user = UserID(parsing: text) else {
             throw .invalidField(path: path, field: "user", reason: "\"\(text)\" is not uid[:gid] in numbers, such as 65534:65534")
         }
-        if user.uid == 0 || user.gid == 0 {
+        if user.isRoot {
             throw .invalidField(path: path, field: "user", reason: "\"\(text)\" is root; profiles run containers as a non-root uid and gid")
         }
         return user

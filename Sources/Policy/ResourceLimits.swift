@@ -41,6 +41,11 @@ struct ResourceLimits {
             if size > profile.memorySwap {
                 throw refuse(.memory, "--memory-swap \(text)", "memory plus swap is capped at \(profile.memorySwap)")
             }
+            // Swap itself is capped too: a lower --memory must not turn the difference into swap the
+            // profile never allowed (memorySwap equal to memory means no swap at all).
+            if size.bytes - memory.bytes > allowance {
+                throw refuse(.memory, "--memory-swap \(text)", "swap is capped at \(ByteSize(bytes: allowance)) on top of --memory")
+            }
             memorySwap = size
         }
         var cpus = profile.cpus

@@ -43,10 +43,16 @@ public struct ContainerStart: Sendable {
         }
         var request = self.request
         let defaults = try imageDefaults(image, request: &request)
-        let hardened = try Policy.enforce(request, profile: profile, image: defaults)
+        let hardened = try Policy.enforce(request, profile: profile, image: defaults, protectedHostPaths: [stateRoot.path])
         let verdict = AdmissionGate(stateRoot: stateRoot).verdict(imageDigest: image.manifestDigest, policy: profile.admission)
         guard verdict.admitted else {
             throw StartError.notAdmitted(image: request.image, digest: image.manifestDigest, profile: profile.name, reasons: verdict.reasons)
+        }
+        let command = hardened.args.first ?? ""
+        switch CommandLookup.find(command, in: image.rootfs, env: hardened.env, cwd: hardened.cwd) {
+        case .found: break
+        case .notFound: throw RuntimeError.commandNotFound(command)
+        case .notExecutable(let reason): throw StartError.commandNotExecutable(command: command, reason: reason)
         }
         try SeccompCheck.ensureCompiles(hardened.seccomp, source: hardened.seccompSource, stateRoot: stateRoot)
         if dryRun {
@@ -92,11 +98,14 @@ public struct ContainerStart: Sendable {
 public enum StartError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownRuntime(String)
     case notAdmitted(image: String, digest: String, profile: String, reasons: [String])
+    case commandNotExecutable(command: String, reason: String)
 
     public var description: String {
         switch self {
         case .unknownRuntime(let name):
             return "unknown --runtime \"\(name)\" (known: \(OCIRuntime.Kind.allCases.map(\.rawValue).joined(separator: ", ")))"
+        case .commandNotExecutable(let command, let reason):
+            return "cannot execute \(command) in the image: it \(reason)"
         case .notAdmitted(let image, let digest, let profile, let reasons):
             let list = reasons.map { "  - \($0)" }.joined(separator: "\n")
             return "refusing to run \(image) (\(digest)): not admitted by profile \"\(profile)\":\n\(list)"

@@ -7,10 +7,10 @@ public enum ImageUsers {
     public static func numeric(_ spec: String, rootfs: URL) -> String? {
         let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let userPart = parts.first, !userPart.isEmpty else { return nil }
-        let passwd = entries(rootfs.appendingPathComponent("etc/passwd"))
+        let passwd = entries("/etc/passwd", rootfs: rootfs)
         var uid: String
         var gid: String?
-        if UInt32(userPart) != nil {
+        if isNumber(userPart) {
             uid = userPart
             gid = passwd.first(where: { $0.count > 3 && $0[2] == userPart })?[3]
         } else {
@@ -20,10 +20,10 @@ public enum ImageUsers {
         }
         if parts.count == 2 {
             let groupPart = parts[1]
-            if UInt32(groupPart) != nil {
+            if isNumber(groupPart) {
                 gid = groupPart
             } else {
-                let groups = entries(rootfs.appendingPathComponent("etc/group"))
+                let groups = entries("/etc/group", rootfs: rootfs)
                 guard let entry = groups.first(where: { $0.count > 2 && $0[0] == groupPart }) else { return nil }
                 gid = entry[2]
             }
@@ -31,12 +31,15 @@ public enum ImageUsers {
         return "\(uid):\(gid ?? uid)"
     }
 
-    static func entries(_ file: URL) -> [[String]] {
-        // Refuse to follow a symlink: the image's /etc/passwd could point at the host's.
-        var info = stat()
-        guard lstat(file.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
-            let text = try? String(contentsOf: file, encoding: .utf8)
+    /// The colon-separated lines of an image file, read through the rootfs (never a host file).
+    static func entries(_ path: String, rootfs: URL) -> [[String]] {
+        guard let (hostPath, kind) = RootfsPath.resolve(path, in: rootfs), case .regularFile = kind,
+            let text = try? String(contentsOfFile: hostPath, encoding: .utf8)
         else { return [] }
         return text.split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false).map(String.init) }
+    }
+
+    static func isNumber(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { (48...57).contains($0) }
     }
 }

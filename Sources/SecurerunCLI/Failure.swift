@@ -36,8 +36,10 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     }
 }
 
-/// docker's codes: 127 when the command is not in the image, else 125 for securerun's own refusals.
+/// docker's codes: 127 when the command is not in the image, 126 when it cannot be executed, else 125
+/// for securerun's own refusals and failures.
 func exitCode(for error: any Error) -> Int32 {
     if let runtime = error as? RuntimeError, case .commandNotFound = runtime { return 127 }
+    if let start = error as? StartError, case .commandNotExecutable = start { return 126 }
     return SecurerunExit.refused
 }

@@ -8,6 +8,10 @@ struct RunRefusalTests {
         (["--user", "0"], "--user 0", "SR001"),
         (["--user", "root"], "--user root", "SR001"),
         (["--user", "1000:0"], "--user 1000:0", "SR001"),
+        (["--user", "00"], "--user 00", "SR001"),
+        (["--read-only=false"], "--read-only=false", "SR003"),
+        (["--privileged=true"], "--privileged", "SR009"),
+        (["-v", "/run:/run-of-host"], "--volume /run:/run-of-host", "SR010"),
         (["--cap-add", "SYS_ADMIN"], "--cap-add SYS_ADMIN", "SR002"),
         (["--cap-add", "ALL"], "--cap-add ALL", "SR002"),
         (["--no-read-only"], "--read-only=false", "SR003"),
@@ -79,5 +83,22 @@ struct RunRefusalTests {
         let refused = try fixture.run(["--security-opt", "seccomp=\(loose.path)"], ["true"])
         #expect(refused.status == 125)
         #expect(refused.stderr.contains("[SR005 "), "\(refused)")
+    }
+
+    @Test("a command that cannot be executed exits 126, one that is not in the image 127, before anything starts")
+    func commandChecks() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let directory = try fixture.run(["--name", "cmd-dir"], ["/bin"])
+        #expect(directory.status == 126)
+        #expect(directory.stderr == "securerun: cannot execute /bin in the image: it is a directory\n")
+        let notExecutable = try fixture.run(["--name", "cmd-noexec"], ["/etc/passwd"])
+        #expect(notExecutable.status == 126)
+        #expect(notExecutable.stderr == "securerun: cannot execute /etc/passwd in the image: it has no execute permission\n")
+        // Paths resolve inside the image: a host file reached through .. is not found (no probing the host).
+        let escape = try fixture.run(["--name", "cmd-escape"], ["/../../../../../bin/busybox", "true"])
+        #expect(escape.status == 0, "/bin/busybox of the image itself: \(escape)")
+        let hostOnly = try fixture.run(["--name", "cmd-host"], ["/../../../../../usr/bin/env"])
+        #expect(hostOnly.status == 127, "\(hostOnly)")
+        #expect(fixture.leftovers().filter { $0.contains("cmd-") }.isEmpty)
     }
 }

@@ -49,6 +49,9 @@ struct EnforceTests {
         ("uid 0", { $0.user = "0" }, .nonRootUser),
         ("root by name", { $0.user = "root" }, .nonRootUser),
         ("root group", { $0.user = "1000:0" }, .nonRootUser),
+        ("uid 0 spelt 00", { $0.user = "00" }, .nonRootUser),
+        ("gid 0 spelt 00", { $0.user = "1000:00" }, .nonRootUser),
+        ("root group by name", { $0.user = "1000:root" }, .nonRootUser),
         ("cap outside allow-list", { $0.capAdd = ["SYS_ADMIN"] }, .capabilities),
         ("cap ALL", { $0.capAdd = ["ALL"] }, .capabilities),
         ("writable root", { $0.readOnly = false }, .readOnlyRootfs),
@@ -57,6 +60,12 @@ struct EnforceTests {
         ("memory above", { $0.memory = "257m" }, .memory),
         ("swap unlimited", { $0.memorySwap = "-1" }, .memory),
         ("swap above", { $0.memorySwap = "1g" }, .memory),
+        (
+            "lower memory turned into swap",
+            {
+                $0.memory = "64m"; $0.memorySwap = "512m"
+            }, .memory
+        ),
         ("cpus above", { $0.cpus = "1.5" }, .cpu),
         ("pids above", { $0.pidsLimit = "101" }, .pids),
         ("pids unlimited", { $0.pidsLimit = "0" }, .pids),
@@ -65,6 +74,9 @@ struct EnforceTests {
         ("host root volume", { $0.volumes = ["/:/host:ro"] }, .volumes),
         ("docker socket", { $0.volumes = ["/var/run/docker.sock:/sock"] }, .volumes),
         ("volume over /proc", { $0.volumes = ["/srv:/proc/x"] }, .volumes),
+        ("parent of the docker socket", { $0.volumes = ["/run:/x:ro"] }, .volumes),
+        ("parent of the state root", { $0.volumes = ["/var:/x:ro"] }, .volumes),
+        ("grandparent of the state root", { $0.volumes = ["/var/lib:/x:ro"] }, .volumes),
         ("new tmpfs", { $0.tmpfs = ["/run"] }, .tmpfs),
         ("bigger tmpfs", { $0.tmpfs = ["/tmp:size=1g"] }, .tmpfs),
         ("exec tmpfs", { $0.tmpfs = ["/tmp:exec"] }, .tmpfs),
@@ -79,6 +91,27 @@ struct EnforceTests {
     func refused(_ index: Int) {
         let (_, configure, rule) = Self.loosening[index]
         #expect(violation(request(configure))?.rule == rule)
+    }
+
+    @Test("user ids must be plain digits: +0 and other spellings are not numbers")
+    func userSpelling() {
+        for text in ["+0", " 1", "1e3", "0x1", "１"] {
+            #expect(throws: PolicyError.self) { try Policy.enforce(request { $0.user = text }, profile: profile, image: image) }
+        }
+        #expect(UserID(parsing: "+0") == nil)
+        #expect(UserID(parsing: "00")?.isRoot == true)
+    }
+
+    @Test("the caller's state root and every directory above it are refused as volume sources")
+    func protectedStateRoot() throws {
+        let state = "/srv/securerun-state"
+        for source in ["/srv/securerun-state", "/srv/securerun-state/rootfs", "/srv"] {
+            #expect(throws: PolicyError.self) {
+                try Policy.enforce(request { $0.volumes = ["\(source):/x"] }, profile: profile, image: image, protectedHostPaths: [state])
+            }
+        }
+        let sibling = try Policy.enforce(request { $0.volumes = ["/srv/data:/x"] }, profile: profile, image: image, protectedHostPaths: [state])
+        #expect(sibling.volumes.map(\.source) == ["/srv/data"])
     }
 
     @Test("the refusal names the flag, the profile and the rule")

@@ -112,10 +112,14 @@ struct RuntimeHelperTests {
         let rootfs = try tempDir()
         defer { try? FileManager.default.removeItem(at: rootfs) }
         try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("usr/bin"), withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(atPath: rootfs.appendingPathComponent("usr/bin/tool").path, withDestinationPath: "/nonexistent/on/host")
+        // An absolute link is followed inside the image: /bin/sh here means the image's, not the host's.
+        try FileManager.default.createSymbolicLink(atPath: rootfs.appendingPathComponent("usr/bin/tool").path, withDestinationPath: "/bin/sh")
+        #expect(!CommandLookup.exists("tool", in: rootfs, env: ["PATH=/usr/bin"]), "the host has /bin/sh; the image does not")
+        try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: rootfs.appendingPathComponent("bin/sh").path, contents: Data(), attributes: [.posixPermissions: 0o755])
         #expect(CommandLookup.exists("tool", in: rootfs, env: ["PATH=/usr/bin"]))
         #expect(CommandLookup.exists("/usr/bin/tool", in: rootfs, env: []))
-        #expect(!CommandLookup.exists("sh", in: rootfs, env: ["PATH=/usr/bin"]))
+        #expect(!CommandLookup.exists("missing", in: rootfs, env: ["PATH=/usr/bin"]))
     }
 
     @Test("user names resolve through the image's passwd and group; a symlinked passwd is ignored")

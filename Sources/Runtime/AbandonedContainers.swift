@@ -1,7 +1,8 @@
 import Foundation
 
 /// Finds containers whose securerun process died without cleaning up (killed with SIGKILL, a crash,
-/// a reboot) and removes them: the runtime's container (killed), its cgroup and its state directory.
+/// a reboot) and removes them: the runtime's container (killed), its cgroup, its mounts and its state
+/// directory (kept if a mount will not go away).
 ///
 /// Each running container records its owner in `<root>/containers/<id>/owner` as `PID STARTTIME`
 /// (start time from /proc, so a reused pid is not mistaken for the owner).
@@ -27,7 +28,8 @@ public enum AbandonedContainers {
                 }
             }
             CgroupLayout.current().removeLeftovers(cgroupsPath: SpecBuilder.cgroupsPath(id))
-            try? FileManager.default.removeItem(at: directory)
+            // Its root overlay and pinned volumes are still mounted: removing first would delete host files.
+            guard (try? ContainerMounts.releaseAndRemove(directory)) != nil else { continue }
             removed.append(id)
         }
         return removed

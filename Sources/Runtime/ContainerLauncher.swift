@@ -4,16 +4,24 @@ import Policy
 /// Starts one foreground container from a hardened spec and removes every trace of it afterwards.
 ///
 /// State: `<root>/containers/<id>/image` (the manifest digest, so the image store knows it is in
-/// use) and `<root>/containers/<id>/bundle/config.json`; the runtime keeps its own under `<root>/runtime/<kind>`.
+/// use), `<root>/containers/<id>/bundle/config.json`, and the container's mounts (its own root over the
+/// shared image rootfs, its pinned volumes; see ``ContainerMounts``); the runtime keeps its own state
+/// under `<root>/runtime/<kind>`.
 public struct ContainerLauncher: Sendable {
     /// securerun's state root.
     public let stateRoot: URL
     /// The OCI runtime to drive.
     public let runtime: OCIRuntime
+    /// Where a cleanup problem is reported (a mount that would not go away); the exit status stays the container's.
+    public let warn: @Sendable (String) -> Void
 
-    public init(stateRoot: URL, runtime: OCIRuntime) {
+    public init(
+        stateRoot: URL, runtime: OCIRuntime,
+        warn: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data("securerun: \($0)\n".utf8)) }
+    ) {
         self.stateRoot = stateRoot
         self.runtime = runtime
+        self.warn = warn
     }
 
     /// The runtime state directory securerun gives each runtime kind.
@@ -36,7 +44,7 @@ public struct ContainerLauncher: Sendable {
     }
 
     /// Runs the container in the foreground and returns its exit status. Nothing is created before every
-    /// check has passed, and the bundle, runtime state and cgroup are removed on every exit path.
+    /// check has passed, and the mounts, bundle, runtime state and cgroup are removed on every exit path.
     public func run(_ hardened: HardenedSpec, imageDigest: String, rootfs: URL, name: String?) throws(RuntimeError) -> Int32 {
         let id = name ?? Self.newID()
         try Self.validate(name: id)
@@ -59,9 +67,13 @@ public struct ContainerLauncher: Sendable {
 
         try write(Data(AbandonedContainers.ownerRecord().utf8), to: directory.appendingPathComponent("owner"))
         try write(Data(imageDigest.utf8), to: directory.appendingPathComponent("image"))
+        let mounts = ContainerMounts(directory: directory)
+        // Volumes first: the policy checked their paths moments ago, and pinning ends the window.
+        let volumeSources = try mounts.stageVolumes(hardened.volumes)
+        let ownRoot = try mounts.mountRoot(over: rootfs)
         let bundle = directory.appendingPathComponent("bundle", isDirectory: true)
         try makeDirectory(bundle, intermediate: false)
-        let spec = SpecBuilder.spec(for: hardened, rootfs: rootfs, containerID: id)
+        let spec = SpecBuilder.spec(for: hardened, rootfs: ownRoot, containerID: id, volumeSources: volumeSources)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let json: Data
@@ -78,7 +90,13 @@ public struct ContainerLauncher: Sendable {
     func cleanUp(id: String, directory: URL, cgroupsPath: String) {
         if runtime.hasState(id: id) { runtime.forceDelete(id: id) }
         CgroupLayout.current().removeLeftovers(cgroupsPath: cgroupsPath)
-        try? FileManager.default.removeItem(at: directory)
+        // Unmount before removing: a recursive removal through a volume's bind mount deletes host files.
+        // A directory kept here is removed by a later run's sweep once its mounts are gone.
+        do {
+            try ContainerMounts.releaseAndRemove(directory)
+        } catch {
+            warn(error.description)
+        }
     }
 
     func makeDirectory(_ url: URL, intermediate: Bool) throws(RuntimeError) {

@@ -16,6 +16,15 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     case stateFailure(path: String, reason: String)
     /// The runtime could not be launched.
     case launchFailed(runtime: String, reason: String)
+    /// A volume's host path changed between the policy check and the mount (a component became a
+    /// symbolic link, or the path now names another file).
+    case volumeChanged(volume: String, reason: String)
+    /// Mounting a volume's staging path or the container's root failed.
+    case mountFailed(path: String, reason: String)
+    /// The container could not get a root of its own over the shared image rootfs.
+    case rootfsUnavailable(rootfs: String, reason: String)
+    /// Mounts under a container's state directory could not be removed, so the directory is kept.
+    case mountsRemain(directory: String, mountPoints: [String])
 
     public var description: String {
         switch self {
@@ -35,6 +44,14 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot write container state at \(path): \(reason)"
         case .launchFailed(let runtime, let reason):
             return "cannot launch \(runtime): \(reason)"
+        case .volumeChanged(let volume, let reason):
+            return "refusing volume \(volume): its host path changed after the policy check (\(reason))"
+        case .mountFailed(let path, let reason):
+            return "cannot mount \(path): \(reason)"
+        case .rootfsUnavailable(let rootfs, let reason):
+            return "cannot give the container its own root over \(rootfs) (the shared image rootfs is never written): \(reason)"
+        case .mountsRemain(let directory, let mountPoints):
+            return "kept \(directory): still mounted at \(mountPoints.joined(separator: ", ")) (unmount them, then remove it)"
         }
     }
 }

@@ -7,7 +7,9 @@ public enum SpecBuilder {
     public static let ociVersion = "1.0.2"
 
     /// Makes the runtime spec; `cgroupsPath` places the container under securerun's own cgroup.
-    public static func spec(for hardened: HardenedSpec, rootfs: URL, containerID: String) -> RuntimeSpec {
+    /// `volumeSources` replaces the host path of the volume at that index in `hardened.volumes` (the
+    /// launcher's pinned staging paths); the others mount from the path the policy checked.
+    public static func spec(for hardened: HardenedSpec, rootfs: URL, containerID: String, volumeSources: [Int: String] = [:]) -> RuntimeSpec {
         let caps = hardened.capabilities.sorted().map(\.name)
         // Ambient (and so inheritable) capabilities are what lets a non-root process actually use an
         // allowed capability such as NET_BIND_SERVICE; with an empty allow-list every set is empty.
@@ -42,7 +44,7 @@ public enum SpecBuilder {
             process: process,
             root: .init(path: rootfs.path, readonly: hardened.readOnlyRootfs),
             hostname: hardened.hostname,
-            mounts: mounts(for: hardened),
+            mounts: mounts(for: hardened, volumeSources: volumeSources),
             linux: linux
         )
     }
@@ -50,7 +52,16 @@ public enum SpecBuilder {
     /// The cgroup every container of securerun lives under: `/securerun/<id>`.
     public static func cgroupsPath(_ containerID: String) -> String { "/securerun/\(containerID)" }
 
-    static func mounts(for hardened: HardenedSpec) -> [RuntimeSpec.Mount] {
+    /// Options of a volume's bind mount. The `r` forms (runc 1.1 applies them with
+    /// mount_setattr(2) and AT_RECURSIVE) also cover mounts nested inside the source, which plain
+    /// `ro`, `nosuid` and `nodev` leave writable, suid-capable and with devices.
+    public static func volumeOptions(readOnly: Bool) -> [String] {
+        readOnly
+            ? ["rbind", "ro", "nosuid", "nodev", "rro", "rnosuid", "rnodev"]
+            : ["rbind", "rw", "nosuid", "nodev", "rnosuid", "rnodev"]
+    }
+
+    static func mounts(for hardened: HardenedSpec, volumeSources: [Int: String] = [:]) -> [RuntimeSpec.Mount] {
         var mounts: [RuntimeSpec.Mount] = [
             .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
             .init(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
@@ -66,11 +77,11 @@ public enum SpecBuilder {
             options += ["uid=\(hardened.user.uid)", "gid=\(hardened.user.gid)"]
             mounts.append(.init(destination: tmpfs.path, type: "tmpfs", source: "tmpfs", options: options))
         }
-        for volume in hardened.volumes {
+        for (index, volume) in hardened.volumes.enumerated() {
             mounts.append(
                 .init(
-                    destination: volume.destination, type: "bind", source: volume.source,
-                    options: ["rbind", "nosuid", "nodev", volume.readOnly ? "ro" : "rw"]))
+                    destination: volume.destination, type: "bind", source: volumeSources[index] ?? volume.source,
+                    options: volumeOptions(readOnly: volume.readOnly)))
         }
         return mounts
     }

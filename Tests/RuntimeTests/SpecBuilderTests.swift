@@ -42,11 +42,29 @@ struct SpecBuilderTests {
         }
     }
 
-    @Test("volumes are bind mounts, read-only unless allowed, never suid or dev")
+    // Attack: a mount nested inside a read-only volume's source stayed writable, suid-capable and
+    // with devices, because ro/nosuid/nodev only apply to the top mount of an rbind.
+    @Test("volumes are bind mounts, read-only unless allowed, never suid or dev, down to nested mounts")
     func volumes() throws {
         let mount = try #require(try spec { $0.volumes = ["/srv/data:/data"] }.mounts.first { $0.destination == "/data" })
         #expect(mount.type == "bind" && mount.source == "/srv/data")
-        #expect(mount.options == ["rbind", "nosuid", "nodev", "ro"])
+        #expect(mount.options == ["rbind", "ro", "nosuid", "nodev", "rro", "rnosuid", "rnodev"])
+        let writable = SpecBuilder.volumeOptions(readOnly: false)
+        #expect(writable.contains("rnosuid") && writable.contains("rnodev") && !writable.contains("rro") && !writable.contains("ro"))
+    }
+
+    @Test("the launcher's pinned staging paths replace volume sources by index; the root is the path given")
+    func volumeSourceOverrides() throws {
+        let profile = try ProfileLoader.parse("capabilities: []\n", file: packageRoot.appendingPathComponent("profiles/unit.yaml"))
+        var request = RunRequest(image: "img")
+        request.volumes = ["/srv/a:/a", "/srv/b:/b"]
+        let hardened = try Policy.enforce(request, profile: profile, image: ImageDefaults(cmd: ["/bin/sh"]))
+        let own = URL(fileURLWithPath: "/var/lib/securerun/containers/c1/rootfs")
+        let spec = SpecBuilder.spec(for: hardened, rootfs: own, containerID: "c1", volumeSources: [1: "/var/lib/securerun/containers/c1/volumes/1"])
+        #expect(spec.root.path == own.path && spec.root.readonly)
+        #expect(spec.mounts.first { $0.destination == "/a" }?.source == "/srv/a")
+        #expect(spec.mounts.first { $0.destination == "/b" }?.source == "/var/lib/securerun/containers/c1/volumes/1")
+        #expect(hardened.volumes.map(\.source) == ["/srv/a", "/srv/b"])
     }
 
     // Attack: /sys writable lets a container poke kernel knobs; /proc/kcore leaks kernel memory.

@@ -1,0 +1,139 @@
+import Foundation
+import Policy
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The host mounts one container needs, all beneath its state directory `<root>/containers/<id>`
+/// (root-owned, mode 0700, so nobody else can swap anything in them):
+///
+/// - `volumes/<index>`: each volume's source, pinned (see ``PinnedPath``) and bind-mounted here, so
+///   the runtime mounts a path only securerun controls;
+/// - `rootfs`: an overlay whose lower layer is the shared image rootfs and whose upper layer
+///   (`upper`, `work`, or on a tmpfs at `layer` when the state filesystem cannot be an upper layer)
+///   belongs to this container, so the mount points the runtime creates never land in the shared rootfs.
+///
+/// ``release(_:)`` unmounts all of it; nothing may be removed recursively before it has.
+struct ContainerMounts {
+    /// Where an overlay's upper layer lives.
+    enum UpperLayer: CaseIterable {
+        /// `upper` and `work` in the container's state directory.
+        case stateDirectory
+        /// `layer/upper` and `layer/work` on a small tmpfs mounted at `layer`.
+        case tmpfs
+    }
+
+    /// `<root>/containers/<id>`.
+    let directory: URL
+
+    /// The container's own root: the overlay's mount point.
+    var rootfs: URL { directory.appendingPathComponent("rootfs", isDirectory: true) }
+
+    /// Where volume `index` is staged.
+    func staging(_ index: Int) -> URL {
+        directory.appendingPathComponent("volumes/\(index)")
+    }
+
+    /// Pins and stages every volume; returns the staging path of each, by index in `volumes`.
+    func stageVolumes(_ volumes: [BindMount]) throws(RuntimeError) -> [Int: String] {
+        guard !volumes.isEmpty else { return [:] }
+        try Self.makeDirectory(directory.appendingPathComponent("volumes").path)
+        var sources: [Int: String] = [:]
+        for (index, volume) in volumes.enumerated() {
+            let pinned = try PinnedPath.open(volume.source, volume: "\(volume.source):\(volume.destination)")
+            let target = staging(index).path
+            if pinned.isDirectory {
+                try Self.makeDirectory(target)
+            } else {
+                // Any non-directory can be mounted over an empty regular file.
+                let fd = Glibc.open(target, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                guard fd >= 0 else { throw .stateFailure(path: target, reason: String(cString: strerror(errno))) }
+                close(fd)
+            }
+            try MountCalls.bind(fd: pinned.fd, onto: target)
+            sources[index] = target
+        }
+        return sources
+    }
+
+    /// Mounts the container's root over `shared` (the image's unpacked rootfs, never written) and
+    /// returns it. Tries each upper layer in `uppers` in turn; refuses when none works.
+    func mountRoot(over shared: URL, uppers: [UpperLayer] = UpperLayer.allCases) throws(RuntimeError) -> URL {
+        let lower = shared.standardizedFileURL.path
+        // Overlay options are split at ',' and lowerdir at ':'; escaping them is not worth the risk.
+        let paths = [lower, directory.path]
+        if let bad = paths.first(where: { $0.contains(",") || $0.contains(":") || $0.contains("\\") }) {
+            throw .rootfsUnavailable(rootfs: lower, reason: "the path \(bad) contains ',', ':' or '\\', which overlay options cannot carry")
+        }
+        try Self.makeDirectory(rootfs.path)
+        var failures: [String] = []
+        for upper in uppers {
+            do {
+                try mountOverlay(lower: lower, upper: upper)
+                return rootfs
+            } catch {
+                failures.append("\(upper == .tmpfs ? "with a tmpfs upper layer" : "with an upper layer in \(directory.path)"): \(error.description)")
+            }
+        }
+        throw .rootfsUnavailable(rootfs: lower, reason: failures.isEmpty ? "no upper layer to try" : failures.joined(separator: "; "))
+    }
+
+    func mountOverlay(lower: String, upper: UpperLayer) throws(RuntimeError) {
+        var layer = directory
+        if upper == .tmpfs {
+            layer = directory.appendingPathComponent("layer", isDirectory: true)
+            try Self.makeDirectory(layer.path)
+            // Only the runtime's mount points are written there.
+            try MountCalls.tmpfs(onto: layer.path, size: "4m")
+        }
+        let upperPath = layer.appendingPathComponent("upper").path
+        let workPath = layer.appendingPathComponent("work").path
+        try Self.makeDirectory(upperPath)
+        try Self.makeDirectory(workPath)
+        // The merged root takes the upper directory's owner and mode: give it the image root's.
+        var info = stat()
+        guard stat(lower, &info) == 0, chown(upperPath, info.st_uid, info.st_gid) == 0, chmod(upperPath, info.st_mode & 0o7777) == 0 else {
+            throw .stateFailure(path: upperPath, reason: "cannot take the owner and mode of \(lower): \(String(cString: strerror(errno)))")
+        }
+        // redirect_dir=nofollow, metacopy=off: never follow overlay xattrs an image may carry in its files.
+        let options = "lowerdir=\(lower),upperdir=\(upperPath),workdir=\(workPath),redirect_dir=nofollow,metacopy=off"
+        try MountCalls.overlay(options, onto: rootfs.path)
+    }
+
+    /// Unmounts everything mounted at or beneath `directory` (last mounted first) and returns the mount
+    /// points that are still there; removing the directory is safe only when that is empty.
+    @discardableResult
+    static func release(_ directory: URL, mountinfo: String = "/proc/self/mountinfo") -> [String] {
+        let base = canonicalPath(directory)
+        for mountPoint in MountTable.mountPoints(under: base, mountinfo: mountinfo).reversed() {
+            MountCalls.detach(mountPoint)
+        }
+        return MountTable.mountPoints(under: base, mountinfo: mountinfo)
+    }
+
+    /// Unmounts everything beneath `directory`, then removes it recursively, but only if nothing is
+    /// still mounted there: a recursive removal through a bind mount deletes the host's files.
+    static func releaseAndRemove(_ directory: URL, mountinfo: String = "/proc/self/mountinfo") throws(RuntimeError) {
+        let remaining = release(directory, mountinfo: mountinfo)
+        guard remaining.isEmpty else { throw .mountsRemain(directory: directory.path, mountPoints: remaining) }
+        do {
+            try FileManager.default.removeItem(at: directory)
+        } catch {
+            throw .stateFailure(path: directory.path, reason: "cannot remove: \(error.localizedDescription)")
+        }
+    }
+
+    /// The path as mountinfo writes it: symlinks resolved.
+    static func canonicalPath(_ url: URL) -> String {
+        guard let resolved = realpath(url.path, nil) else { return url.standardizedFileURL.path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func makeDirectory(_ path: String) throws(RuntimeError) {
+        guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
+            throw .stateFailure(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+}

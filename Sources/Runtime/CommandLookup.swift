@@ -41,9 +41,4 @@ public enum CommandLookup {
             return mode & 0o111 == 0 ? .notExecutable(reason: "has no execute permission") : .found
         }
     }
-
-    /// Whether `command` can be found and executed (see `find`).
-    public static func exists(_ command: String, in rootfs: URL, env: [String]) -> Bool {
-        find(command, in: rootfs, env: env) != .notFound
-    }
 }

@@ -44,13 +44,11 @@ public struct ContainerLauncher: Sendable {
     }
 
     /// Runs the container in the foreground and returns its exit status. Nothing is created before every
-    /// check has passed, and the mounts, bundle, runtime state and cgroup are removed on every exit path.
+    /// check has passed (the command itself is checked by `ContainerStart`, for dry runs too), and the
+    /// mounts, bundle, runtime state and cgroup are removed on every exit path.
     public func run(_ hardened: HardenedSpec, imageDigest: String, rootfs: URL, name: String?) throws(RuntimeError) -> Int32 {
         let id = name ?? Self.newID()
         try Self.validate(name: id)
-        guard let command = hardened.args.first, CommandLookup.exists(command, in: rootfs, env: hardened.env) else {
-            throw .commandNotFound(hardened.args.first ?? "")
-        }
         for volume in hardened.volumes where !FileManager.default.fileExists(atPath: volume.source) {
             throw .volumeSourceMissing(volume.source)
         }

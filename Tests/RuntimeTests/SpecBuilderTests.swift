@@ -132,12 +132,12 @@ struct RuntimeHelperTests {
         try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("usr/bin"), withIntermediateDirectories: true)
         // An absolute link is followed inside the image: /bin/sh here means the image's, not the host's.
         try FileManager.default.createSymbolicLink(atPath: rootfs.appendingPathComponent("usr/bin/tool").path, withDestinationPath: "/bin/sh")
-        #expect(!CommandLookup.exists("tool", in: rootfs, env: ["PATH=/usr/bin"]), "the host has /bin/sh; the image does not")
+        #expect(CommandLookup.find("tool", in: rootfs, env: ["PATH=/usr/bin"]) == .notFound, "the host has /bin/sh; the image does not")
         try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("bin"), withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: rootfs.appendingPathComponent("bin/sh").path, contents: Data(), attributes: [.posixPermissions: 0o755])
-        #expect(CommandLookup.exists("tool", in: rootfs, env: ["PATH=/usr/bin"]))
-        #expect(CommandLookup.exists("/usr/bin/tool", in: rootfs, env: []))
-        #expect(!CommandLookup.exists("missing", in: rootfs, env: ["PATH=/usr/bin"]))
+        #expect(CommandLookup.find("tool", in: rootfs, env: ["PATH=/usr/bin"]) == .found)
+        #expect(CommandLookup.find("/usr/bin/tool", in: rootfs, env: []) == .found)
+        #expect(CommandLookup.find("missing", in: rootfs, env: ["PATH=/usr/bin"]) == .notFound)
     }
 
     @Test("user names resolve through the image's passwd and group; a symlinked passwd is ignored")

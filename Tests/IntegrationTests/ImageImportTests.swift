@@ -105,23 +105,15 @@ struct ImageImportTests {
         let temp = try TemporaryDirectory("securerun-rm-it")
         let cli = CLI(root: temp.url.appendingPathComponent("state"))
         #expect(try cli.run(["image", "import", "--rootfs", fixture.directory.appendingPathComponent("rootfs").path, "--tag", "busy:rm"]).status == 0)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = [
-            "run", "--profile", fixture.profile, "--name", "rm-holder", "busy:rm", "sh", "-c", "trap 'exit 0' TERM; echo ready; sleep 20 & wait",
-        ]
-        process.environment = ["SECURERUN_ROOT": cli.root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        _ = out.fileHandleForReading.availableData  // "ready": the container is up
+        let run = try BackgroundRun(
+            ["run", "--profile", fixture.profile, "--name", "rm-holder", "busy:rm", "sh", "-c", "trap 'exit 0' TERM; echo ready; sleep 20 & wait"],
+            root: cli.root, logDirectory: temp.url, name: "rm-holder")
+        #expect(run.waitFor("ready"))
         let refused = try cli.run(["image", "rm", "busy:rm"])
         #expect(refused.status == 125)
         #expect(refused.stderr.contains("rm-holder"), "\(refused)")
         #expect(try cli.run(["image", "inspect", "busy:rm"]).status == 0)
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        #expect(run.signal(SIGTERM) == 0)
         let removed = try cli.run(["image", "rm", "busy:rm"])
         #expect(removed.status == 0, "\(removed)")
         #expect(try cli.run(["image", "inspect", "busy:rm"]).status == 125)

@@ -138,28 +138,16 @@ struct RunHardeningTests {
     @Test("SIGTERM to securerun reaches the container, and nothing is left behind")
     func signalForwarding() throws {
         guard let fixture = RunFixture.available() else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = [
-            "run", "--profile", fixture.profile, "--name", "sigterm-test", fixture.image,
-            "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; sleep 30 & wait",
-        ]
-        process.environment = ["SECURERUN_ROOT": fixture.cli.root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
+        let temp = try TemporaryDirectory("securerun-sigterm")
+        let run = try BackgroundRun(
+            [
+                "run", "--profile", fixture.profile, "--name", "sigterm-test", fixture.image,
+                "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; sleep 30 & wait",
+            ], root: fixture.cli.root, logDirectory: temp.url, name: "sigterm")
         // Wait for "ready" so the trap is installed before the signal.
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("ready") {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen.append(chunk)
-        }
-        kill(process.processIdentifier, SIGTERM)
-        seen.append(out.fileHandleForReading.readDataToEndOfFile())
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 42)
-        #expect(String(decoding: seen, as: UTF8.self).contains("got-term"))
+        #expect(run.waitFor("ready"))
+        #expect(run.signal(SIGTERM) == 42)
+        #expect(run.output.contains("got-term"))
         #expect(fixture.leftovers().filter { $0.contains("sigterm-test") }.isEmpty)
     }
 
@@ -181,27 +169,11 @@ struct AbandonedContainerTests {
         let temp = try TemporaryDirectory("securerun-abandoned")
         let cli = CLI(root: temp.url.appendingPathComponent("state"))
         #expect(try cli.run(["image", "import", "--rootfs", fixture.directory.appendingPathComponent("rootfs").path, "--tag", "abandon:1"]).status == 0)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = ["run", "--profile", fixture.profile, "--name", "orphan", "abandon:1", "sh", "-c", "echo ready; sleep 60"]
-        process.environment = ["SECURERUN_ROOT": cli.root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"]
-        // A file, not a pipe: the orphaned runtime keeps its stdout open after securerun dies, and
-        // Foundation's Process only reports the exit once every holder of the pipe has closed it.
-        let log = temp.url.appendingPathComponent("orphan.out")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        try process.run()
-        for _ in 0..<100 where !((try? String(contentsOf: log, encoding: .utf8))?.contains("ready") ?? false) {
-            usleep(50_000)
-        }
-        kill(process.processIdentifier, SIGKILL)
-        // Wait for the kill to land; Foundation may only reap the zombie once the orphaned runtime exits.
-        for _ in 0..<100 {
-            let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)) ?? ""
-            if stat.isEmpty || stat.contains(") Z ") { break }
-            usleep(50_000)
-        }
-        defer { process.waitUntilExit() }
+        let run = try BackgroundRun(
+            ["run", "--profile", fixture.profile, "--name", "orphan", "abandon:1", "sh", "-c", "echo ready; sleep 60"],
+            root: cli.root, logDirectory: temp.url, name: "orphan")
+        #expect(run.waitFor("ready"))
+        run.killHard()
         let containerDirectory = cli.root.appendingPathComponent("containers/orphan").path
         #expect(FileManager.default.fileExists(atPath: containerDirectory), "SIGKILL leaves the container behind")
 

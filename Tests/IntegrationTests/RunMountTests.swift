@@ -192,29 +192,13 @@ struct RunMountTests {
         guard let fixture = RunFixture.available() else { return }
         let isolated = try Isolated(fixture)
         let source = try isolated.hostSource("src")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLI.binary)
-        process.arguments = [
-            "run", "--profile", fixture.profile, "--name", "killed", "-v", "\(source.path):/data", isolated.image, "sh", "-c", "echo ready; sleep 60",
-        ]
-        process.environment = [
-            "SECURERUN_ROOT": isolated.cli.root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin",
-        ]
-        // A file, not a pipe: the orphaned runtime keeps it open after securerun dies.
-        let log = isolated.temp.url.appendingPathComponent("killed.out")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        try process.run()
-        for _ in 0..<100 where !((try? String(contentsOf: log, encoding: .utf8))?.contains("ready") ?? false) {
-            usleep(50_000)
-        }
-        kill(process.processIdentifier, SIGKILL)
-        for _ in 0..<100 {
-            let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)) ?? ""
-            if stat.isEmpty || stat.contains(") Z ") { break }
-            usleep(50_000)
-        }
-        defer { process.waitUntilExit() }
+        let run = try BackgroundRun(
+            [
+                "run", "--profile", fixture.profile, "--name", "killed", "-v", "\(source.path):/data", isolated.image, "sh", "-c",
+                "echo ready; sleep 60",
+            ], root: isolated.cli.root, logDirectory: isolated.temp.url, name: "killed")
+        #expect(run.waitFor("ready"))
+        run.killHard()
         let container = isolated.cli.root.appendingPathComponent("containers/killed").path
         #expect(Self.mountPoints(under: container) == [container + "/volumes/0", container + "/rootfs"])
 

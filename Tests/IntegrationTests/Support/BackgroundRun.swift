@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+
+/// `securerun` started in the background, for tests that signal or kill it while its container runs.
+///
+/// Its stdout goes to a file, not a pipe: after a SIGKILL the orphaned runtime keeps its stdout open, and
+/// Foundation's Process reports the exit only once every holder of a pipe has closed it.
+final class BackgroundRun {
+    let process = Process()
+    let log: URL
+
+    /// Starts `securerun ARGUMENTS` with `SECURERUN_ROOT=root`, logging stdout to `logDirectory/NAME.out`.
+    init(_ arguments: [String], root: URL, logDirectory: URL, name: String) throws {
+        log = logDirectory.appendingPathComponent("\(name).out")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = arguments
+        process.environment = [
+            "SECURERUN_ROOT": root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+        ]
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        try process.run()
+    }
+
+    /// What the container printed so far.
+    var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+
+    /// Waits (up to 5 s) until the output contains `text`, e.g. the container's "ready".
+    @discardableResult
+    func waitFor(_ text: String) -> Bool {
+        for _ in 0..<100 {
+            if output.contains(text) { return true }
+            usleep(50_000)
+        }
+        return output.contains(text)
+    }
+
+    /// Sends `signal` to securerun and waits for it to exit; returns its exit status.
+    func signal(_ signal: Int32) -> Int32 {
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// SIGKILLs securerun and waits until it is dead (gone or a zombie); Foundation may only reap it once
+    /// the orphaned runtime exits, so this does not wait for that.
+    func killHard() {
+        kill(process.processIdentifier, SIGKILL)
+        for _ in 0..<100 {
+            let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)) ?? ""
+            if stat.isEmpty || stat.contains(") Z ") { return }
+            usleep(50_000)
+        }
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+}

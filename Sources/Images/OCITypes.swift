@@ -127,18 +127,9 @@ public struct EmptyObject: Sendable, Codable, Equatable {
 
 /// The OCI image configuration blob (the parts securerun reads; stored blobs are never re-encoded).
 public struct OCIImageConfig: Sendable, Codable, Equatable {
-    /// The `config` object without the top-level fields.
-    public struct RuntimeConfig: Sendable, Codable, Equatable {
-        public var User: String?
-        public var Env: [String]?
-        public var Entrypoint: [String]?
-        public var Cmd: [String]?
-        public var WorkingDir: String?
-        public var ExposedPorts: [String: EmptyObject]?
-        public var Volumes: [String: EmptyObject]?
-        public var Labels: [String: String]?
-        public var StopSignal: String?
-    }
+    /// The `config` object. It is an `ImageConfig` whose top-level fields (architecture, os, created)
+    /// stay nil, so they are never written into it (Codable leaves nil optionals out).
+    public typealias RuntimeConfig = ImageConfig
 
     /// `rootfs`: the uncompressed digests of the layers, in order.
     public struct RootFS: Sendable, Codable, Equatable {
@@ -152,13 +143,9 @@ public struct OCIImageConfig: Sendable, Codable, Equatable {
     public var config: RuntimeConfig?
     public var rootfs: RootFS
 
-    /// The runtime defaults as the contract's `ImageConfig`.
+    /// The runtime defaults with the top-level architecture, os and creation time beside them.
     public var imageConfig: ImageConfig {
-        var result = ImageConfig(User: config?.User, Env: config?.Env, Entrypoint: config?.Entrypoint, Cmd: config?.Cmd, WorkingDir: config?.WorkingDir)
-        result.ExposedPorts = config?.ExposedPorts
-        result.Volumes = config?.Volumes
-        result.Labels = config?.Labels
-        result.StopSignal = config?.StopSignal
+        var result = config ?? ImageConfig()
         result.architecture = architecture
         result.os = os
         result.created = created

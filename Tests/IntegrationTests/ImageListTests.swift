@@ -44,5 +44,14 @@ struct ImageListTests {
         #expect(attestation["count"] as? Int == 2)
         #expect(attestation["profile"] as? String == "production")
         #expect(attestation["admitted"] as? Bool == true)
+
+        // A profile that cannot be read does not hide the images; the column says the verdict is unknown.
+        let broken = try cli.run(["image", "ls", "--profile", temp.url.appendingPathComponent("missing.yaml").path])
+        #expect(broken.status == 0, "\(broken)")
+        #expect(broken.stdout.contains("2, unknown"), "\(broken)")
+        let brokenJSON = try cli.run(["image", "ls", "--json", "--profile", temp.url.appendingPathComponent("missing.yaml").path])
+        let brokenEntries = try #require(try JSONSerialization.jsonObject(with: Data(brokenJSON.stdout.utf8)) as? [[String: Any]])
+        let reason = (brokenEntries.first?["attestation"] as? [String: Any])?["reason"] as? String ?? ""
+        #expect(reason.hasPrefix("profile not readable: cannot read profile"), "\(reason)")
     }
 }

@@ -18,15 +18,18 @@ let package = Package(
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(name: "CSystem"),
 
         // Leaf: the one JSON reader for untrusted documents (no duplicate keys, bounded size and depth, positions).
         .target(name: "StrictJSON"),
+        // Leaf: the host calls everything else builds on (errors, whole-file reads, mounts, safe removal, locks, processes).
+        .target(name: "HostSystem", dependencies: ["CSystem"]),
         .target(name: "Capabilities", dependencies: ["CCap"]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities"]),
         .target(name: "Admission", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Images", dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
-        .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "Admission"]),
+        .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "Admission", "HostSystem", "StrictJSON"]),
         .target(
             name: "SecurerunCLI",
             dependencies: [
@@ -36,12 +39,13 @@ let package = Package(
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
+        .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"]),
         .testTarget(name: "CapabilitiesTests", dependencies: ["Capabilities"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "Capabilities"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "HostSystem"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem"]),
     ]
 )

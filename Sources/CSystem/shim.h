@@ -1,0 +1,128 @@
+// Linux calls Swift cannot make directly: variadic functions (syscall, prctl) and declarations glibc
+// hides behind _GNU_SOURCE. Each wrapper returns what the call returns (-1 with errno set on failure).
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/stat.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/// statx(2) of `path` relative to `dirfd` (AT_EMPTY_PATH with "" for the descriptor itself): the mount id,
+/// whether it is the root of a mount, its device and its file type bits, never following a final symlink.
+static inline int sr_statx_mount(int dirfd, const char *path, int at_flags, unsigned long long *mount_id, int *is_mount_root,
+                                 unsigned int *device_major, unsigned int *device_minor, unsigned int *mode) {
+    struct statx info;
+    long result = syscall(SYS_statx, dirfd, path, at_flags | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_MNT_ID, &info);
+    if (result != 0) return -1;
+    if (!(info.stx_mask & STATX_MNT_ID)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    *mount_id = info.stx_mnt_id;
+    *is_mount_root = (info.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (info.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
+    *device_major = info.stx_dev_major;
+    *device_minor = info.stx_dev_minor;
+    *mode = info.stx_mode;
+    return 0;
+}
+
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants (a container's init once runc exits) become our children.
+static inline int sr_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+/// prctl(PR_SET_PDEATHSIG, signal).
+static inline int sr_set_parent_death_signal(int signal) { return prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0); }
+
+/// O_PATH, which glibc declares only under _GNU_SOURCE.
+static inline int sr_o_path(void) { return 010000000; }
+
+/// AT_EMPTY_PATH, likewise.
+static inline int sr_at_empty_path(void) { return 0x1000; }
+
+// glibc 2.34+ has it, declared only under _GNU_SOURCE.
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+
+/// Closes every descriptor from `from` up in the child (so nothing securerun holds leaks into a runtime).
+static inline int sr_spawn_close_from(posix_spawn_file_actions_t *actions, int from) {
+    return posix_spawn_file_actions_addclosefrom_np(actions, from);
+}
+
+/// renameat2(..., RENAME_NOREPLACE): fails with EEXIST instead of replacing `new_path`.
+static inline int sr_rename_noreplace(int old_dir, const char *old_path, int new_dir, const char *new_path) {
+    return (int)syscall(SYS_renameat2, old_dir, old_path, new_dir, new_path, 1);
+}
+
+extern int pipe2(int fds[2], int flags);
+
+/// pipe2(fds, O_CLOEXEC).
+static inline int sr_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+#include <signal.h>
+#include <sys/wait.h>
+
+/// fork + exec with what posix_spawn cannot do: the child gets `death_signal` (PR_SET_PDEATHSIG) when
+/// the spawning thread dies, so a runtime started by a securerun that is SIGKILLed dies with it instead of
+/// finishing a container nobody owns. In the child: every signal back to its default action and unblocked,
+/// fds[0..2] (-1: inherit) as stdin, stdout, stderr, everything from 3 up closed, then execve. Only
+/// async-signal-safe calls run between fork and exec. Returns the pid, or -1 with errno (also errno from a
+/// failed execve, reported through a close-on-exec pipe).
+static inline int sr_spawn(const char *path, char *const argv[], char *const envp[], const int fds[3], int death_signal) {
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) return -1;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int saved = errno;
+        close(report[0]);
+        close(report[1]);
+        errno = saved;
+        return -1;
+    }
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        struct sigaction action;
+        action.sa_handler = SIG_DFL;
+        action.sa_flags = 0;
+        sigemptyset(&action.sa_mask);
+        for (int signal = 1; signal < 65; signal++) {
+            if (signal != SIGKILL && signal != SIGSTOP) sigaction(signal, &action, NULL);
+        }
+        if (death_signal > 0) {
+            if (prctl(PR_SET_PDEATHSIG, death_signal, 0, 0, 0) != 0 || getppid() != parent) _exit(127);
+        }
+        // Move the sources out of 0..2 first, so one target cannot overwrite another's source.
+        int moved[3] = {-1, -1, -1};
+        for (int i = 0; i < 3; i++) {
+            if (fds[i] >= 0) moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 10);
+        }
+        for (int i = 0; i < 3; i++) {
+            if (moved[i] >= 0 && dup2(moved[i], i) < 0) goto failed;
+        }
+        // Everything from 3 up goes, but the report pipe (close-on-exec: it closes if execve succeeds).
+        if (report[1] > 3) syscall(SYS_close_range, 3, report[1] - 1, 0);
+        syscall(SYS_close_range, report[1] + 1, ~0U, 0);
+        execve(path, argv, envp);
+    failed:;
+        int code = errno;
+        (void)!write(report[1], &code, sizeof code);
+        _exit(127);
+    }
+    close(report[1]);
+    int code = 0;
+    ssize_t got;
+    do {
+        got = read(report[0], &code, sizeof code);
+    } while (got < 0 && errno == EINTR);
+    close(report[0]);
+    if (got == (ssize_t)sizeof code) {
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        errno = code;
+        return -1;
+    }
+    return pid;
+}

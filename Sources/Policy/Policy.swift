@@ -21,6 +21,9 @@ public enum Policy {
         if request.readOnly == false {
             throw refuse(.readOnlyRootfs, "--read-only=false", "the root filesystem is read-only; write to a --tmpfs mount or a volume instead")
         }
+        if let containerName = request.name { try RequestValidation.checkName(containerName) }
+        if let hostname = request.hostname { try RequestValidation.checkHostname(hostname) }
+        for entry in request.env { try RequestValidation.checkEnv(entry) }
         let options = try SecurityOptions.parse(request.securityOptions, profile: name)
         let user = try enforceUser(request, profile: profile, image: image, refuse: refuse)
         let capabilities = try enforceCapabilities(request, profile: profile, refuse: refuse)
@@ -72,6 +75,7 @@ public enum Policy {
             }
             // Judged on the parsed ids: "00", "1000:00" and names whose passwd entry says 0 are all root.
             if user.isRoot { throw refusal }
+            try RequestValidation.checkIDs(user, flag: "--user \(text)")
             return user
         }
         // The image's User is honoured only when it is a non-root numeric id; root images run as the profile's user.

@@ -17,7 +17,7 @@ struct ProcessDefaults {
         var env: [String] = []
         var index: [String: Int] = [:]
         for entry in image.env + request.env {
-            let key = String(entry.split(separator: "=", maxSplits: 1).first ?? "")
+            let key = String(entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
             guard !key.isEmpty else {
                 throw .invalidRequest(flag: "--env \(entry)", reason: "expected KEY=VALUE")
             }

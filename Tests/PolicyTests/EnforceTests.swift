@@ -45,7 +45,7 @@ struct EnforceTests {
         #expect(spec.tmpfs.allSatisfy { !$0.exec })
     }
 
-    nonisolated(unsafe) static let loosening: [(String, @Sendable (inout RunRequest) -> Void, PolicyViolation.Rule)] = [
+    static let loosening: [(String, @Sendable (inout RunRequest) -> Void, PolicyViolation.Rule)] = [
         ("uid 0", { $0.user = "0" }, .nonRootUser),
         ("root by name", { $0.user = "root" }, .nonRootUser),
         ("root group", { $0.user = "1000:0" }, .nonRootUser),

@@ -29,6 +29,8 @@ public struct RunRequest: Sendable, Equatable {
     public var name: String?
     /// `--rm`.
     public var remove = false
+    /// `-i/--interactive`: the caller's stdin reaches the container (otherwise it gets /dev/null).
+    public var interactive = false
     /// `--cap-add`.
     public var capAdd: [String] = []
     /// `--cap-drop`.

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 
 /// How this host mounts cgroups: v1, v2 (unified), or v1 with a v2 hierarchy beside it (hybrid).
 public enum CgroupLayout: String, Sendable {
@@ -28,11 +29,24 @@ public enum CgroupLayout: String, Sendable {
         }
     }
 
-    /// Removes any of the container's cgroup directories the runtime left behind (empty ones only;
-    /// rmdir on a cgroup with tasks fails, which is what we want).
+    /// Removes any of the container's cgroup directories the runtime left behind. Processes still in
+    /// them (a container whose runtime was killed part-way through starting it) are SIGKILLed first: they
+    /// belong to a container nobody owns any more.
     public func removeLeftovers(cgroupsPath: String, root: String = "/sys/fs/cgroup") {
-        for dir in directories(forCgroupsPath: cgroupsPath, root: root) where FileManager.default.fileExists(atPath: dir) {
-            rmdir(dir)
+        let existing = directories(forCgroupsPath: cgroupsPath, root: root).filter { FileManager.default.fileExists(atPath: $0) }
+        guard !existing.isEmpty else { return }
+        for attempt in 0..<50 {
+            let pids = Set(existing.flatMap { Self.processes(in: $0) })
+            if pids.isEmpty { break }
+            for pid in pids { kill(pid, SIGKILL) }
+            if attempt > 0 { usleep(20_000) }
         }
+        for dir in existing { rmdir(dir) }
+    }
+
+    /// The pids listed in a cgroup's `cgroup.procs`.
+    static func processes(in directory: String) -> [pid_t] {
+        guard let text = try? FileContents.text(directory + "/cgroup.procs") else { return [] }
+        return text.split(separator: "\n").compactMap { pid_t($0) }.filter { $0 > 0 }
     }
 }

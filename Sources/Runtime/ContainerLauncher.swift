@@ -1,12 +1,12 @@
 import Foundation
+import HostSystem
 import Policy
 
 /// Starts one foreground container from a hardened spec and removes every trace of it afterwards.
 ///
-/// State: `<root>/containers/<id>/image` (the manifest digest, so the image store knows it is in
-/// use), `<root>/containers/<id>/bundle/config.json`, and the container's mounts (its own root over the
-/// shared image rootfs, its pinned volumes; see ``ContainerMounts``); the runtime keeps its own state
-/// under `<root>/runtime/<kind>`.
+/// State: `<root>/containers/<id>/` (see ``ContainerClaim``: `lock`, `owner`, `image`), the steps' mounts
+/// (its own root over the shared image rootfs, its pinned volumes), `bundle/config.json` and the runtime's
+/// log; the runtime keeps its own state under `<root>/runtime/<kind>`.
 public struct ContainerLauncher: Sendable {
     /// securerun's state root.
     public let stateRoot: URL
@@ -35,69 +35,79 @@ public struct ContainerLauncher: Sendable {
         return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
-    /// Checks a `--name`.
-    public static func validate(name: String) throws(RuntimeError) {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
-        guard let first = name.first, first.isLetter || first.isNumber, name.count <= 128, name.allSatisfy(allowed.contains) else {
-            throw .invalidName(name)
+    /// Runs the container in the foreground and returns its exit status. Nothing is created before every
+    /// check has passed (the request by `Policy.enforce`, the command by `ContainerStart`), and the
+    /// runtime's container, the steps' mounts and cgroup, and the state directory are removed on every
+    /// exit path. `interactive` passes the caller's stdin (docker's `-i`); otherwise stdin is /dev/null.
+    public func run(_ hardened: HardenedSpec, imageDigest: String, rootfs: URL, name: String?, interactive: Bool) throws(RuntimeError) -> Int32 {
+        let id = name ?? Self.newID()
+        // The container init is re-parented to securerun once the runtime exits, so securerun can wait for it.
+        do {
+            try Subreaper.enable()
+        } catch {
+            throw .launchFailed(runtime: runtime.binary, reason: error.description)
         }
+        let claim = try ContainerClaim.claim(id: id, stateRoot: stateRoot, imageDigest: imageDigest)
+        let place = claim.place
+        let steps = LaunchSteps(steps: [VolumesStep(volumes: hardened.volumes), OwnRootStep(sharedRootfs: rootfs), CgroupStep()])
+        defer { withExtendedLifetime(claim) { cleanUp(place, steps: steps) } }
+
+        let plan = try steps.setUp(place)
+        let bundle = place.directory.appendingPathComponent("bundle", isDirectory: true)
+        try makeDirectory(bundle)
+        let spec = SpecBuilder.spec(for: hardened, rootfs: plan.rootfs ?? rootfs, place: place, volumeSources: plan.volumeSources)
+        try write(try Self.encode(spec, at: bundle), to: bundle.appendingPathComponent("config.json"))
+        try makeDirectory(runtime.stateDirectory, intermediate: true)
+
+        let stdio = try ContainerStdio(interactive: interactive)
+        let forwarder = SignalForwarder()
+        defer { forwarder.stop() }
+        let options = OCIRuntime.RunOptions(
+            bundle: bundle, pidFile: place.directory.appendingPathComponent("init.pid"),
+            log: place.directory.appendingPathComponent("runtime.log"), stdio: stdio.containerSide)
+        let pid: pid_t
+        do {
+            pid = try runtime.runDetached(id: id, options)
+        } catch {
+            let text = stdio.runtimeReturned(started: false)
+            if case .runtimeFailed(let name, let verb, let message) = error, message.hasPrefix("exited with status"),
+                let line = OCIRuntime.plainMessage(text)
+            {
+                throw .runtimeFailed(runtime: name, verb: verb, message: line)
+            }
+            throw error
+        }
+        _ = stdio.runtimeReturned(started: true)
+        forwarder.forward(to: pid)
+        let status = ChildProcess.wait(pid)
+        stdio.drain()
+        return status.code
     }
 
-    /// Runs the container in the foreground and returns its exit status. Nothing is created before every
-    /// check has passed (the command itself is checked by `ContainerStart`, for dry runs too), and the
-    /// mounts, bundle, runtime state and cgroup are removed on every exit path.
-    public func run(_ hardened: HardenedSpec, imageDigest: String, rootfs: URL, name: String?) throws(RuntimeError) -> Int32 {
-        let id = name ?? Self.newID()
-        try Self.validate(name: id)
-        for volume in hardened.volumes where !FileManager.default.fileExists(atPath: volume.source) {
-            throw .volumeSourceMissing(volume.source)
+    /// Removes the runtime's container, tears the steps down, and removes the directory if nothing in it is
+    /// still mounted; problems are reported, never hidden (the directory is then kept for the sweep).
+    func cleanUp(_ place: ContainerPlace, steps: LaunchSteps) {
+        if runtime.hasState(id: place.id) { runtime.forceDelete(id: place.id) }
+        var problems = steps.tearDown(place)
+        do {
+            try ContainerMounts.releaseAndRemove(place.directory)
+        } catch {
+            problems.append(error.description)
         }
-        let containers = stateRoot.appendingPathComponent("containers", isDirectory: true)
-        let directory = containers.appendingPathComponent(id, isDirectory: true)
-        try makeDirectory(containers, intermediate: true)
-        // mkdir without intermediates fails if the name is taken: the exclusive claim on this id.
-        if mkdir(directory.path, 0o700) != 0 {
-            if errno == EEXIST { throw .nameInUse(id) }
-            throw .stateFailure(path: directory.path, reason: String(cString: strerror(errno)))
-        }
-        let cgroupsPath = SpecBuilder.cgroupsPath(id)
-        defer { cleanUp(id: id, directory: directory, cgroupsPath: cgroupsPath) }
+        for problem in problems { warn(problem) }
+    }
 
-        try write(Data(AbandonedContainers.ownerRecord().utf8), to: directory.appendingPathComponent("owner"))
-        try write(Data(imageDigest.utf8), to: directory.appendingPathComponent("image"))
-        let mounts = ContainerMounts(directory: directory)
-        // Volumes first: the policy checked their paths moments ago, and pinning ends the window.
-        let volumeSources = try mounts.stageVolumes(hardened.volumes)
-        let ownRoot = try mounts.mountRoot(over: rootfs)
-        let bundle = directory.appendingPathComponent("bundle", isDirectory: true)
-        try makeDirectory(bundle, intermediate: false)
-        let spec = SpecBuilder.spec(for: hardened, rootfs: ownRoot, containerID: id, volumeSources: volumeSources)
+    static func encode(_ spec: RuntimeSpec, at bundle: URL) throws(RuntimeError) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json: Data
         do {
-            json = try encoder.encode(spec)
+            return try encoder.encode(spec)
         } catch {
             throw .stateFailure(path: bundle.path, reason: "cannot encode config.json: \(error)")
         }
-        try write(json, to: bundle.appendingPathComponent("config.json"))
-        try makeDirectory(runtime.stateDirectory, intermediate: true)
-        return try runtime.run(bundle: bundle, id: id)
     }
 
-    func cleanUp(id: String, directory: URL, cgroupsPath: String) {
-        if runtime.hasState(id: id) { runtime.forceDelete(id: id) }
-        CgroupLayout.current().removeLeftovers(cgroupsPath: cgroupsPath)
-        // Unmount before removing: a recursive removal through a volume's bind mount deletes host files.
-        // A directory kept here is removed by a later run's sweep once its mounts are gone.
-        do {
-            try ContainerMounts.releaseAndRemove(directory)
-        } catch {
-            warn(error.description)
-        }
-    }
-
-    func makeDirectory(_ url: URL, intermediate: Bool) throws(RuntimeError) {
+    func makeDirectory(_ url: URL, intermediate: Bool = false) throws(RuntimeError) {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: intermediate, attributes: [.posixPermissions: 0o700])
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import Policy
 
 #if canImport(Glibc)
@@ -102,25 +103,29 @@ struct ContainerMounts {
     }
 
     /// Unmounts everything mounted at or beneath `directory` (last mounted first) and returns the mount
-    /// points that are still there; removing the directory is safe only when that is empty.
-    @discardableResult
-    static func release(_ directory: URL, mountinfo: String = "/proc/self/mountinfo") -> [String] {
+    /// points still there. The table is read to its end; when it cannot be read at all this throws, so the
+    /// caller keeps the directory (a removal that trusted an empty table is how host files were lost).
+    static func release(_ directory: URL, mountinfo: String = "/proc/self/mountinfo") throws(RuntimeError) -> [String] {
         let base = canonicalPath(directory)
-        for mountPoint in MountTable.mountPoints(under: base, mountinfo: mountinfo).reversed() {
-            MountCalls.detach(mountPoint)
+        do {
+            for mountPoint in try MountTable.mountPoints(under: base, mountinfo: mountinfo).reversed() {
+                MountCalls.detach(mountPoint)
+            }
+            return try MountTable.mountPoints(under: base, mountinfo: mountinfo)
+        } catch {
+            throw .stateFailure(path: mountinfo, reason: "cannot read the mount table, so nothing under \(directory.path) is removed: \(error.reason)")
         }
-        return MountTable.mountPoints(under: base, mountinfo: mountinfo)
     }
 
-    /// Unmounts everything beneath `directory`, then removes it recursively, but only if nothing is
-    /// still mounted there: a recursive removal through a bind mount deletes the host's files.
+    /// Unmounts everything beneath `directory`, then removes it with ``SafeRemoval`` (which refuses to
+    /// cross any mount that is still there, whatever the table said).
     static func releaseAndRemove(_ directory: URL, mountinfo: String = "/proc/self/mountinfo") throws(RuntimeError) {
-        let remaining = release(directory, mountinfo: mountinfo)
+        let remaining = try release(directory, mountinfo: mountinfo)
         guard remaining.isEmpty else { throw .mountsRemain(directory: directory.path, mountPoints: remaining) }
         do {
-            try FileManager.default.removeItem(at: directory)
+            try SafeRemoval.remove(directory.path)
         } catch {
-            throw .stateFailure(path: directory.path, reason: "cannot remove: \(error.localizedDescription)")
+            throw .removalFailed(error)
         }
     }
 

@@ -54,9 +54,15 @@ public struct ContainerStart: Sendable {
         case .notFound: throw RuntimeError.commandNotFound(command)
         case .notExecutable(let reason): throw StartError.commandNotExecutable(command: command, reason: reason)
         }
+        // The working directory, and every part of it that exists in the image, must be a directory (the
+        // runtime would otherwise fail mid-start).
+        if let file = RootfsPath.firstNonDirectory(hardened.cwd, in: image.rootfs) {
+            throw PolicyError.invalidRequest(flag: "--workdir \(hardened.cwd)", reason: "\(file) is a file in the image, not a directory")
+        }
         try SeccompCheck.ensureCompiles(hardened.seccomp, source: hardened.seccompSource, stateRoot: stateRoot)
         if dryRun {
-            let spec = SpecBuilder.spec(for: hardened, rootfs: image.rootfs, containerID: request.name ?? "dry-run")
+            let cgroups = SpecBuilder.cgroupsPath(request.name ?? "dry-run", stateRoot: stateRoot)
+            let spec = SpecBuilder.spec(for: hardened, rootfs: image.rootfs, cgroupsPath: cgroups)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             output(String(decoding: try encoder.encode(spec), as: UTF8.self))
@@ -64,11 +70,13 @@ public struct ContainerStart: Sendable {
         }
         let oci = try OCIRuntime(kind: kind, stateDirectory: ContainerLauncher.runtimeStateDirectory(stateRoot: stateRoot, kind: kind))
         // A securerun killed before it cleaned up leaves its container behind; remove those first.
-        for abandoned in AbandonedContainers.sweep(stateRoot: stateRoot) {
+        let swept = AbandonedContainers.sweep(stateRoot: stateRoot)
+        for abandoned in swept.removed {
             notice("removed abandoned container \(abandoned) (its securerun process is gone)")
         }
+        for problem in swept.problems { notice(problem) }
         return try ContainerLauncher(stateRoot: stateRoot, runtime: oci)
-            .run(hardened, imageDigest: image.manifestDigest, rootfs: image.rootfs, name: request.name)
+            .run(hardened, imageDigest: image.manifestDigest, rootfs: image.rootfs, name: request.name, interactive: request.interactive)
     }
 
     /// The image's runtime defaults, with user names (the request's and the image's) made numeric.

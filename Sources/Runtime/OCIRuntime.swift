@@ -1,7 +1,9 @@
-import Dispatch
 import Foundation
+import HostSystem
+import StrictJSON
 
-/// An OCI runtime command-line client (runc or crun): global flags plus one method per verb.
+/// An OCI runtime command-line client (runc or crun): global flags, one method per verb, and the
+/// runtime's own error text turned into `RuntimeError.runtimeFailed`.
 public struct OCIRuntime: Sendable {
     /// The runtimes securerun can drive.
     public enum Kind: String, Sendable, CaseIterable {
@@ -28,31 +30,103 @@ public struct OCIRuntime: Sendable {
         self.stateDirectory = stateDirectory
     }
 
-    func baseArgs() -> [String] { ["--root", stateDirectory.path] }
-
-    /// `run --bundle B ID` in the foreground: stdio passes through (runc copies it through pipes of its
-    /// own, so the container never holds the caller's terminal; RunHardeningTests checks that), and SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-    /// SIGUSR1 and SIGUSR2 sent to securerun are forwarded (the runtime passes them on to the container).
-    /// Returns the container's exit status (128+N when killed by signal N).
-    public func run(bundle: URL, id: String) throws(RuntimeError) -> Int32 {
-        // Forwarding is in place before the spawn, so no signal can kill securerun before it cleans up.
-        let forwarder = SignalForwarder()
-        defer { forwarder.stop() }
-        let pid = try ChildProcess.spawn(binary, baseArgs() + ["run", "--bundle", bundle.path, id], defaultSignals: SignalForwarder.forwarded)
-        forwarder.forward(to: pid)
-        return ChildProcess.wait(pid)
+    func baseArgs(log: URL? = nil) -> [String] {
+        var args = ["--root", stateDirectory.path]
+        if let log { args += ["--log", log.path, "--log-format", "json"] }
+        return args
     }
 
-    /// `delete --force ID`, quietly: used on every exit path to make sure nothing is left behind.
+    /// Options of `run --detach`.
+    public struct RunOptions: Sendable {
+        /// The bundle directory (config.json, rootfs path inside it).
+        public var bundle: URL
+        /// Where the runtime writes the container init's host pid.
+        public var pidFile: URL
+        /// The runtime's log (JSON lines); its last error is what a failure reports.
+        public var log: URL
+        /// Descriptors the container gets as stdin, stdout and stderr.
+        public var stdio: [Int32]
+
+        /// Options.
+        public init(bundle: URL, pidFile: URL, log: URL, stdio: [Int32]) {
+            self.bundle = bundle
+            self.pidFile = pidFile
+            self.log = log
+            self.stdio = stdio
+        }
+    }
+
+    /// `run --detach`: creates and starts the container, which inherits `stdio`, then returns its init's
+    /// host pid. The runtime exits at once; a subreaper caller becomes the container init's parent and
+    /// waits for it. A failure is the runtime's own error message.
+    public func runDetached(id: String, _ options: RunOptions) throws(RuntimeError) -> pid_t {
+        let logStart = Self.size(of: options.log)
+        let args = baseArgs(log: options.log) + ["run", "--detach", "--pid-file", options.pidFile.path, "--bundle", options.bundle.path, id]
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(binary, args, stdio: options.stdio.map { Optional($0) })
+        } catch {
+            throw .launchFailed(runtime: binary, reason: error.reason)
+        }
+        let status = ChildProcess.wait(pid)
+        guard status == .exited(0) else {
+            throw .runtimeFailed(
+                runtime: kind.rawValue, verb: "run", message: Self.lastError(in: options.log, from: logStart) ?? "exited with status \(status.code)")
+        }
+        guard let text = try? FileContents.text(options.pidFile.path),
+            let containerPID = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), containerPID > 0
+        else {
+            throw .runtimeFailed(runtime: kind.rawValue, verb: "run", message: "it wrote no container pid to \(options.pidFile.path)")
+        }
+        return containerPID
+    }
+
+    /// `delete --force ID`: kills what is left and removes the runtime's state (and the cgroup it made).
     public func forceDelete(id: String) {
-        // If the runtime cannot even start there is nothing of it to delete; cgroup cleanup still runs.
-        guard let pid = try? ChildProcess.spawn(binary, baseArgs() + ["delete", "--force", id], defaultSignals: [], quiet: true) else { return }
-        _ = ChildProcess.wait(pid)
+        _ = try? ChildProcess.capture(binary, baseArgs() + ["delete", "--force", id])
+    }
+
+    /// `kill ID SIGNAL`.
+    public func kill(id: String, signal: Int32) throws(RuntimeError) {
+        try invoke("kill", [id, String(signal)])
+    }
+
+    /// The runtime's view of a container (`state ID`), or nil when it has none.
+    public func state(id: String) throws(RuntimeError) -> ContainerState? {
+        guard hasState(id: id) else { return nil }
+        let output = try invoke("state", [id])
+        do {
+            return try StrictJSONDecoder(limits: JSONLimits(maxBytes: 1 << 20, maxDepth: 16)).decode(ContainerState.self, from: output)
+        } catch {
+            throw .runtimeFailed(runtime: kind.rawValue, verb: "state", message: "unreadable state: \(error)")
+        }
+    }
+
+    /// The runtime's version line (`runc version 1.1.5`).
+    public func version() -> String? {
+        guard let result = try? ChildProcess.capture(binary, ["--version"]), result.status == .exited(0) else { return nil }
+        return String(decoding: result.stdout, as: UTF8.self).split(separator: "\n").first.map(String.init)
     }
 
     /// Whether the runtime still has state for `id`.
     public func hasState(id: String) -> Bool {
         FileManager.default.fileExists(atPath: stateDirectory.appendingPathComponent(id).path)
+    }
+
+    /// Runs a short verb; its stdout on success, its error as `runtimeFailed` otherwise.
+    @discardableResult
+    func invoke(_ verb: String, _ arguments: [String]) throws(RuntimeError) -> [UInt8] {
+        let result: (status: ExitStatus, stdout: [UInt8], stderr: [UInt8])
+        do {
+            result = try ChildProcess.capture(binary, baseArgs() + [verb] + arguments)
+        } catch {
+            throw .launchFailed(runtime: binary, reason: error.reason)
+        }
+        guard result.status == .exited(0) else {
+            let text = String(decoding: result.stderr, as: UTF8.self)
+            throw .runtimeFailed(runtime: kind.rawValue, verb: verb, message: Self.plainMessage(text) ?? "exited with status \(result.status.code)")
+        }
+        return result.stdout
     }
 
     static func find(_ name: String, path: String) -> String? {
@@ -62,43 +136,52 @@ public struct OCIRuntime: Sendable {
         }
         return nil
     }
+
+    static func size(of file: URL) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: file.path)[.size]) as? NSNumber)?.intValue ?? 0
+    }
+
+    /// One runtime log line (logrus JSON).
+    struct LogLine: Decodable {
+        var level: String?
+        var msg: String?
+    }
+
+    /// The last error the runtime logged in `log` after byte `offset`.
+    static func lastError(in log: URL, from offset: Int) -> String? {
+        guard let bytes = try? FileContents.read(log.path, limit: 16 << 20), offset <= bytes.count else { return nil }
+        let decoder = StrictJSONDecoder(limits: JSONLimits(maxBytes: 1 << 20, maxDepth: 8))
+        var last: String?
+        for line in bytes[offset...].split(separator: UInt8(ascii: "\n")) {
+            guard let entry = try? decoder.decode(LogLine.self, from: line), entry.level == "error" || entry.level == "fatal", let message = entry.msg
+            else { continue }
+            last = message
+        }
+        return last.flatMap(plainMessage)
+    }
+
+    /// The runtime's message on one line, without logrus' `time=… level=error msg=` dressing.
+    static func plainMessage(_ text: String) -> String? {
+        let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard var line = lines.last else { return nil }
+        for prefix in ["runc run failed: ", "runc create failed: ", "crun: "] where line.hasPrefix(prefix) {
+            line = String(line.dropFirst(prefix.count))
+        }
+        if let range = line.range(of: "msg=\"") {
+            line = String(line[range.upperBound...])
+            if line.hasSuffix("\"") { line.removeLast() }
+            line = line.replacingOccurrences(of: "\\\"", with: "\"")
+        }
+        return line
+    }
 }
 
-/// Forwards termination signals from securerun to the runtime process while a container runs.
-final class SignalForwarder: @unchecked Sendable {
-    static let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
-    private var sources: [any DispatchSourceSignal] = []
-    private let queue = DispatchQueue(label: "securerun.signals")
-    private var target: pid_t = 0
-    private var pending: [Int32] = []
-
-    init() {
-        for signalNumber in Self.forwarded {
-            // The default action would kill securerun before it cleans up; the dispatch source sees it instead.
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
-            source.setEventHandler { [unowned self] in
-                if target > 0 { kill(target, signalNumber) } else { pending.append(signalNumber) }
-            }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    /// Sends every later signal (and any that arrived before the child existed) to `pid`.
-    func forward(to pid: pid_t) {
-        queue.sync {
-            target = pid
-            for signalNumber in pending { kill(pid, signalNumber) }
-            pending.removeAll()
-        }
-    }
-
-    func stop() {
-        queue.sync {
-            for source in sources { source.cancel() }
-            sources.removeAll()
-        }
-        for signalNumber in Self.forwarded { signal(signalNumber, SIG_DFL) }
-    }
+/// What `runc state` reports.
+public struct ContainerState: Decodable, Sendable, Equatable {
+    /// The container id.
+    public var id: String
+    /// The init's host pid (0 once stopped).
+    public var pid: Int32
+    /// `creating`, `created`, `running`, `paused` or `stopped`.
+    public var status: String
 }

@@ -47,4 +47,15 @@ enum RootfsPath {
         default: return (hostPath, .other)
         }
     }
+
+    /// The first prefix of `path` (`/a`, `/a/b`, …) that exists in the image and is not a directory.
+    static func firstNonDirectory(_ path: String, in rootfs: URL) -> String? {
+        var prefix = ""
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            guard let found = resolve(prefix, in: rootfs) else { return nil }
+            if found.kind != .directory { return prefix }
+        }
+        return nil
+    }
 }

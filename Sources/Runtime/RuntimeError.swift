@@ -1,11 +1,11 @@
+import HostSystem
+
 /// Why a container could not be started or cleaned up.
 public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The OCI runtime binary is not installed.
     case runtimeNotFound(name: String)
     /// The runtime cannot work on this host (crun on a hybrid cgroup layout).
     case runtimeUnsupported(name: String, reason: String)
-    /// `--name` is not a valid container name.
-    case invalidName(String)
     /// A container of that name exists already.
     case nameInUse(String)
     /// The command is not in the image.
@@ -25,6 +25,10 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     case rootfsUnavailable(rootfs: String, reason: String)
     /// Mounts under a container's state directory could not be removed, so the directory is kept.
     case mountsRemain(directory: String, mountPoints: [String])
+    /// The runtime itself failed (its own error, not the container's exit status).
+    case runtimeFailed(runtime: String, verb: String, message: String)
+    /// A state directory could not be removed safely and was kept.
+    case removalFailed(RemovalError)
 
     public var description: String {
         switch self {
@@ -32,8 +36,6 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "OCI runtime \"\(name)\" not found in PATH; install it (apt-get install \(name)) or choose another with --runtime"
         case .runtimeUnsupported(let name, let reason):
             return "OCI runtime \"\(name)\" cannot start containers on this host: \(reason); use --runtime runc"
-        case .invalidName(let name):
-            return "invalid container name \"\(name)\": use letters, digits, '_', '.' and '-', starting with a letter or digit"
         case .nameInUse(let name):
             return "a container named \"\(name)\" already exists; choose another --name"
         case .commandNotFound(let command):
@@ -52,6 +54,10 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot give the container its own root over \(rootfs) (the shared image rootfs is never written): \(reason)"
         case .mountsRemain(let directory, let mountPoints):
             return "kept \(directory): still mounted at \(mountPoints.joined(separator: ", ")) (unmount them, then remove it)"
+        case .runtimeFailed(let runtime, let verb, let message):
+            return verb == "run" ? "\(runtime) could not start the container: \(message)" : "\(runtime) \(verb) failed: \(message)"
+        case .removalFailed(let error):
+            return error.description
         }
     }
 }

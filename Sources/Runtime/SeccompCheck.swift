@@ -18,7 +18,8 @@ public enum SeccompCheck {
         if FileManager.default.fileExists(atPath: marker.path) { return }
         try seccomp.compile(source: source)
         // A cache write failure only costs the next start a compile.
-        try? FileManager.default.createDirectory(at: marker.deletingLastPathComponent(), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: marker.path, contents: Data())
+        try? FileManager.default.createDirectory(
+            at: marker.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        _ = FileManager.default.createFile(atPath: marker.path, contents: Data(), attributes: [.posixPermissions: 0o600])
     }
 }

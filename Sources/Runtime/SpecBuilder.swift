@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import Policy
 
 /// Builds the OCI `config.json` for a hardened spec and an image's shared rootfs.
@@ -9,7 +10,12 @@ public enum SpecBuilder {
     /// Makes the runtime spec; `cgroupsPath` places the container under securerun's own cgroup.
     /// `volumeSources` replaces the host path of the volume at that index in `hardened.volumes` (the
     /// launcher's pinned staging paths); the others mount from the path the policy checked.
-    public static func spec(for hardened: HardenedSpec, rootfs: URL, containerID: String, volumeSources: [Int: String] = [:]) -> RuntimeSpec {
+    public static func spec(for hardened: HardenedSpec, rootfs: URL, place: ContainerPlace, volumeSources: [Int: String] = [:]) -> RuntimeSpec {
+        spec(for: hardened, rootfs: rootfs, cgroupsPath: place.cgroupsPath, volumeSources: volumeSources)
+    }
+
+    /// Makes the runtime spec with the given cgroups path (dry runs have no container place yet).
+    public static func spec(for hardened: HardenedSpec, rootfs: URL, cgroupsPath: String, volumeSources: [Int: String] = [:]) -> RuntimeSpec {
         let caps = hardened.capabilities.sorted().map(\.name)
         // Ambient (and so inheritable) capabilities are what lets a non-root process actually use an
         // allowed capability such as NET_BIND_SERVICE; with an empty allow-list every set is empty.
@@ -33,7 +39,7 @@ public enum SpecBuilder {
         )
         let linux = RuntimeSpec.Linux(
             resources: resources,
-            cgroupsPath: cgroupsPath(containerID),
+            cgroupsPath: cgroupsPath,
             namespaces: ["pid", "network", "ipc", "uts", "mount"].map { .init(type: $0) },
             seccomp: hardened.seccomp,
             maskedPaths: hardened.maskedPaths,
@@ -49,8 +55,18 @@ public enum SpecBuilder {
         )
     }
 
-    /// The cgroup every container of securerun lives under: `/securerun/<id>`.
-    public static func cgroupsPath(_ containerID: String) -> String { "/securerun/\(containerID)" }
+    /// The cgroup a container of securerun lives in: `/securerun/<root>-<id>`, where `<root>` is 12 hex
+    /// digits of the SHA-256 of the state root's real path. Two state roots may both have a container
+    /// named `web`; their processes must never be counted (or limited, or killed) together.
+    public static func cgroupsPath(_ containerID: String, stateRoot: URL) -> String {
+        "/securerun/\(rootTag(stateRoot))-\(containerID)"
+    }
+
+    /// The state root's tag in cgroup paths.
+    public static func rootTag(_ stateRoot: URL) -> String {
+        let path = stateRoot.resolvingSymlinksInPath().standardizedFileURL.path
+        return String(Digest.of(Data(path.utf8)).hex.prefix(12))
+    }
 
     /// Options of a volume's bind mount. The `r` forms (runc 1.1 applies them with
     /// mount_setattr(2) and AT_RECURSIVE) also cover mounts nested inside the source, which plain

@@ -4,7 +4,7 @@
 /// Only the options before the image are touched: the container's own arguments pass unchanged.
 public enum BooleanFlagSpelling {
     /// Flags of `run` that take no value.
-    static let flags: Set<String> = ["--read-only", "--no-read-only", "--privileged", "--rm", "--dry-run", "-h", "--help"]
+    static let flags: Set<String> = ["--read-only", "--no-read-only", "--privileged", "--rm", "--dry-run", "-i", "--interactive", "-h", "--help"]
 
     /// The arguments (without the program name) with docker's boolean spellings rewritten.
     public static func normalize(_ arguments: [String]) -> [String] {

@@ -14,9 +14,11 @@ struct ImageRemoveCommand: AsyncParsableCommand {
         try await reportingErrors {
             let root = stateRoot()
             // Only live containers hold an image: ones whose securerun process died are removed first.
-            for abandoned in AbandonedContainers.sweep(stateRoot: root) {
+            let swept = AbandonedContainers.sweep(stateRoot: root)
+            for abandoned in swept.removed {
                 printError("removed abandoned container \(abandoned) (its securerun process is gone)")
             }
+            for problem in swept.problems { printError(problem) }
             let store = ImageStore(root: root)
             for reference in references {
                 try store.remove(reference)

@@ -101,6 +101,9 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Remove the container when it exits (always done for foreground containers).")
     var rm = false
 
+    @Flag(name: [.short, .long], help: "Keep stdin open: the caller's stdin reaches the container (otherwise it reads /dev/null).")
+    var interactive = false
+
     @Flag(name: .customLong("dry-run"), help: "Print the OCI config.json that would run; start nothing.")
     var dryRun = false
 
@@ -127,6 +130,7 @@ struct RunOptions: ParsableArguments {
         request.readOnly = readOnly
         request.privileged = privileged
         request.remove = rm
+        request.interactive = interactive
         return request
     }
 

@@ -96,17 +96,31 @@ struct RunHardeningTests {
         #expect(pids.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "33")
     }
 
-    @Test("stdin, stdout, stderr pass through; the container's exit code is securerun's")
+    @Test("stdin passes with -i, stdout and stderr pass through; the container's exit code is securerun's")
     func stdioAndExitCode() throws {
         guard let fixture = RunFixture.available() else { return }
-        let echo = try fixture.run([], ["cat"], stdin: "piped input\n")
+        let echo = try fixture.run(["-i"], ["cat"], stdin: "piped input\n")
         #expect(echo.stdout == "piped input\n")
+        // Without -i the container reads /dev/null, as with docker run.
+        let closed = try fixture.run([], ["sh", "-c", "cat; echo end"], stdin: "not for the container\n")
+        #expect(closed.stdout == "end\n")
         let exit = try fixture.run([], ["sh", "-c", "echo out; echo err >&2; exit 7"])
         #expect(exit.status == 7)
         #expect(exit.stdout == "out\n")
         #expect(exit.stderr.contains("err"))
         let env = try fixture.run(["-e", "GREETING=hi", "-w", "/tmp"], ["sh", "-c", "echo $GREETING; pwd"])
         #expect(env.stdout == "hi\n/tmp\n")
+    }
+
+    // A `while read` loop around `securerun run` lost its input: the container read the loop's stdin.
+    @Test("without -i the container never reads the caller's stdin, so a while-read loop keeps its lines")
+    func whileReadLoop() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let run = "\(CLI.binary) run --profile \(fixture.profile) \(fixture.image) sh -c 'cat; true'"
+        let loop = try CLI.exec(
+            "/bin/sh", ["-c", "printf 'one\\ntwo\\nthree\\n' | while read line; do \(run); echo \"got $line\"; done"],
+            environment: ["SECURERUN_ROOT": fixture.cli.root.path])
+        #expect(loop.stdout == "got one\ngot two\ngot three\n", "\(loop)")
     }
 
     // Attack: a container holding the caller's terminal can push keystrokes into the caller's shell
@@ -121,8 +135,9 @@ struct RunHardeningTests {
         #expect(probe.status == 0, "\(probe)")
         for fd in 0...2 { #expect(probe.stdout.contains("fd \(fd): not a terminal"), "\(probe.stdout)") }
         #expect(!probe.stdout.contains("TIOCSTI: ok"), "\(probe.stdout)")
+        let interactive = "\(CLI.binary) run -i --profile \(fixture.profile) \(fixture.image)"
         let typed = try CLI.exec(
-            "script", ["-qec", "\(run) sh -c 'read line; echo got $line'", "/dev/null"], stdin: "typed words\n", environment: environment)
+            "script", ["-qec", "\(interactive) sh -c 'read line; echo got $line'", "/dev/null"], stdin: "typed words\n", environment: environment)
         #expect(typed.stdout.contains("got typed words"), "\(typed)")
     }
 

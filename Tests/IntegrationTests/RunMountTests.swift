@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import Testing
 
 /// Volumes and the container's root, seen from inside real containers and from the host's mount table.
@@ -47,14 +48,15 @@ struct RunMountTests {
         }
     }
 
-    /// Mount points (field 5 of /proc/self/mountinfo) at or beneath `path`.
+    /// Mount points at or beneath `path`, from /proc/self/mountinfo read to its end (a single read sees
+    /// only its first page, which is how a check like this once missed mounts). An unreadable table is a
+    /// test failure, never "nothing mounted".
     static func mountPoints(under path: String) -> [String] {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { line -> String? in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4 else { return nil }
-            let point = String(fields[4])
-            return point == path || point.hasPrefix(path + "/") ? point : nil
+        do {
+            return try MountTable.mountPoints(under: path)
+        } catch {
+            Issue.record("cannot read the mount table: \(error)")
+            return ["(unreadable mount table)"]
         }
     }
 
@@ -92,7 +94,7 @@ struct RunMountTests {
         let x = parent.appendingPathComponent("x")
         let parked = parent.appendingPathComponent("xr")
         try FileManager.default.createDirectory(at: x, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: x.appendingPathComponent("marker").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: x.appendingPathComponent("marker").path, contents: Data())
         let stop = Flag()
         let swapper = Thread {
             while !stop.isSet {

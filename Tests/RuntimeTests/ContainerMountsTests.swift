@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import Testing
 
 @testable import Policy
@@ -13,7 +14,7 @@ private final class Scratch {
     }
     deinit {
         // Never remove through a mount, even when a test fails halfway.
-        if ContainerMounts.release(url).isEmpty { try? FileManager.default.removeItem(at: url) }
+        if (try? ContainerMounts.release(url))?.isEmpty == true { try? SafeRemoval.remove(url.path) }
     }
     func path(_ relative: String) -> String { url.appendingPathComponent(relative).path }
 }
@@ -35,7 +36,7 @@ struct PinnedPathTests {
     func opens() throws {
         let scratch = try Scratch()
         try FileManager.default.createDirectory(atPath: scratch.path("data/sub"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: scratch.path("data/file"), contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: scratch.path("data/file"), contents: Data("x".utf8))
         let directory = try PinnedPath.open(scratch.path("data/sub"), volume: "v")
         #expect(directory.isDirectory)
         #expect(try directory.currentPath(volume: "v") == scratch.path("data/sub"))
@@ -85,7 +86,8 @@ struct ContainerMountsTests {
             44 27 0:39 / /tmp/a\\040b/rootfs rw,relatime - overlay overlay rw
             45 27 0:40 / /tmp/a\\134c rw - tmpfs tmpfs rw
             """
-        #expect(MountTable.parse(text) == ["/", "/tmp/a b/rootfs", "/tmp/a\\c"])
+        #expect(MountTable.parse(text).map(\.mountPoint) == ["/", "/tmp/a b/rootfs", "/tmp/a\\c"])
+        #expect(MountTable.parse(text).map(\.id) == [27, 44, 45])
         #expect(MountTable.unescape("/x\\011y\\") == "/x\ty\\")
     }
 
@@ -95,7 +97,7 @@ struct ContainerMountsTests {
         let scratch = try Scratch()
         let directory = scratch.url.appendingPathComponent("containers/c1")
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("volumes/0"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: directory.appendingPathComponent("volumes/0/host-file").path, contents: Data("keep".utf8))
+        _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("volumes/0/host-file").path, contents: Data("keep".utf8))
         // A mount table that still lists the staging path after the unmount attempt.
         let mountinfo = scratch.url.appendingPathComponent("mountinfo")
         try "27 1 254:0 / / rw - ext4 /dev/vda rw\n50 27 254:0 /srv \(directory.path)/volumes/0 rw - ext4 /dev/vda rw\n"
@@ -135,9 +137,9 @@ struct ContainerMountsTests {
         // What the runtime would create (a mount point) lands in the container's layer, not the image.
         try FileManager.default.createDirectory(at: root.appendingPathComponent("newdir"), withIntermediateDirectories: false)
         #expect(try FileManager.default.contentsOfDirectory(atPath: lower.path) == ["bin"])
-        #expect(!MountTable.mountPoints(under: directory.path).isEmpty)
+        #expect(try !MountTable.mountPoints(under: directory.path).isEmpty)
         try ContainerMounts.releaseAndRemove(directory)
-        #expect(MountTable.mountPoints(under: scratch.url.path).isEmpty)
+        #expect(try MountTable.mountPoints(under: scratch.url.path).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: directory.path))
     }
 
@@ -160,7 +162,7 @@ struct ContainerMountsTests {
         #expect(staged == [0: directory.path + "/volumes/0", 1: directory.path + "/volumes/1"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/volumes/0") == ["file"])
         #expect(try String(contentsOfFile: directory.path + "/volumes/1", encoding: .utf8) == "single")
-        #expect(MountTable.mountPoints(under: directory.path) == [directory.path + "/volumes/0", directory.path + "/volumes/1"])
+        #expect(try MountTable.mountPoints(under: directory.path) == [directory.path + "/volumes/0", directory.path + "/volumes/1"])
         try ContainerMounts.releaseAndRemove(directory)
         #expect(try String(contentsOf: source.appendingPathComponent("file"), encoding: .utf8) == "precious")
         #expect(try String(contentsOf: hostFile, encoding: .utf8) == "single")

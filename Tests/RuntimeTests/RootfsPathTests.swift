@@ -9,8 +9,8 @@ struct RootfsPathTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("rootfs-\(UUID())")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("bin"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("real-etc"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir.appendingPathComponent("bin/tool").path, contents: Data(), attributes: [.posixPermissions: 0o755])
-        FileManager.default.createFile(atPath: dir.appendingPathComponent("bin/data").path, contents: Data(), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("bin/tool").path, contents: Data(), attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: dir.appendingPathComponent("bin/data").path, contents: Data(), attributes: [.posixPermissions: 0o644])
         try "app:x:1000:1000::/:/bin/sh\n".write(to: dir.appendingPathComponent("real-etc/passwd"), atomically: true, encoding: .utf8)
         return dir
     }

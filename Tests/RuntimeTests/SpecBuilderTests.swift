@@ -13,7 +13,7 @@ struct SpecBuilderTests {
         var request = RunRequest(image: "img")
         configure(&request)
         let hardened = try Policy.enforce(request, profile: profile, image: ImageDefaults(cmd: ["/bin/sh"]))
-        return SpecBuilder.spec(for: hardened, rootfs: URL(fileURLWithPath: "/var/lib/securerun/rootfs/abc"), containerID: "c1")
+        return SpecBuilder.spec(for: hardened, rootfs: URL(fileURLWithPath: "/var/lib/securerun/rootfs/abc"), cgroupsPath: "/securerun/c1")
     }
 
     @Test("root is the shared rootfs, read-only; no_new_privs is set")
@@ -60,7 +60,7 @@ struct SpecBuilderTests {
         request.volumes = ["/srv/a:/a", "/srv/b:/b"]
         let hardened = try Policy.enforce(request, profile: profile, image: ImageDefaults(cmd: ["/bin/sh"]))
         let own = URL(fileURLWithPath: "/var/lib/securerun/containers/c1/rootfs")
-        let spec = SpecBuilder.spec(for: hardened, rootfs: own, containerID: "c1", volumeSources: [1: "/var/lib/securerun/containers/c1/volumes/1"])
+        let spec = SpecBuilder.spec(for: hardened, rootfs: own, cgroupsPath: "/securerun/c1", volumeSources: [1: "/var/lib/securerun/containers/c1/volumes/1"])
         #expect(spec.root.path == own.path && spec.root.readonly)
         #expect(spec.mounts.first { $0.destination == "/a" }?.source == "/srv/a")
         #expect(spec.mounts.first { $0.destination == "/b" }?.source == "/var/lib/securerun/containers/c1/volumes/1")
@@ -90,7 +90,18 @@ struct SpecBuilderTests {
         #expect(resources.cpu == RuntimeSpec.CPU(quota: 50_000, period: 100_000))
         #expect(resources.pids.limit == 10)
         #expect(resources.devices == [RuntimeSpec.DeviceRule(allow: false, access: "rwm")])
-        #expect(try spec().linux.cgroupsPath == "/securerun/c1")
+    }
+
+    // Two state roots with a container of the same --name shared /securerun/<name>, so their processes
+    // were counted (and limited) together.
+    @Test("cgroup paths are unique per state root and the same for one root however it is spelt")
+    func cgroupPathsPerStateRoot() throws {
+        let first = SpecBuilder.cgroupsPath("web", stateRoot: URL(fileURLWithPath: "/tmp/root-a"))
+        let second = SpecBuilder.cgroupsPath("web", stateRoot: URL(fileURLWithPath: "/tmp/root-b"))
+        #expect(first != second)
+        #expect(first.hasPrefix("/securerun/") && first.hasSuffix("-web"))
+        #expect(SpecBuilder.cgroupsPath("web", stateRoot: URL(fileURLWithPath: "/tmp/root-a/")) == first)
+        #expect(SpecBuilder.cgroupsPath("web", stateRoot: URL(fileURLWithPath: "/tmp/x/../root-a")) == first)
     }
 
     @Test("the JSON uses the runtime-spec's key names")
@@ -117,10 +128,10 @@ struct RuntimeHelperTests {
         defer { try? FileManager.default.removeItem(at: root) }
         #expect(CgroupLayout.current(root: root.path) == .v1)
         try FileManager.default.createDirectory(at: root.appendingPathComponent("unified"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: root.appendingPathComponent("unified/cgroup.controllers").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: root.appendingPathComponent("unified/cgroup.controllers").path, contents: Data())
         #expect(CgroupLayout.current(root: root.path) == .hybrid)
         #expect(CgroupLayout.hybrid.crunIncompatibility != nil)
-        FileManager.default.createFile(atPath: root.appendingPathComponent("cgroup.controllers").path, contents: Data())
+        _ = FileManager.default.createFile(atPath: root.appendingPathComponent("cgroup.controllers").path, contents: Data())
         #expect(CgroupLayout.current(root: root.path) == .unified)
         #expect(CgroupLayout.unified.crunIncompatibility == nil)
     }
@@ -134,7 +145,7 @@ struct RuntimeHelperTests {
         try FileManager.default.createSymbolicLink(atPath: rootfs.appendingPathComponent("usr/bin/tool").path, withDestinationPath: "/bin/sh")
         #expect(CommandLookup.find("tool", in: rootfs, env: ["PATH=/usr/bin"]) == .notFound, "the host has /bin/sh; the image does not")
         try FileManager.default.createDirectory(at: rootfs.appendingPathComponent("bin"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: rootfs.appendingPathComponent("bin/sh").path, contents: Data(), attributes: [.posixPermissions: 0o755])
+        _ = FileManager.default.createFile(atPath: rootfs.appendingPathComponent("bin/sh").path, contents: Data(), attributes: [.posixPermissions: 0o755])
         #expect(CommandLookup.find("tool", in: rootfs, env: ["PATH=/usr/bin"]) == .found)
         #expect(CommandLookup.find("/usr/bin/tool", in: rootfs, env: []) == .found)
         #expect(CommandLookup.find("missing", in: rootfs, env: ["PATH=/usr/bin"]) == .notFound)
@@ -156,8 +167,4 @@ struct RuntimeHelperTests {
         #expect(ImageUsers.numeric("root", rootfs: rootfs) == nil)
     }
 
-    @Test("container names are validated", arguments: [("web-1", true), ("a.b_c", true), ("-x", false), ("a/b", false), ("", false), ("../x", false)])
-    func names(_ name: String, _ valid: Bool) {
-        #expect(((try? ContainerLauncher.validate(name: name)) != nil) == valid)
-    }
 }

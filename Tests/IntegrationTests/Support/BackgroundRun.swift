@@ -12,7 +12,7 @@ final class BackgroundRun {
     /// Starts `securerun ARGUMENTS` with `SECURERUN_ROOT=root`, logging stdout to `logDirectory/NAME.out`.
     init(_ arguments: [String], root: URL, logDirectory: URL, name: String) throws {
         log = logDirectory.appendingPathComponent("\(name).out")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = arguments
         process.environment = [

@@ -10,7 +10,7 @@ struct CLIResult: CustomStringConvertible {
 }
 
 /// Runs the built `securerun` binary as a user would, against a private state root.
-struct CLI {
+struct CLI: Sendable {
     /// The state root (`SECURERUN_ROOT`) this CLI uses.
     let root: URL
 

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import Testing
 
 /// One state root per test process with the busybox+probe image imported, and profiles for tests.
@@ -51,7 +52,8 @@ final class RunFixture: Sendable {
         Self.leftovers(root: cli.root)
     }
 
-    /// What securerun left behind under the state root `root`, and any container cgroups.
+    /// What securerun left behind under the state root `root`: container state, runtime state, mounts,
+    /// and the cgroups of this root's containers (`/securerun/<tag>-<id>`, the tag from the root's real path).
     static func leftovers(root: URL) -> [String] {
         let fm = FileManager.default
         var found: [String] = []
@@ -59,15 +61,22 @@ final class RunFixture: Sendable {
             let path = root.appendingPathComponent(dir).path
             found += ((try? fm.contentsOfDirectory(atPath: path)) ?? []).map { "\(path)/\($0)" }
         }
+        found += RunMountTests.mountPoints(under: root.resolvingSymlinksInPath().path)
+        let prefix = cgroupTag(root: root) + "-"
         for controller in ["memory", "pids", "cpu", "unified"] {
             let path = "/sys/fs/cgroup/\(controller)/securerun"
             let entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
             found += entries.filter { name in
                 var isDir: ObjCBool = false
-                return fm.fileExists(atPath: "\(path)/\(name)", isDirectory: &isDir) && isDir.boolValue
+                return name.hasPrefix(prefix) && fm.fileExists(atPath: "\(path)/\(name)", isDirectory: &isDir) && isDir.boolValue
             }.map { "\(path)/\($0)" }
         }
         return found
+    }
+
+    /// The tag securerun puts in the cgroup names of `root`'s containers.
+    static func cgroupTag(root: URL) -> String {
+        String(Digest.of(Data(root.resolvingSymlinksInPath().standardizedFileURL.path.utf8)).hex.prefix(12))
     }
 
     /// The fixture, if requirements are met (records a failure under CI, prints a skip elsewhere).

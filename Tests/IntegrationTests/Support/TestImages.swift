@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import Testing
 
 /// Builds the small local images the integration tests run: busybox-static plus a static C probe.
@@ -36,12 +37,19 @@ struct TestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A temporary directory removed at deinit.
+/// A temporary directory removed at deinit, never through a mount (a test that fails half-way may
+/// leave one; then the directory is kept and named on stderr).
 final class TemporaryDirectory {
     let url: URL
     init(_ prefix: String = "securerun-test") throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
-    deinit { try? FileManager.default.removeItem(at: url) }
+    deinit {
+        do {
+            try SafeRemoval.remove(url.path)
+        } catch {
+            FileHandle.standardError.write(Data("test clean-up: \(error)\n".utf8))
+        }
+    }
 }

@@ -1,0 +1,57 @@
+import Foundation
+import Policy
+
+/// Each volume's host source pinned (no symlink swap after the policy check) and bind-mounted under
+/// `<dir>/volumes/<index>`, so the runtime mounts only paths securerun controls.
+struct VolumesStep: LaunchStep {
+    let volumes: [BindMount]
+    var name: String { "volumes" }
+
+    func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {
+        for volume in volumes where !FileManager.default.fileExists(atPath: volume.source) {
+            throw .volumeSourceMissing(volume.source)
+        }
+        plan.volumeSources = try ContainerMounts(directory: place.directory).stageVolumes(volumes)
+    }
+
+    static func tearDown(_ place: ContainerPlace) -> [String] {
+        release(place.directory.appendingPathComponent("volumes", isDirectory: true))
+    }
+
+    /// Unmounts beneath `directory`; a mount that stays is reported (the directory is then kept).
+    static func release(_ directory: URL) -> [String] {
+        do {
+            let remaining = try ContainerMounts.release(directory)
+            return remaining.isEmpty ? [] : [RuntimeError.mountsRemain(directory: directory.path, mountPoints: remaining).description]
+        } catch {
+            return [error.description]
+        }
+    }
+}
+
+/// The container's own root: an overlay over the shared, never-written image rootfs.
+struct OwnRootStep: LaunchStep {
+    let sharedRootfs: URL
+    var name: String { "own root" }
+
+    func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {
+        plan.rootfs = try ContainerMounts(directory: place.directory).mountRoot(over: sharedRootfs)
+    }
+
+    static func tearDown(_ place: ContainerPlace) -> [String] {
+        VolumesStep.release(place.directory.appendingPathComponent("rootfs", isDirectory: true))
+            + VolumesStep.release(place.directory.appendingPathComponent("layer", isDirectory: true))
+    }
+}
+
+/// The runtime makes and removes the container's cgroup; this removes what a killed runtime left.
+struct CgroupStep: LaunchStep {
+    var name: String { "cgroup" }
+
+    func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {}
+
+    static func tearDown(_ place: ContainerPlace) -> [String] {
+        CgroupLayout.current().removeLeftovers(cgroupsPath: place.cgroupsPath)
+        return []
+    }
+}

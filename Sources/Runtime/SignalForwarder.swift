@@ -1,0 +1,43 @@
+import Dispatch
+import Foundation
+
+/// Forwards termination signals from securerun to the container's init while it runs.
+final class SignalForwarder: @unchecked Sendable {
+    static let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
+    private var sources: [any DispatchSourceSignal] = []
+    private let queue = DispatchQueue(label: "securerun.signals")
+    private var target: pid_t = 0
+    private var pending: [Int32] = []
+
+    init() {
+        for signalNumber in Self.forwarded {
+            // The default action would kill securerun before it cleans up; the dispatch source sees it instead.
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { [unowned self] in
+                if target > 0 { kill(target, signalNumber) } else { pending.append(signalNumber) }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Sends every later signal (and any that arrived before the container started) to `pid`. The pid
+    /// is our unreaped child, so it cannot be reused by another process before we wait for it.
+    func forward(to pid: pid_t) {
+        queue.sync {
+            target = pid
+            for signalNumber in pending { kill(pid, signalNumber) }
+            pending.removeAll()
+        }
+    }
+
+    func stop() {
+        queue.sync {
+            target = 0
+            for source in sources { source.cancel() }
+            sources.removeAll()
+        }
+        for signalNumber in Self.forwarded { signal(signalNumber, SIG_DFL) }
+    }
+}

@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "Capabilities", dependencies: ["CCap"]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities"]),
         .target(name: "Admission", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Images", dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Images", dependencies: ["CArchive", "HostSystem", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "Admission", "HostSystem", "StrictJSON"]),
         .target(

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -67,9 +68,10 @@ enum FS {
         }
     }
 
-    /// Removes a file or a whole directory tree without following symlinks; missing is fine.
+    /// Removes a file or a whole directory tree without following symlinks or crossing a mount (see
+    /// ``SafeRemoval``); missing is fine. A tree with a mount inside is kept whole.
     static func removeTree(_ url: URL) {
-        try? FileManager.default.removeItem(at: url)
+        try? SafeRemoval.remove(url.path)
     }
 
     static func randomSuffix() -> String {

@@ -29,11 +29,13 @@ let package = Package(
         .target(name: "Admission", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Images", dependencies: ["CArchive", "HostSystem", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
-        .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "Admission", "HostSystem", "StrictJSON"]),
+        .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "StrictJSON"]),
+        // The start path above the backends: profile, image, admission, policy, steps, backend; records, monitor, audit.
+        .target(name: "Orchestration", dependencies: ["Runtime", "Policy", "Images", "Admission", "HostSystem", "StrictJSON"]),
         .target(
             name: "SecurerunCLI",
             dependencies: [
-                "Policy", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
+                "Orchestration", "Policy", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -126,3 +126,89 @@ static inline int sr_spawn(const char *path, char *const argv[], char *const env
     }
     return pid;
 }
+
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+/// Receives one descriptor sent with SCM_RIGHTS on a connected unix socket (how runc hands over a
+/// container's pty master through --console-socket). Returns it, or -1 with errno (EBADMSG when the
+/// message carried no descriptor).
+static inline int sr_receive_fd(int socket_fd) {
+    char data[256];
+    struct iovec vector = {.iov_base = data, .iov_len = sizeof data};
+    union {
+        struct cmsghdr header;
+        char buffer[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr message;
+    memset(&message, 0, sizeof message);
+    message.msg_iov = &vector;
+    message.msg_iovlen = 1;
+    message.msg_control = control.buffer;
+    message.msg_controllen = sizeof control.buffer;
+    ssize_t got;
+    do {
+        got = recvmsg(socket_fd, &message, MSG_CMSG_CLOEXEC);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) return -1;
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    if (header == NULL || header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS ||
+        header->cmsg_len != CMSG_LEN(sizeof(int))) {
+        errno = EBADMSG;
+        return -1;
+    }
+    int fd;
+    memcpy(&fd, CMSG_DATA(header), sizeof fd);
+    return fd;
+}
+
+/// A listening unix socket bound at `path` (at most 107 bytes), close-on-exec; -1 with errno.
+static inline int sr_listen_unix(const char *path) {
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof address.sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(address.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0 || listen(fd, 1) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/// The terminal's window size (TIOCGWINSZ); -1 with errno.
+static inline int sr_get_window_size(int fd, unsigned short *rows, unsigned short *columns) {
+    struct winsize size;
+    if (ioctl(fd, TIOCGWINSZ, &size) != 0) return -1;
+    *rows = size.ws_row;
+    *columns = size.ws_col;
+    return 0;
+}
+
+/// Sets a terminal's window size (TIOCSWINSZ); -1 with errno.
+static inline int sr_set_window_size(int fd, unsigned short rows, unsigned short columns) {
+    struct winsize size;
+    memset(&size, 0, sizeof size);
+    size.ws_row = rows;
+    size.ws_col = columns;
+    return ioctl(fd, TIOCSWINSZ, &size);
+}
+
+/// setsid(2), then PR_SET_PDEATHSIG off: a monitor must outlive the command that started it.
+static inline int sr_detach_session(void) {
+    if (setsid() < 0) return -1;
+    return prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+}
+
+extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flags);
+
+/// accept4(fd, NULL, NULL, SOCK_CLOEXEC).
+static inline int sr_accept_cloexec(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC); }

@@ -35,10 +35,11 @@ public enum ChildProcess {
     /// Spawns `path` with `arguments`. `stdio` gives the descriptors the child gets as 0, 1 and 2 (nil
     /// inherits ours); every signal is back at its default action and unblocked in the child, and every
     /// other descriptor is closed. The child is SIGKILLed if the calling thread dies first (PR_SET_PDEATHSIG),
-    /// so a runtime never outlives a securerun killed while waiting for it.
-    public static func spawn(_ path: String, _ arguments: [String], stdio: [Int32?] = [nil, nil, nil], environment: [String]? = nil) throws(SystemError)
-        -> pid_t
-    {
+    /// so a runtime never outlives a securerun killed while waiting for it; `deathSignal` 0 turns that off
+    /// (a monitor must outlive the command that started it).
+    public static func spawn(
+        _ path: String, _ arguments: [String], stdio: [Int32?] = [nil, nil, nil], environment: [String]? = nil, deathSignal: Int32 = SIGKILL
+    ) throws(SystemError) -> pid_t {
         let argv = ([path] + arguments).map { strdup($0) }
         defer { argv.forEach { free($0) } }
         let envp = (environment ?? currentEnvironment()).map { strdup($0) }
@@ -49,7 +50,7 @@ public enum ChildProcess {
         let pid = terminated.withUnsafeMutableBufferPointer { buffer -> Int32 in
             environmentBlock.withUnsafeMutableBufferPointer { envBuffer -> Int32 in
                 guard let base = buffer.baseAddress, let envBase = envBuffer.baseAddress else { return -1 }
-                return sr_spawn(path, base, envBase, fds, SIGKILL)
+                return sr_spawn(path, base, envBase, fds, deathSignal)
             }
         }
         guard pid > 0 else { throw .last("spawn", path: path) }

@@ -5,7 +5,7 @@ import Seccomp
 ///
 /// Only `Policy.enforce` makes one (its initializer is internal), so a backend cannot be handed
 /// anything the profile did not allow.
-public struct HardenedSpec: Sendable, Equatable {
+public struct HardenedSpec: Sendable, Equatable, Encodable {
     /// The profile that was enforced.
     public let profileName: String
     /// The non-root user and group the process runs as.
@@ -48,10 +48,12 @@ public struct HardenedSpec: Sendable, Equatable {
     public let cwd: String
     /// The container's hostname.
     public let hostname: String
+    /// Whether a minimal init runs as PID 1 in front of `args`.
+    public let initProcess: Bool
 }
 
 /// A host directory or file bind-mounted into the container.
-public struct BindMount: Sendable, Equatable, Hashable {
+public struct BindMount: Sendable, Equatable, Hashable, Encodable {
     /// Absolute host path.
     public var source: String
     /// Absolute container path.

@@ -57,7 +57,8 @@ public enum Policy {
             args: process.args,
             env: process.env,
             cwd: process.cwd,
-            hostname: request.hostname ?? request.name ?? "securerun"
+            hostname: request.hostname ?? request.name ?? "securerun",
+            initProcess: request.initProcess
         )
     }
 

@@ -62,7 +62,7 @@ public struct Profile: Sendable, Equatable {
 }
 
 /// A numeric, non-root user and group.
-public struct UserID: Hashable, Sendable, CustomStringConvertible {
+public struct UserID: Hashable, Sendable, CustomStringConvertible, Encodable {
     public var uid: UInt32
     public var gid: UInt32
     public init(uid: UInt32, gid: UInt32) {
@@ -95,7 +95,7 @@ public struct UserID: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A size-limited tmpfs mount.
-public struct TmpfsMount: Hashable, Sendable {
+public struct TmpfsMount: Hashable, Sendable, Encodable {
     /// Absolute path in the container.
     public var path: String
     /// Size ceiling.
@@ -114,7 +114,7 @@ public struct TmpfsMount: Hashable, Sendable {
 }
 
 /// How the container is attached to a network.
-public enum NetworkMode: String, Sendable, Hashable, CaseIterable {
+public enum NetworkMode: String, Sendable, Hashable, CaseIterable, Encodable {
     /// A private network namespace with only loopback.
     case none
 }

@@ -1,6 +1,6 @@
 /// What a caller asked for, in the vocabulary of `docker run`: every start path (securerun run,
 /// securerun docker run) parses its flags into one of these, and only `Policy.enforce` reads it.
-public struct RunRequest: Sendable, Equatable {
+public struct RunRequest: Sendable, Equatable, Codable {
     /// The image reference as typed.
     public var image: String
     /// Command and arguments after the image; empty means the image's Cmd.
@@ -31,6 +31,12 @@ public struct RunRequest: Sendable, Equatable {
     public var remove = false
     /// `-i/--interactive`: the caller's stdin reaches the container (otherwise it gets /dev/null).
     public var interactive = false
+    /// `-t/--tty`: the process gets a terminal of its own.
+    public var tty = false
+    /// `-d/--detach`: start it and return its id; a monitor process looks after it.
+    public var detach = false
+    /// `--init`: a minimal init runs as PID 1, forwards signals and reaps zombies.
+    public var initProcess = false
     /// `--cap-add`.
     public var capAdd: [String] = []
     /// `--cap-drop`.

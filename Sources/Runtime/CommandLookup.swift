@@ -13,6 +13,11 @@ public enum CommandLookup {
         case notExecutable(reason: String)
     }
 
+    /// The first prefix of `path` (`/a`, `/a/b`, …) that exists in the image and is not a directory.
+    public static func firstNonDirectory(_ path: String, in rootfs: URL) -> String? {
+        RootfsPath.firstNonDirectory(path, in: rootfs)
+    }
+
     /// Looks `command` up in `rootfs`: a path (absolute, or relative to `cwd`) directly, a bare name through
     /// `PATH` from `env`.
     public static func find(_ command: String, in rootfs: URL, env: [String], cwd: String = "/") -> Result {

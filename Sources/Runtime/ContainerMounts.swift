@@ -16,7 +16,7 @@ import Policy
 ///   belongs to this container, so the mount points the runtime creates never land in the shared rootfs.
 ///
 /// ``release(_:)`` unmounts all of it; nothing may be removed recursively before it has.
-struct ContainerMounts {
+public struct ContainerMounts {
     /// Where an overlay's upper layer lives.
     enum UpperLayer: CaseIterable {
         /// `upper` and `work` in the container's state directory.
@@ -119,7 +119,7 @@ struct ContainerMounts {
 
     /// Unmounts everything beneath `directory`, then removes it with ``SafeRemoval`` (which refuses to
     /// cross any mount that is still there, whatever the table said).
-    static func releaseAndRemove(_ directory: URL, mountinfo: String = "/proc/self/mountinfo") throws(RuntimeError) {
+    public static func releaseAndRemove(_ directory: URL, mountinfo: String = "/proc/self/mountinfo") throws(RuntimeError) {
         let remaining = try release(directory, mountinfo: mountinfo)
         guard remaining.isEmpty else { throw .mountsRemain(directory: directory.path, mountPoints: remaining) }
         do {

@@ -8,16 +8,16 @@ import HostSystem
 ///
 /// The runtime writes its own errors to the same stderr before the container starts, so stderr is held
 /// back until the runtime says the container started: then it flows; on a failure it is the runtime's text.
-final class ContainerStdio: @unchecked Sendable {
+public final class ContainerStdio: @unchecked Sendable {
     /// Descriptors for the runtime to pass to the container as 0, 1, 2.
-    let containerSide: [Int32]
+    public let containerSide: [Int32]
     private let stdoutRelay: Relay
     private let stderrGate: GatedCopy
     private var closables: [Int32]
 
     /// Streams for one container; with `interactive`, the caller's stdin reaches the container (passed
     /// as is when it is not a terminal, relayed through a pipe when it is).
-    init(interactive: Bool) throws(RuntimeError) {
+    public init(interactive: Bool) throws(RuntimeError) {
         do {
             var toClose: [Int32] = []
             let input: Int32
@@ -45,7 +45,7 @@ final class ContainerStdio: @unchecked Sendable {
 
     /// Call once the runtime has returned: closes securerun's copies of the container's ends. After a
     /// start, the held-back stderr flows; after a failure, returns what the runtime wrote there.
-    func runtimeReturned(started: Bool) -> String {
+    public func runtimeReturned(started: Bool) -> String {
         for fd in closables { close(fd) }
         closables.removeAll()
         if started {
@@ -56,7 +56,7 @@ final class ContainerStdio: @unchecked Sendable {
     }
 
     /// Waits until everything the container wrote has been relayed (its processes have all exited).
-    func drain() {
+    public func drain() {
         stdoutRelay.wait()
         stderrGate.wait()
     }

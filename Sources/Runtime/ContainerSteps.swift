@@ -3,18 +3,23 @@ import Policy
 
 /// Each volume's host source pinned (no symlink swap after the policy check) and bind-mounted under
 /// `<dir>/volumes/<index>`, so the runtime mounts only paths securerun controls.
-struct VolumesStep: LaunchStep {
+public struct VolumesStep: LaunchStep {
     let volumes: [BindMount]
-    var name: String { "volumes" }
 
-    func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {
+    /// The step for `volumes`.
+    public init(volumes: [BindMount]) {
+        self.volumes = volumes
+    }
+    public var name: String { "volumes" }
+
+    public func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {
         for volume in volumes where !FileManager.default.fileExists(atPath: volume.source) {
             throw .volumeSourceMissing(volume.source)
         }
         plan.volumeSources = try ContainerMounts(directory: place.directory).stageVolumes(volumes)
     }
 
-    static func tearDown(_ place: ContainerPlace) -> [String] {
+    public static func tearDown(_ place: ContainerPlace) -> [String] {
         release(place.directory.appendingPathComponent("volumes", isDirectory: true))
     }
 
@@ -30,27 +35,35 @@ struct VolumesStep: LaunchStep {
 }
 
 /// The container's own root: an overlay over the shared, never-written image rootfs.
-struct OwnRootStep: LaunchStep {
+public struct OwnRootStep: LaunchStep {
     let sharedRootfs: URL
-    var name: String { "own root" }
 
-    func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {
+    /// The step for an image whose shared rootfs is `sharedRootfs`.
+    public init(sharedRootfs: URL) {
+        self.sharedRootfs = sharedRootfs
+    }
+    public var name: String { "own root" }
+
+    public func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {
         plan.rootfs = try ContainerMounts(directory: place.directory).mountRoot(over: sharedRootfs)
     }
 
-    static func tearDown(_ place: ContainerPlace) -> [String] {
+    public static func tearDown(_ place: ContainerPlace) -> [String] {
         VolumesStep.release(place.directory.appendingPathComponent("rootfs", isDirectory: true))
             + VolumesStep.release(place.directory.appendingPathComponent("layer", isDirectory: true))
     }
 }
 
 /// The runtime makes and removes the container's cgroup; this removes what a killed runtime left.
-struct CgroupStep: LaunchStep {
-    var name: String { "cgroup" }
+public struct CgroupStep: LaunchStep {
+    /// The step.
+    public init() {}
 
-    func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {}
+    public var name: String { "cgroup" }
 
-    static func tearDown(_ place: ContainerPlace) -> [String] {
+    public func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {}
+
+    public static func tearDown(_ place: ContainerPlace) -> [String] {
         CgroupLayout.current().removeLeftovers(cgroupsPath: place.cgroupsPath)
         return []
     }

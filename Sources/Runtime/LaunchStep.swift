@@ -20,6 +20,12 @@ public struct ContainerPlace: Sendable, Equatable {
 
     /// The container's cgroup, unique per state root and container: `/securerun/<root>-<id>`.
     public var cgroupsPath: String { SpecBuilder.cgroupsPath(id, stateRoot: stateRoot) }
+
+    /// 32 random hex digits (container ids, temporary names).
+    public static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
 }
 
 /// What the steps prepared that the runtime spec must use.
@@ -50,11 +56,17 @@ public protocol LaunchStep: Sendable {
 }
 
 /// Runs steps in order and tears down in reverse.
-struct LaunchSteps: Sendable {
-    let steps: [any LaunchStep]
+public struct LaunchSteps: Sendable {
+    /// The steps, in set-up order.
+    public let steps: [any LaunchStep]
+
+    /// Steps to run in this order.
+    public init(steps: [any LaunchStep]) {
+        self.steps = steps
+    }
 
     /// Sets every step up; when one fails, the ones before it (and it) are torn down before the error is thrown.
-    func setUp(_ place: ContainerPlace) throws(RuntimeError) -> LaunchPlan {
+    public func setUp(_ place: ContainerPlace) throws(RuntimeError) -> LaunchPlan {
         var plan = LaunchPlan()
         for (index, step) in steps.enumerated() {
             do {
@@ -68,7 +80,7 @@ struct LaunchSteps: Sendable {
     }
 
     /// Tears every step down, last first.
-    func tearDown(_ place: ContainerPlace) -> [String] { Self.tearDown(steps, place) }
+    public func tearDown(_ place: ContainerPlace) -> [String] { Self.tearDown(steps, place) }
 
     static func tearDown(_ steps: [any LaunchStep], _ place: ContainerPlace) -> [String] {
         steps.reversed().flatMap { type(of: $0).tearDown(place) }
@@ -78,7 +90,7 @@ struct LaunchSteps: Sendable {
     static let allKinds: [any LaunchStep.Type] = [VolumesStep.self, OwnRootStep.self, CgroupStep.self]
 
     /// Tears down every kind of step for `place`, last first.
-    static func sweep(_ place: ContainerPlace) -> [String] {
+    public static func sweep(_ place: ContainerPlace) -> [String] {
         allKinds.reversed().flatMap { $0.tearDown(place) }
     }
 }

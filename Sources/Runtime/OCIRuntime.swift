@@ -46,13 +46,16 @@ public struct OCIRuntime: Sendable {
         public var log: URL
         /// Descriptors the container gets as stdin, stdout and stderr.
         public var stdio: [Int32]
+        /// With a terminal: the socket the runtime sends the pty master to.
+        public var consoleSocket: URL?
 
         /// Options.
-        public init(bundle: URL, pidFile: URL, log: URL, stdio: [Int32]) {
+        public init(bundle: URL, pidFile: URL, log: URL, stdio: [Int32], consoleSocket: URL? = nil) {
             self.bundle = bundle
             self.pidFile = pidFile
             self.log = log
             self.stdio = stdio
+            self.consoleSocket = consoleSocket
         }
     }
 
@@ -60,25 +63,37 @@ public struct OCIRuntime: Sendable {
     /// host pid. The runtime exits at once; a subreaper caller becomes the container init's parent and
     /// waits for it. A failure is the runtime's own error message.
     public func runDetached(id: String, _ options: RunOptions) throws(RuntimeError) -> pid_t {
-        let logStart = Self.size(of: options.log)
-        let args = baseArgs(log: options.log) + ["run", "--detach", "--pid-file", options.pidFile.path, "--bundle", options.bundle.path, id]
+        var args = ["run", "--detach", "--pid-file", options.pidFile.path]
+        if let socket = options.consoleSocket { args += ["--console-socket", socket.path] }
+        return try detached("run", args + ["--bundle", options.bundle.path, id], log: options.log, pidFile: options.pidFile, stdio: options.stdio)
+    }
+
+    /// `exec --detach --process FILE ID`: starts a process in a running container and returns its host
+    /// pid (a subreaper caller becomes its parent).
+    public func execDetached(id: String, process: URL, pidFile: URL, log: URL, stdio: [Int32], consoleSocket: URL?) throws(RuntimeError) -> pid_t {
+        var args = ["exec", "--detach", "--pid-file", pidFile.path, "--process", process.path]
+        if let consoleSocket { args += ["--console-socket", consoleSocket.path] }
+        return try detached("exec", args + [id], log: log, pidFile: pidFile, stdio: stdio)
+    }
+
+    /// Runs a detached verb to completion and returns the pid it wrote.
+    func detached(_ verb: String, _ arguments: [String], log: URL, pidFile: URL, stdio: [Int32]) throws(RuntimeError) -> pid_t {
+        let logStart = Self.size(of: log)
         let pid: pid_t
         do {
-            pid = try ChildProcess.spawn(binary, args, stdio: options.stdio.map { Optional($0) })
+            pid = try ChildProcess.spawn(binary, baseArgs(log: log) + arguments, stdio: stdio.map { Optional($0) })
         } catch {
             throw .launchFailed(runtime: binary, reason: error.reason)
         }
         let status = ChildProcess.wait(pid)
         guard status == .exited(0) else {
-            throw .runtimeFailed(
-                runtime: kind.rawValue, verb: "run", message: Self.lastError(in: options.log, from: logStart) ?? "exited with status \(status.code)")
+            throw .runtimeFailed(runtime: kind.rawValue, verb: verb, message: Self.lastError(in: log, from: logStart) ?? "exited with status \(status.code)")
         }
-        guard let text = try? FileContents.text(options.pidFile.path),
-            let containerPID = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), containerPID > 0
+        guard let text = try? FileContents.text(pidFile.path), let started = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)), started > 0
         else {
-            throw .runtimeFailed(runtime: kind.rawValue, verb: "run", message: "it wrote no container pid to \(options.pidFile.path)")
+            throw .runtimeFailed(runtime: kind.rawValue, verb: verb, message: "it wrote no pid to \(pidFile.path)")
         }
-        return containerPID
+        return started
     }
 
     /// `delete --force ID`: kills what is left and removes the runtime's state (and the cgroup it made).
@@ -161,10 +176,10 @@ public struct OCIRuntime: Sendable {
     }
 
     /// The runtime's message on one line, without logrus' `time=… level=error msg=` dressing.
-    static func plainMessage(_ text: String) -> String? {
+    public static func plainMessage(_ text: String) -> String? {
         let lines = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         guard var line = lines.last else { return nil }
-        for prefix in ["runc run failed: ", "runc create failed: ", "crun: "] where line.hasPrefix(prefix) {
+        for prefix in ["runc run failed: ", "runc create failed: ", "runc exec failed: ", "crun: "] where line.hasPrefix(prefix) {
             line = String(line.dropFirst(prefix.count))
         }
         if let range = line.range(of: "msg=\"") {

@@ -8,8 +8,6 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     case runtimeUnsupported(name: String, reason: String)
     /// A container of that name exists already.
     case nameInUse(String)
-    /// The command is not in the image.
-    case commandNotFound(String)
     /// A host path for a volume does not exist.
     case volumeSourceMissing(String)
     /// A file operation in the state directory failed.
@@ -29,6 +27,8 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     case runtimeFailed(runtime: String, verb: String, message: String)
     /// A state directory could not be removed safely and was kept.
     case removalFailed(RemovalError)
+    /// `--init` was asked for but no static init binary is installed.
+    case initMissing(searched: [String])
 
     public var description: String {
         switch self {
@@ -38,8 +38,6 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "OCI runtime \"\(name)\" cannot start containers on this host: \(reason); use --runtime runc"
         case .nameInUse(let name):
             return "a container named \"\(name)\" already exists; choose another --name"
-        case .commandNotFound(let command):
-            return "executable file not found in the image: \(command)"
         case .volumeSourceMissing(let path):
             return "volume source \(path) does not exist on the host"
         case .stateFailure(let path, let reason):
@@ -55,9 +53,15 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .mountsRemain(let directory, let mountPoints):
             return "kept \(directory): still mounted at \(mountPoints.joined(separator: ", ")) (unmount them, then remove it)"
         case .runtimeFailed(let runtime, let verb, let message):
-            return verb == "run" ? "\(runtime) could not start the container: \(message)" : "\(runtime) \(verb) failed: \(message)"
+            switch verb {
+            case "run": return "\(runtime) could not start the container: \(message)"
+            case "exec": return "\(runtime) could not start the process in the container: \(message)"
+            default: return "\(runtime) \(verb) failed: \(message)"
+            }
         case .removalFailed(let error):
             return error.description
+        case .initMissing(let searched):
+            return "--init needs a static init binary (looked for \(searched.joined(separator: ", "))); install it with 'apt-get install tini'"
         }
     }
 }

@@ -2,14 +2,14 @@ import Dispatch
 import Foundation
 
 /// Forwards termination signals from securerun to the container's init while it runs.
-final class SignalForwarder: @unchecked Sendable {
+public final class SignalForwarder: @unchecked Sendable {
     static let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2]
     private var sources: [any DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "securerun.signals")
     private var target: pid_t = 0
     private var pending: [Int32] = []
 
-    init() {
+    public init() {
         for signalNumber in Self.forwarded {
             // The default action would kill securerun before it cleans up; the dispatch source sees it instead.
             signal(signalNumber, SIG_IGN)
@@ -24,7 +24,7 @@ final class SignalForwarder: @unchecked Sendable {
 
     /// Sends every later signal (and any that arrived before the container started) to `pid`. The pid
     /// is our unreaped child, so it cannot be reused by another process before we wait for it.
-    func forward(to pid: pid_t) {
+    public func forward(to pid: pid_t) {
         queue.sync {
             target = pid
             for signalNumber in pending { kill(pid, signalNumber) }
@@ -32,7 +32,8 @@ final class SignalForwarder: @unchecked Sendable {
         }
     }
 
-    func stop() {
+    /// Stops forwarding and restores the default actions.
+    public func stop() {
         queue.sync {
             target = 0
             for source in sources { source.cancel() }

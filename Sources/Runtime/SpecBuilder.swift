@@ -24,7 +24,7 @@ public enum SpecBuilder {
         let process = RuntimeSpec.Process(
             terminal: false,
             user: .init(uid: hardened.user.uid, gid: hardened.user.gid, additionalGids: nil),
-            args: hardened.args,
+            args: hardened.initProcess ? [InitBinary.containerPath, "--"] + hardened.args : hardened.args,
             env: hardened.env,
             cwd: hardened.cwd,
             capabilities: capabilities,
@@ -92,6 +92,10 @@ public enum SpecBuilder {
             // Owned by the run user, so a non-root process can write to it.
             options += ["uid=\(hardened.user.uid)", "gid=\(hardened.user.gid)"]
             mounts.append(.init(destination: tmpfs.path, type: "tmpfs", source: "tmpfs", options: options))
+        }
+        if hardened.initProcess, let host = try? InitBinary.locate() {
+            mounts.append(
+                .init(destination: InitBinary.containerPath, type: "bind", source: host, options: ["bind", "ro", "nosuid", "nodev"]))
         }
         for (index, volume) in hardened.volumes.enumerated() {
             mounts.append(

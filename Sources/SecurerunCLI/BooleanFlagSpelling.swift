@@ -4,7 +4,10 @@
 /// Only the options before the image are touched: the container's own arguments pass unchanged.
 public enum BooleanFlagSpelling {
     /// Flags of `run` that take no value.
-    static let flags: Set<String> = ["--read-only", "--no-read-only", "--privileged", "--rm", "--dry-run", "-i", "--interactive", "-h", "--help"]
+    static let flags: Set<String> = [
+        "--read-only", "--no-read-only", "--privileged", "--rm", "--dry-run", "-i", "--interactive", "-t", "--tty", "-d", "--detach", "--init",
+        "-it", "-ti", "-itd", "-idt", "-dit", "-dti", "-tid", "-tdi", "-id", "-di", "-td", "-dt", "-h", "--help",
+    ]
 
     /// The arguments (without the program name) with docker's boolean spellings rewritten.
     public static func normalize(_ arguments: [String]) -> [String] {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Orchestration
 import Runtime
 
 /// Where securerun keeps its state: `$SECURERUN_ROOT`, else /var/lib/securerun.
@@ -23,7 +24,7 @@ func printError(_ message: String) {
 
 /// Runs `body`, turning any thrown error into one clear line on stderr and exit 125.
 /// Errors' `description` is their user-facing message (each module's error type provides it).
-func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+func reportingErrors<T>(code: Int32? = nil, _ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let exit as ExitCode {
@@ -32,14 +33,12 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
         throw error
     } catch {
         printError(String(describing: error))
-        throw ExitCode(exitCode(for: error))
+        throw ExitCode(code ?? exitCode(for: error))
     }
 }
 
 /// docker's codes: 127 when the command is not in the image, 126 when it cannot be executed, else 125
 /// for securerun's own refusals and failures.
 func exitCode(for error: any Error) -> Int32 {
-    if let runtime = error as? RuntimeError, case .commandNotFound = runtime { return 127 }
-    if let start = error as? StartError, case .commandNotExecutable = start { return 126 }
-    return SecurerunExit.refused
+    ExitCodes.code(for: error)
 }

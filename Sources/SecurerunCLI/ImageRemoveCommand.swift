@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Images
+import Orchestration
 import Runtime
 
 /// `securerun image rm`: remove images (refused while a container uses one).
@@ -14,14 +15,17 @@ struct ImageRemoveCommand: AsyncParsableCommand {
         try await reportingErrors {
             let root = stateRoot()
             // Only live containers hold an image: ones whose securerun process died are removed first.
-            let swept = AbandonedContainers.sweep(stateRoot: root)
-            for abandoned in swept.removed {
-                printError("removed abandoned container \(abandoned) (its securerun process is gone)")
-            }
-            for problem in swept.problems { printError(problem) }
+            for message in Sweep.run(stateRoot: root).messages { printError(message) }
             let store = ImageStore(root: root)
             for reference in references {
-                try store.remove(reference)
+                do {
+                    try store.remove(reference)
+                } catch let error as ImageError {
+                    // The store knows container ids; people know names.
+                    guard case ImageError.inUse(let reference, let digest, let ids) = error else { throw error }
+                    let names = ids.map { id in Containers(stateRoot: root).list().first { $0.id == id }?.record?.displayName ?? id }
+                    throw ImageError.inUse(reference: reference, digest: digest, containers: names)
+                }
                 print("Removed \(reference)")
             }
         }

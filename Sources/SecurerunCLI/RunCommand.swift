@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import Orchestration
 import Policy
-import Runtime
 
 /// `securerun run`: start a hardened container in the foreground.
 struct RunCommand: AsyncParsableCommand {
@@ -104,6 +104,15 @@ struct RunOptions: ParsableArguments {
     @Flag(name: [.short, .long], help: "Keep stdin open: the caller's stdin reaches the container (otherwise it reads /dev/null).")
     var interactive = false
 
+    @Flag(name: [.short, .long], help: "Give the process a terminal of its own (the caller's terminal is relayed, never handed over).")
+    var tty = false
+
+    @Flag(name: [.short, .long], help: "Run in the background and print the container's id; a monitor keeps its log.")
+    var detach = false
+
+    @Flag(help: "Run a minimal init (tini) as PID 1 that forwards signals and reaps zombies.")
+    var `init` = false
+
     @Flag(name: .customLong("dry-run"), help: "Print the OCI config.json that would run; start nothing.")
     var dryRun = false
 
@@ -131,6 +140,9 @@ struct RunOptions: ParsableArguments {
         request.privileged = privileged
         request.remove = rm
         request.interactive = interactive
+        request.tty = tty
+        request.detach = detach
+        request.initProcess = `init`
         return request
     }
 

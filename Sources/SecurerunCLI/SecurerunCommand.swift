@@ -7,9 +7,11 @@ public struct SecurerunCommand: AsyncParsableCommand {
         abstract: "Run Linux containers hardened by default, and only images with a passing, signed scan.",
         version: "0.1.0",
         subcommands: [
-            RunCommand.self,
+            RunCommand.self, ExecCommand.self, PsCommand.self, LogsCommand.self, StopCommand.self, KillCommand.self, RmCommand.self,
+            WaitCommand.self, InspectCommand.self,
             ImageCommand.self,
             KeyCommand.self,
+            MonitorCommand.self,
         ]
     )
 

@@ -201,7 +201,10 @@ struct RunMountTests {
             ], root: isolated.cli.root, logDirectory: isolated.temp.url, name: "killed")
         #expect(run.waitFor("ready"))
         run.killHard()
-        let container = isolated.cli.root.appendingPathComponent("containers/killed").path
+        let containers = isolated.cli.root.appendingPathComponent("containers")
+        let ids = try FileManager.default.contentsOfDirectory(atPath: containers.path)
+        let container = containers.appendingPathComponent(try #require(ids.first, "SIGKILL leaves the container behind")).path
+        #expect(ids.count == 1)
         #expect(Self.mountPoints(under: container) == [container + "/volumes/0", container + "/rootfs"])
 
         let next = try isolated.run([], ["true"])

@@ -1,17 +1,31 @@
 import Admission
 import Foundation
+import HostSystem
 import Images
 import Policy
+import Runtime
 
-/// The whole `securerun run` path: profile, image, registry rule, admission verdict, policy, launch.
-/// Every check happens before anything is created; the digest admitted is the digest whose rootfs runs.
+/// Everything that decided a container may start, checked before anything is created: the profile, the
+/// image (the digest admitted is the digest whose rootfs runs), the verdict, and the hardened spec.
+struct PreparedContainer: Sendable {
+    let request: RunRequest
+    let profile: Profile
+    let profileDigest: String
+    let image: StoredImage
+    let hardened: HardenedSpec
+    let verdict: Verdict
+    let backend: any ContainerBackend
+}
+
+/// The whole `securerun run` path: profile, image, registry rule, admission verdict, policy, then a
+/// foreground launch, or a monitor for `-d`. Every check happens before anything is created.
 public struct ContainerStart: Sendable {
     public var request: RunRequest
     public var profileName: String?
     public var runtime: String
     public var dryRun: Bool
     public var stateRoot: URL
-    /// Where dry-run output goes.
+    /// Where dry-run output and a detached container's id go.
     public var output: @Sendable (String) -> Void
     /// Where notices go (an abandoned container removed).
     public var notice: @Sendable (String) -> Void
@@ -30,11 +44,30 @@ public struct ContainerStart: Sendable {
         self.notice = notice
     }
 
-    /// Runs (or, with dry-run, prints) the container; returns the exit status to give the caller.
+    /// Runs (or, with dry-run, prints) the container; returns the exit status to give the caller: the
+    /// container's own in the foreground, 0 once a detached container runs.
     public func run() throws -> Int32 {
-        guard let kind = OCIRuntime.Kind(rawValue: runtime) else {
-            throw StartError.unknownRuntime(runtime)
+        let prepared = try prepare()
+        if dryRun {
+            let cgroups = SpecBuilder.cgroupsPath(request.name ?? "dry-run", stateRoot: stateRoot)
+            var spec = SpecBuilder.spec(for: prepared.hardened, rootfs: prepared.image.rootfs, cgroupsPath: cgroups)
+            spec.process.terminal = request.tty
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            output(String(decoding: try encoder.encode(spec), as: UTF8.self))
+            return 0
         }
+        let swept = Sweep.run(stateRoot: stateRoot)
+        for message in swept.messages { notice(message) }
+        if request.detach {
+            return try DetachedStart.start(self)
+        }
+        return try Launch(prepared: prepared, stateRoot: stateRoot).foreground()
+    }
+
+    /// Checks everything and returns what to launch; nothing is created.
+    func prepare() throws -> PreparedContainer {
+        guard let kind = OCIRuntime.Kind(rawValue: runtime) else { throw OrchestrationError.unknownRuntime(runtime) }
         let profile = try ProfileLoader.load(profileName)
         let image = try ImageStore(root: stateRoot).resolve(request.image)
         // Local imports have no registry; a pulled image must still come from an allowed one.
@@ -46,37 +79,26 @@ public struct ContainerStart: Sendable {
         let hardened = try Policy.enforce(request, profile: profile, image: defaults, protectedHostPaths: [stateRoot.path])
         let verdict = AdmissionGate(stateRoot: stateRoot).verdict(imageDigest: image.manifestDigest, policy: profile.admission)
         guard verdict.admitted else {
-            throw StartError.notAdmitted(image: request.image, digest: image.manifestDigest, profile: profile.name, reasons: verdict.reasons)
+            throw OrchestrationError.notAdmitted(image: request.image, digest: image.manifestDigest, profile: profile.name, reasons: verdict.reasons)
         }
         let command = hardened.args.first ?? ""
         switch CommandLookup.find(command, in: image.rootfs, env: hardened.env, cwd: hardened.cwd) {
         case .found: break
-        case .notFound: throw RuntimeError.commandNotFound(command)
-        case .notExecutable(let reason): throw StartError.commandNotExecutable(command: command, reason: reason)
+        case .notFound: throw OrchestrationError.commandNotFound(command)
+        case .notExecutable(let reason): throw OrchestrationError.commandNotExecutable(command: command, reason: reason)
         }
         // The working directory, and every part of it that exists in the image, must be a directory (the
         // runtime would otherwise fail mid-start).
-        if let file = RootfsPath.firstNonDirectory(hardened.cwd, in: image.rootfs) {
+        if let file = CommandLookup.firstNonDirectory(hardened.cwd, in: image.rootfs) {
             throw PolicyError.invalidRequest(flag: "--workdir \(hardened.cwd)", reason: "\(file) is a file in the image, not a directory")
         }
+        if hardened.initProcess { _ = try InitBinary.locate() }
         try SeccompCheck.ensureCompiles(hardened.seccomp, source: hardened.seccompSource, stateRoot: stateRoot)
-        if dryRun {
-            let cgroups = SpecBuilder.cgroupsPath(request.name ?? "dry-run", stateRoot: stateRoot)
-            let spec = SpecBuilder.spec(for: hardened, rootfs: image.rootfs, cgroupsPath: cgroups)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            output(String(decoding: try encoder.encode(spec), as: UTF8.self))
-            return 0
-        }
-        let oci = try OCIRuntime(kind: kind, stateDirectory: ContainerLauncher.runtimeStateDirectory(stateRoot: stateRoot, kind: kind))
-        // A securerun killed before it cleaned up leaves its container behind; remove those first.
-        let swept = AbandonedContainers.sweep(stateRoot: stateRoot)
-        for abandoned in swept.removed {
-            notice("removed abandoned container \(abandoned) (its securerun process is gone)")
-        }
-        for problem in swept.problems { notice(problem) }
-        return try ContainerLauncher(stateRoot: stateRoot, runtime: oci)
-            .run(hardened, imageDigest: image.manifestDigest, rootfs: image.rootfs, name: request.name, interactive: request.interactive)
+        let runtime = try OCIRuntime(kind: kind, stateDirectory: StateLayout(root: stateRoot).runtimeState(kind))
+        let profileBytes = (try? FileContents.read(profile.source.path)) ?? []
+        return PreparedContainer(
+            request: request, profile: profile, profileDigest: Digest.of(Data(profileBytes)).description, image: image, hardened: hardened,
+            verdict: verdict, backend: RuncBackend(runtime: runtime))
     }
 
     /// The image's runtime defaults, with user names (the request's and the image's) made numeric.
@@ -99,24 +121,5 @@ public struct ContainerStart: Sendable {
 
     static func isRoot(_ user: String) -> Bool {
         user == "root" || user.hasPrefix("root:") || user == "0" || user.hasPrefix("0:")
-    }
-}
-
-/// Why `securerun run` refused before reaching the runtime.
-public enum StartError: Error, Sendable, Equatable, CustomStringConvertible {
-    case unknownRuntime(String)
-    case notAdmitted(image: String, digest: String, profile: String, reasons: [String])
-    case commandNotExecutable(command: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case .unknownRuntime(let name):
-            return "unknown --runtime \"\(name)\" (known: \(OCIRuntime.Kind.allCases.map(\.rawValue).joined(separator: ", ")))"
-        case .commandNotExecutable(let command, let reason):
-            return "cannot execute \(command) in the image: it \(reason)"
-        case .notAdmitted(let image, let digest, let profile, let reasons):
-            let list = reasons.map { "  - \($0)" }.joined(separator: "\n")
-            return "refusing to run \(image) (\(digest)): not admitted by profile \"\(profile)\":\n\(list)"
-        }
     }
 }

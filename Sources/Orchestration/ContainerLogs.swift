@@ -1,0 +1,83 @@
+import Foundation
+import HostSystem
+
+/// `logs [-f] [--tail N] [--timestamps]`: a container's log, as it wrote it, each stream to its own.
+public struct ContainerLogs: Sendable {
+    public let stateRoot: URL
+    public let reference: String
+
+    public init(stateRoot: URL, reference: String) {
+        self.stateRoot = stateRoot
+        self.reference = reference
+    }
+
+    /// Writes the log through `emit(bytes, stream)`; with `follow`, goes on until the container has ended
+    /// and everything it wrote is out.
+    public func print(tail: Int?, timestamps: Bool, follow: Bool, emit: ([UInt8], String) -> Void) throws {
+        let containers = Containers(stateRoot: stateRoot)
+        let view = try containers.find(reference)
+        let reader = LogReader(directory: view.directory)
+        var (lines, offset, inode) = reader.lines()
+        if let tail { lines = Array(lines.suffix(tail)) }
+        for line in lines { emit(format(line, timestamps: timestamps), line.stream) }
+        guard follow else { return }
+        let log = view.directory.appendingPathComponent("log").path
+        var pending: [UInt8] = []
+        while true {
+            let ended = Self.hasEnded(view.directory)
+            var info = stat()
+            if stat(log, &info) == 0 {
+                if UInt64(info.st_ino) != inode {
+                    // Rotated: the rest of the old file is log.1's tail; start the new file from its beginning.
+                    inode = UInt64(info.st_ino)
+                    offset = 0
+                }
+                if Int(info.st_size) > offset, let chunk = Self.read(log, from: offset) {
+                    offset += chunk.count
+                    pending += chunk
+                    while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                        if let line = LogLine(pending[..<newline]) { emit(format(line, timestamps: timestamps), line.stream) }
+                        pending.removeSubrange(...newline)
+                    }
+                    continue
+                }
+            }
+            if ended { return }
+            usleep(100_000)
+        }
+    }
+
+    func format(_ line: LogLine, timestamps: Bool) -> [UInt8] {
+        timestamps ? Array("\(line.timestamp) ".utf8) + line.bytes : line.bytes
+    }
+
+    /// Its record says it ended, or it is gone.
+    static func hasEnded(_ directory: URL) -> Bool {
+        guard FileManager.default.fileExists(atPath: directory.path) else { return true }
+        guard let record = try? RecordFile(directory: directory).read() else { return true }
+        return record.status == .exited || !Containers.isOwned(directory)
+    }
+
+    static func read(_ path: String, from offset: Int) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { return nil }
+        return try? FileContents.read(fd: fd, path: path, limit: 64 << 20)
+    }
+}
+
+/// `inspect`: the record with the runtime config the container runs with.
+public enum ContainerInspection {
+    /// One JSON object: `record` and `spec` (its config.json, as the runtime got it; absent once ended).
+    public static func json(stateRoot: URL, reference: String) throws -> String {
+        let view = try Containers(stateRoot: stateRoot).find(reference)
+        guard view.record != nil else { throw OrchestrationError.corruptRecord(path: view.directory.path, reason: view.problem ?? "") }
+        let record = String(decoding: (try? FileContents.read(view.directory.appendingPathComponent("record.json").path)) ?? [], as: UTF8.self)
+        var text = "{\n\"record\": " + record.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let spec = try? FileContents.read(view.directory.appendingPathComponent("spec.json").path) {
+            text += ",\n\"spec\": " + String(decoding: spec, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return text + "\n}"
+    }
+}

@@ -1,0 +1,147 @@
+import Admission
+import Foundation
+import HostSystem
+import Policy
+import Runtime
+import StrictJSON
+
+/// Everything securerun knows about one container, in `<root>/containers/<id>/record.json`: what was
+/// asked, under which profile and verdict it started, who looks after it, and how it ended. Written
+/// atomically (temporary file, fsync, rename) under `record.lock`, so readers never see half of one.
+public struct ContainerRecord: Codable, Sendable, Equatable {
+    /// Where a container is in its life.
+    public enum Status: String, Codable, Sendable {
+        /// Claimed; its steps and runtime are being set up.
+        case created
+        /// Its process runs.
+        case running
+        /// It ended; its mounts, runtime state and cgroup are gone, the record and log remain.
+        case exited
+    }
+
+    /// 32 hex digits; also the runtime's container id.
+    public var id: String
+    /// `--name`, unique per state root.
+    public var name: String?
+    /// The image as the user named it.
+    public var image: String
+    /// The manifest digest that was admitted and runs.
+    public var imageDigest: String
+    /// The profile's name, file, and the SHA-256 of its bytes when the container started.
+    public var profile: String
+    public var profileSource: String
+    public var profileDigest: String
+    /// `runc`, `crun` (later `docker`).
+    public var runtime: String
+    /// The request as parsed (audit re-applies it to the current profile).
+    public var request: RunRequest
+    /// The admission verdict it started under, and when it was given.
+    public var verdict: Verdict
+    public var admittedAt: String
+    /// `-d`: a monitor looks after it.
+    public var detached: Bool
+    /// The process looking after it (securerun itself in the foreground, else its monitor): pid and start time.
+    public var ownerPID: Int32
+    public var ownerStartTime: String
+    /// The container init's host pid while it runs.
+    public var initPID: Int32?
+    public var status: Status
+    /// RFC 3339 times.
+    public var created: String
+    public var started: String?
+    public var finished: String?
+    /// The exit code, when known (128+N after signal N); nil for one whose monitor died before it ended.
+    public var exitCode: Int32?
+    /// Why the exit code is unknown, or other notes (its monitor was replaced).
+    public var notes: [String]
+
+    /// A short id, as `ps` shows it.
+    public var shortID: String { String(id.prefix(12)) }
+    /// The name if it has one, else the short id.
+    public var displayName: String { name ?? shortID }
+}
+
+/// Reads and writes one container's record.
+struct RecordFile {
+    let directory: URL
+
+    var url: URL { directory.appendingPathComponent("record.json") }
+
+    /// The record, or nil when there is none yet.
+    func read() throws(OrchestrationError) -> ContainerRecord? {
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        do {
+            let bytes = try FileContents.read(url.path, limit: 16 << 20)
+            return try StrictJSONDecoder(limits: JSONLimits(maxBytes: 16 << 20, maxDepth: 32)).decode(ContainerRecord.self, from: bytes)
+        } catch {
+            throw .corruptRecord(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// Writes `record` atomically.
+    func write(_ record: ContainerRecord) throws(OrchestrationError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        do {
+            let data = try encoder.encode(record)
+            try AtomicFile.write(Array(data), to: url.path)
+        } catch {
+            throw .stateFailure(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// Reads, changes and writes the record under its lock.
+    @discardableResult
+    func update(_ change: (inout ContainerRecord) -> Void) throws(OrchestrationError) -> ContainerRecord? {
+        let lock: FileLock
+        do {
+            lock = try FileLock.acquire(directory.appendingPathComponent("record.lock").path)
+        } catch {
+            throw .stateFailure(path: directory.path, reason: "\(error)")
+        }
+        return try withExtendedLifetime(lock) { () throws(OrchestrationError) -> ContainerRecord? in
+            guard var record = try read() else { return nil }
+            change(&record)
+            try write(record)
+            return record
+        }
+    }
+}
+
+/// Whole-file writes that readers see entirely or not at all.
+enum AtomicFile {
+    /// Writes `bytes` to a temporary file beside `path` (mode 0600), fsyncs it and renames it over `path`.
+    static func write(_ bytes: [UInt8], to path: String) throws(SystemError) {
+        let temp = path + ".tmp-\(ContainerPlace.randomToken().prefix(12))"
+        let fd = try retryingOnInterrupt("open", path: temp) { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let error = SystemError.last("write", path: temp)
+                close(fd)
+                unlink(temp)
+                throw error
+            }
+            offset += written
+        }
+        if fsync(fd) != 0 {
+            let error = SystemError.last("fsync", path: temp)
+            close(fd)
+            unlink(temp)
+            throw error
+        }
+        close(fd)
+        guard rename(temp, path) == 0 else {
+            let error = SystemError.last("rename", path: path)
+            unlink(temp)
+            throw error
+        }
+    }
+}
+
+/// RFC 3339 in UTC, whole seconds.
+enum Clock {
+    static func now() -> String { Timestamp.format(Date()) }
+}

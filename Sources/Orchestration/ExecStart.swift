@@ -1,0 +1,114 @@
+import Foundation
+import HostSystem
+import Images
+import Policy
+import Runtime
+import StrictJSON
+
+/// `securerun exec`: a process in a running container with exactly its floor. The capabilities (all
+/// five sets), no-new-privileges, rlimits and seccomp filter are the container's own; the user is the
+/// container's unless another non-root one is asked for; nothing here can loosen anything.
+public struct ExecStart: Sendable {
+    public var stateRoot: URL
+    public var reference: String
+    public var command: [String]
+    public var interactive: Bool
+    public var tty: Bool
+    public var user: String?
+    public var env: [String]
+    public var workdir: String?
+
+    public init(
+        stateRoot: URL, reference: String, command: [String], interactive: Bool, tty: Bool, user: String?, env: [String], workdir: String?
+    ) {
+        self.stateRoot = stateRoot
+        self.reference = reference
+        self.command = command
+        self.interactive = interactive
+        self.tty = tty
+        self.user = user
+        self.env = env
+        self.workdir = workdir
+    }
+
+    /// Runs the process and returns its exit status.
+    public func run() throws -> Int32 {
+        let containers = Containers(stateRoot: stateRoot)
+        let view = try containers.find(reference)
+        guard let record = view.record, record.status == .running else { throw OrchestrationError.notRunning(reference) }
+        guard !command.isEmpty else { throw OrchestrationError.invalidRequest(flag: "exec", reason: "give a command to run in the container") }
+        let backend = try containers.backend(record)
+        let config = view.directory.appendingPathComponent("bundle/config.json")
+        let spec: RuntimeSpec
+        do {
+            spec = try StrictJSONDecoder().decode(RuntimeSpec.self, from: try FileContents.read(config.path))
+        } catch {
+            throw OrchestrationError.corruptRecord(path: config.path, reason: "\(error)")
+        }
+        let rootfs = ImageStore(root: stateRoot).rootfs(for: try Digest(parsing: record.imageDigest))
+        let process = ExecProcess(
+            args: command, env: try environment(spec.process.env), cwd: workdir ?? spec.process.cwd,
+            user: try execUser(container: UserID(uid: spec.process.user.uid, gid: spec.process.user.gid), rootfs: rootfs), terminal: tty)
+        guard process.cwd.hasPrefix("/") else { throw OrchestrationError.invalidRequest(flag: "--workdir \(process.cwd)", reason: "must be an absolute path") }
+        try Subreaper.enable()
+        let place = ContainerPlace(id: record.id, directory: view.directory, stateRoot: stateRoot)
+        let forwarder = SignalForwarder()
+        defer { forwarder.stop() }
+        if tty {
+            let started = try backend.exec(place, process, io: .terminal)
+            guard let pid = started.pid, let master = started.terminal else { return 125 }
+            let relay = TerminalRelay(master: master, interactive: interactive)
+            defer { relay.restore() }
+            forwarder.forward(to: pid)
+            let status = ChildProcess.wait(pid)
+            relay.finish()
+            close(master)
+            return status.code
+        }
+        let stdio = try ContainerStdio(interactive: interactive)
+        let started: StartedContainer
+        do {
+            started = try backend.exec(place, process, io: .descriptors(stdio.containerSide))
+        } catch {
+            _ = stdio.runtimeReturned(started: false)
+            throw error
+        }
+        _ = stdio.runtimeReturned(started: true)
+        guard let pid = started.pid else { return 125 }
+        forwarder.forward(to: pid)
+        let status = ChildProcess.wait(pid)
+        stdio.drain()
+        return status.code
+    }
+
+    /// The container's environment with `-e` entries over it.
+    func environment(_ base: [String]) throws(OrchestrationError) -> [String] {
+        var result = base
+        for entry in env {
+            let key = String(entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            guard !key.isEmpty else { throw .invalidRequest(flag: "--env \(entry)", reason: "the variable name before '=' is empty") }
+            let value = entry.contains("=") ? entry : ProcessInfo.processInfo.environment[entry].map { "\(entry)=\($0)" }
+            guard let value else { continue }
+            result.removeAll { $0.hasPrefix(key + "=") }
+            result.append(value)
+        }
+        return result
+    }
+
+    /// The container's user, or another non-root one (a name from the image's passwd, or uid[:gid]).
+    func execUser(container: UserID, rootfs: URL) throws(OrchestrationError) -> UserID {
+        guard let text = user else { return container }
+        let flag = "--user \(text)"
+        let numeric = UserID(parsing: text) == nil ? ImageUsers.numeric(text, rootfs: rootfs) : text
+        guard let numeric, let parsed = UserID(parsing: numeric) else {
+            throw .invalidRequest(flag: flag, reason: "no such user or group in the image's /etc/passwd or /etc/group")
+        }
+        if parsed.isRoot {
+            throw .execRefused(flag: flag, reason: "exec never runs as root (uid or gid 0); the container runs as \(container)")
+        }
+        if parsed.uid == UInt32.max || parsed.gid == UInt32.max {
+            throw .invalidRequest(flag: flag, reason: "4294967295 is (uid_t)-1, not a usable id")
+        }
+        return parsed
+    }
+}

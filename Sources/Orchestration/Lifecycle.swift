@@ -1,0 +1,96 @@
+import Foundation
+import HostSystem
+import Runtime
+
+/// stop, kill, rm and wait: each by name or id, each a clean outcome or one error, never touching
+/// another container's state.
+public struct Lifecycle: Sendable {
+    /// The state root.
+    public let stateRoot: URL
+
+    /// Container verbs under `stateRoot`.
+    public init(stateRoot: URL) {
+        self.stateRoot = stateRoot
+    }
+
+    var containers: Containers { Containers(stateRoot: stateRoot) }
+
+    /// Sends `signal` (default SIGTERM), waits up to `timeout` seconds for the container to end, then
+    /// SIGKILLs it and waits for its owner to record the end. Returns its name; one that is not running
+    /// is a clean outcome (as with docker).
+    public func stop(_ reference: String, timeout: Int, signal: Int32 = SIGTERM) throws -> String {
+        let view = try containers.find(reference)
+        guard let record = view.record else { throw OrchestrationError.corruptRecord(path: view.directory.path, reason: view.problem ?? "") }
+        guard record.status == .running else { return record.displayName }
+        let backend = try containers.backend(record)
+        try? backend.kill(id: record.id, signal: signal)
+        if waitForEnd(record.id, seconds: Double(timeout)) { return record.displayName }
+        try? backend.kill(id: record.id, signal: SIGKILL)
+        _ = waitForEnd(record.id, seconds: 30)
+        return record.displayName
+    }
+
+    /// Sends `signal` to the container's init.
+    public func kill(_ reference: String, signal: Int32) throws -> String {
+        let view = try containers.find(reference)
+        guard let record = view.record, record.status == .running else { throw OrchestrationError.notRunning(reference) }
+        try containers.backend(record).kill(id: record.id, signal: signal)
+        return record.displayName
+    }
+
+    /// Removes a container that has ended; with `force`, kills a running one first.
+    public func remove(_ reference: String, force: Bool) throws -> String {
+        let view = try containers.find(reference)
+        if let record = view.record, record.status != .exited {
+            guard force else { throw OrchestrationError.running(record.displayName) }
+            let backend = try containers.backend(record)
+            try? backend.kill(id: record.id, signal: SIGKILL)
+            _ = waitForEnd(record.id, seconds: 30)
+        }
+        // Its owner may still be tearing down: wait for the lock, then remove what is left.
+        let directory = view.directory
+        var claim: ContainerClaim?
+        for _ in 0..<200 {
+            guard FileManager.default.fileExists(atPath: directory.path) else { return view.record?.displayName ?? view.id }
+            claim = ContainerClaim.takeOver(directory, stateRoot: stateRoot)
+            if claim != nil || !FileManager.default.fileExists(atPath: directory.appendingPathComponent(ContainerClaim.lockName).path) { break }
+            usleep(50_000)
+        }
+        guard let claim else {
+            if !FileManager.default.fileExists(atPath: directory.path) { return view.record?.displayName ?? view.id }
+            throw OrchestrationError.running(view.record?.displayName ?? view.id)
+        }
+        Sweep.killRuntimes(claim.place)
+        let backend = view.record.flatMap { Backends.named($0.runtime, stateRoot: stateRoot) }
+        let problems = withExtendedLifetime(claim) {
+            Launch.finish(place: claim.place, backend: backend, exit: nil, remove: true, note: nil, name: view.record?.name)
+        }
+        if let problem = problems.first { throw OrchestrationError.stateFailure(path: directory.path, reason: problem) }
+        return view.record?.displayName ?? view.id
+    }
+
+    /// Blocks until the container ends and returns its exit code (nil when unknown).
+    public func wait(_ reference: String) throws -> Int32? {
+        let view = try containers.find(reference)
+        guard let record = view.record else { throw OrchestrationError.corruptRecord(path: view.directory.path, reason: view.problem ?? "") }
+        _ = waitForEnd(record.id, seconds: .infinity)
+        let ended = try? RecordFile(directory: view.directory).read()
+        return ended?.exitCode
+    }
+
+    /// Waits until the container's record says it ended, its directory is gone (a foreground or `--rm`
+    /// container), or its owner died (then the sweep settles it). True when it ended in time.
+    func waitForEnd(_ id: String, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        let directory = StateLayout(root: stateRoot).directory(of: id)
+        while true {
+            guard FileManager.default.fileExists(atPath: directory.path) else { return true }
+            let record = try? RecordFile(directory: directory).read()
+            if record?.status == .exited { return true }
+            // Its owner died: the sweep tears it down, or has a new monitor adopt it if it still runs.
+            if !Containers.isOwned(directory) { Sweep.run(stateRoot: stateRoot) }
+            if Date() >= deadline { return false }
+            usleep(50_000)
+        }
+    }
+}

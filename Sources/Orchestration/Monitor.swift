@@ -1,0 +1,194 @@
+import CSystem
+import Foundation
+import HostSystem
+import Policy
+import Runtime
+import StrictJSON
+
+/// The per-container process of a detached container (podman's conmon is the model): securerun itself,
+/// re-executed as `securerun __monitor`. It owns the container's claim, its stdio and log, waits for its
+/// exit, records the status, and tears it down (removing it with `--rm`). It lives in a session of its
+/// own, so the terminal and the command that started it can go away.
+///
+/// The container's stdout and stderr are FIFOs in its directory, opened read-write for the container: a
+/// FIFO with a reader never fails a write, so if the monitor is killed the container keeps running, and
+/// the monitor that the next command's sweep starts (`--adopt`) reopens them and goes on logging.
+public enum Monitor {
+    /// What `run -d` hands its monitor, as JSON on stdin.
+    struct Order: Codable {
+        var request: RunRequest
+        var profileName: String?
+        var runtime: String
+    }
+
+    /// What the monitor reports back, one JSON line on stdout, then it closes stdout.
+    struct Report: Codable {
+        var id: String?
+        var error: String?
+        var code: Int32?
+    }
+
+    // MARK: - Starting one (the `run -d` side)
+
+    /// Starts a monitor for a new detached container and waits until it reports: returns the container's id.
+    static func spawnStarter(_ order: Order, stateRoot: URL) throws -> String {
+        let input = try PipePair()
+        let output = try PipePair()
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(
+                "/proc/self/exe", ["__monitor"], stdio: [input.read, output.write, nil], environment: monitorEnvironment(stateRoot), deathSignal: 0)
+        } catch {
+            input.closeBoth()
+            output.closeBoth()
+            throw OrchestrationError.monitorFailed("cannot start it: \(error)")
+        }
+        close(input.read)
+        close(output.write)
+        let encoder = JSONEncoder()
+        let data = try encoder.encode(order)
+        let bytes = Array(data)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(input.write, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { break }
+            offset += written
+        }
+        close(input.write)
+        let reply = (try? FileContents.read(fd: output.read, path: "monitor", limit: 1 << 20)) ?? []
+        close(output.read)
+        guard let report = try? StrictJSONDecoder().decode(Report.self, from: reply) else {
+            let status = ChildProcess.wait(pid)
+            throw OrchestrationError.monitorFailed("it ended (status \(status.code)) before reporting")
+        }
+        if let id = report.id { return id }
+        _ = ChildProcess.wait(pid)
+        throw MonitorRefusal(message: report.error ?? "it reported no container", code: report.code ?? 125)
+    }
+
+    /// Starts a monitor that adopts the running container `id` whose monitor died.
+    static func spawnAdopter(id: String, stateRoot: URL) throws {
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(null) }
+        _ = try ChildProcess.spawn(
+            "/proc/self/exe", ["__monitor", "--adopt", id], stdio: [null, null, null], environment: monitorEnvironment(stateRoot), deathSignal: 0)
+    }
+
+    static func monitorEnvironment(_ stateRoot: URL) -> [String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["SECURERUN_ROOT"] = stateRoot.path
+        return environment.map { "\($0.key)=\($0.value)" }.sorted()
+    }
+
+    // MARK: - Being one
+
+    /// The monitor's whole life; returns its exit status (nobody waits for it, but tests can).
+    public static func main(stateRoot: URL, adopt: String?) -> Int32 {
+        if let id = adopt { return adoptMain(id: id, stateRoot: stateRoot) }
+        let orderBytes = (try? FileContents.read(fd: 0, path: "stdin", limit: 16 << 20)) ?? []
+        _ = sr_detach_session()
+        redirect(0)
+        let order: Order
+        do {
+            order = try StrictJSONDecoder().decode(Order.self, from: orderBytes)
+        } catch {
+            report(Report(id: nil, error: "unreadable order: \(error)", code: 125))
+            return 125
+        }
+        let start = ContainerStart(request: order.request, profileName: order.profileName, runtime: order.runtime, dryRun: false, stateRoot: stateRoot)
+        let launch: Launch
+        let claim: ContainerClaim
+        let io: MonitorIO
+        let started: StartedContainer
+        do {
+            let prepared = try start.prepare()
+            try Subreaper.enable()
+            launch = Launch(prepared: prepared, stateRoot: stateRoot)
+            claim = try launch.claim(detached: true)
+            do {
+                io = try MonitorIO(directory: claim.place.directory, terminal: order.request.tty, interactive: order.request.interactive)
+                started = try launch.start(claim, io: io.containerIO)
+            } catch {
+                _ = launch.finish(claim, exit: nil, remove: true)
+                throw error
+            }
+        } catch {
+            report(Report(id: nil, error: String(describing: error), code: ExitCodes.code(for: error)))
+            return ExitCodes.code(for: error)
+        }
+        io.containerStarted()
+        report(Report(id: claim.place.id, error: nil, code: nil))
+        redirect(1)
+        redirect(2)
+        let logging = io.startLogging(terminal: started.terminal)
+        let status = launch.backend.wait(started)
+        logging.finish()
+        _ = withExtendedLifetime(claim) { launch.finish(claim, exit: status, remove: order.request.remove) }
+        return 0
+    }
+
+    /// Adopts a running container whose monitor died: takes its claim, logs its FIFOs, waits for its end.
+    static func adoptMain(id: String, stateRoot: URL) -> Int32 {
+        _ = sr_detach_session()
+        let directory = StateLayout(root: stateRoot).directory(of: id)
+        guard let claim = ContainerClaim.takeOver(directory, stateRoot: stateRoot) else { return 0 }
+        let file = RecordFile(directory: directory)
+        guard
+            let record = try? file.update({
+                $0.ownerPID = getpid()
+                $0.ownerStartTime = ProcessStat.read(getpid())?.startTime ?? "0"
+                $0.notes.append("\(Clock.now()): its monitor died; a new one took over (the exit code will be unknown)")
+            }), let backend = Backends.named(record.runtime, stateRoot: stateRoot)
+        else { return 125 }
+        let logging = MonitorIO.adoptLogging(directory: directory)
+        while (try? backend.state(id: id)) == .running {
+            if let pid = record.initPID, kill(pid, 0) != 0, errno == ESRCH { break }
+            usleep(200_000)
+        }
+        logging?.finish()
+        _ = withExtendedLifetime(claim) {
+            Launch.finish(
+                place: claim.place, backend: backend, exit: nil, remove: record.request.remove,
+                note: "the exit code is unknown: its first monitor died while it ran", name: record.name)
+        }
+        return 0
+    }
+
+    static func report(_ report: Report) {
+        guard let data = try? JSONEncoder().encode(report) else { return }
+        let bytes = Array(data) + [UInt8(ascii: "\n")]
+        _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+    }
+
+    /// Points descriptor `fd` at /dev/null (the monitor keeps nothing of its starter's terminal).
+    static func redirect(_ fd: Int32) {
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        guard null >= 0 else { return }
+        dup2(null, fd)
+        close(null)
+    }
+}
+
+/// A refusal the monitor reported for the command that started it, with the exit code to use.
+struct MonitorRefusal: Error, CustomStringConvertible {
+    let message: String
+    let code: Int32
+    var description: String { message }
+}
+
+/// The exit codes securerun gives errors, as docker run does: 127 not found, 126 not executable, else 125.
+public enum ExitCodes {
+    /// The code for `error`.
+    public static func code(for error: any Error) -> Int32 {
+        if let error = error as? OrchestrationError {
+            switch error {
+            case .commandNotFound: return 127
+            case .commandNotExecutable: return 126
+            default: return 125
+            }
+        }
+        if let refusal = error as? MonitorRefusal { return refusal.code }
+        return 125
+    }
+}

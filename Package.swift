@@ -22,9 +22,9 @@ let package = Package(
         // Leaf: the one JSON reader for untrusted documents (no duplicate keys, bounded size and depth, positions).
         .target(name: "StrictJSON"),
         .target(name: "Capabilities", dependencies: ["CCap"]),
-        .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities"]),
+        .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities", "StrictJSON"]),
         .target(name: "Admission", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Images", dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Images", dependencies: ["CArchive", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "Admission"]),
         .target(

@@ -29,7 +29,8 @@ public enum Policy {
         let seccompSource = options.seccompFile ?? profile.seccompPath.path
         let limits = try ResourceLimits.enforce(request, profile: profile, refuse: refuse)
         let tmpfs = try TmpfsRequests.enforce(request.tmpfs, profile: profile, refuse: refuse)
-        let secrets = hostSecrets ?? HostSecrets.current(extraPaths: protectedHostPaths)
+        // Reading the host's accounts and stat-ing its secrets is only needed when something is mounted.
+        let secrets = hostSecrets ?? (request.volumes.isEmpty ? HostSecrets(patterns: []) : HostSecrets.current(extraPaths: protectedHostPaths))
         let volumes = try VolumeRequests.enforce(
             request.volumes, profile: profile, protectedHostPaths: protectedHostPaths, secrets: secrets, refuse: refuse)
         try VolumeUsers.enforce(user, origin: userOrigin, volumes: request.volumes, profile: profile, refuse: refuse)

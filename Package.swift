@@ -25,9 +25,9 @@ let package = Package(
         // Leaf: the host calls everything else builds on (errors, whole-file reads, mounts, safe removal, locks, processes).
         .target(name: "HostSystem", dependencies: ["CSystem"]),
         .target(name: "Capabilities", dependencies: ["CCap"]),
-        .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities"]),
+        .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities", "StrictJSON"]),
         .target(name: "Admission", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Images", dependencies: ["CArchive", "HostSystem", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Images", dependencies: ["CArchive", "HostSystem", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "StrictJSON"]),
         // The start path above the backends: profile, image, admission, policy, steps, backend; records, monitor, audit.

@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// OCI and docker media types the store reads and writes.
 public enum MediaType {
@@ -163,8 +164,12 @@ enum CanonicalJSON {
         }
     }
 
+    /// Decodes through the strict parser: duplicate keys, invalid UTF-8, trailing bytes and documents over
+    /// the type's ``BoundedJSONDocument/jsonLimits`` (``JSONLimits/manifest`` for other types) are refused,
+    /// so what securerun reads is what every other reader of the same bytes reads.
     static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws(ImageError) -> T {
-        do { return try JSONDecoder().decode(type, from: data) } catch {
+        let limits = (T.self as? any BoundedJSONDocument.Type)?.jsonLimits ?? .manifest
+        do { return try StrictJSONDecoder(limits: limits).decode(type, from: data) } catch {
             throw .invalidImage(source: source, reason: "cannot parse \(String(describing: T.self)): \(error)")
         }
     }

@@ -6,9 +6,10 @@ import Seccomp
 public enum Policy {
     /// Applies `request` to `profile` (with the image's defaults) and returns the spec to run, or
     /// throws the first loosening request as a `PolicyError.violation` before anything starts.
-    /// `protectedHostPaths` (securerun's state root) are refused as volume sources, as are their parents.
+    /// `protectedHostPaths` (securerun's state root) are refused as volume sources, as are their parents, and
+    /// so are `hostSecrets` (the host's credentials; read from this host when nil).
     public static func enforce(
-        _ request: RunRequest, profile: Profile, image: ImageDefaults, protectedHostPaths: [String] = []
+        _ request: RunRequest, profile: Profile, image: ImageDefaults, protectedHostPaths: [String] = [], hostSecrets: HostSecrets? = nil
     ) throws(PolicyError) -> HardenedSpec {
         let name = profile.name
         func refuse(_ rule: PolicyViolation.Rule, _ flag: String, _ detail: String) -> PolicyError {
@@ -25,13 +26,17 @@ public enum Policy {
         if let hostname = request.hostname { try RequestValidation.checkHostname(hostname) }
         for entry in request.env { try RequestValidation.checkEnv(entry) }
         let options = try SecurityOptions.parse(request.securityOptions, profile: name)
-        let user = try enforceUser(request, profile: profile, image: image, refuse: refuse)
+        let (user, userOrigin) = try enforceUser(request, profile: profile, image: image, refuse: refuse)
         let capabilities = try enforceCapabilities(request, profile: profile, refuse: refuse)
         let seccomp = try enforceSeccomp(options.seccompFile, capabilities: capabilities, profile: profile, refuse: refuse)
         let seccompSource = options.seccompFile ?? profile.seccompPath.path
         let limits = try ResourceLimits.enforce(request, profile: profile, refuse: refuse)
         let tmpfs = try TmpfsRequests.enforce(request.tmpfs, profile: profile, refuse: refuse)
-        let volumes = try VolumeRequests.enforce(request.volumes, profile: profile, protectedHostPaths: protectedHostPaths, refuse: refuse)
+        // Reading the host's accounts and stat-ing its secrets is only needed when something is mounted.
+        let secrets = hostSecrets ?? (request.volumes.isEmpty ? HostSecrets(patterns: []) : HostSecrets.current(extraPaths: protectedHostPaths))
+        let volumes = try VolumeRequests.enforce(
+            request.volumes, profile: profile, protectedHostPaths: protectedHostPaths, secrets: secrets, refuse: refuse)
+        try VolumeUsers.enforce(user, origin: userOrigin, volumes: request.volumes, profile: profile, refuse: refuse)
         if let network = request.network, network != profile.network.rawValue {
             throw refuse(.network, "--network \(network)", "containers get network mode \"\(profile.network.rawValue)\"")
         }
@@ -67,7 +72,7 @@ public enum Policy {
     static func enforceUser(
         _ request: RunRequest, profile: Profile, image: ImageDefaults,
         refuse: (PolicyViolation.Rule, String, String) -> PolicyError
-    ) throws(PolicyError) -> UserID {
+    ) throws(PolicyError) -> (UserID, UserOrigin) {
         if let text = request.user {
             let refusal = refuse(.nonRootUser, "--user \(text)", "containers run as a non-root uid and gid (the profile's is \(profile.user))")
             if text == "root" || text.hasPrefix("root:") || text.hasSuffix(":root") { throw refusal }
@@ -77,13 +82,13 @@ public enum Policy {
             // Judged on the parsed ids: "00", "1000:00" and names whose passwd entry says 0 are all root.
             if user.isRoot { throw refusal }
             try RequestValidation.checkIDs(user, flag: "--user \(text)")
-            return user
+            return (user, .flag(text))
         }
         // The image's User is honoured only when it is a non-root numeric id; root images run as the profile's user.
         if let text = image.user, let user = UserID(parsing: text), !user.isRoot {
-            return user
+            return (user, .image)
         }
-        return profile.user
+        return (profile.user, .profile)
     }
 
     // MARK: - Capabilities

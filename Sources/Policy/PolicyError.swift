@@ -76,6 +76,7 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
         case tmpfs = "SR011"
         case network = "SR012"
         case securityOptions = "SR013"
+        case volumeIDs = "SR014"
 
         /// The stable id (`SR001`).
         public var id: String { rawValue }
@@ -96,6 +97,7 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .tmpfs: return "tmpfs-from-profile"
             case .network: return "network-mode"
             case .securityOptions: return "security-options"
+            case .volumeIDs: return "volume-host-ids"
             }
         }
     }

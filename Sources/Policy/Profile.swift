@@ -37,6 +37,8 @@ public struct Profile: Sendable, Equatable {
     public var network: NetworkMode
     /// Whether bind mounts may be writable (`-v host:ctr:rw`).
     public var allowWritableVolumes: Bool
+    /// The uids and gids a container may run as while volumes are mounted (see ``VolumeIDs``).
+    public var volumeIDs: VolumeIDs
     /// Registries images may come from; empty means any.
     public var allowedRegistries: [String]
     /// Whether setuid/setgid bits survive unpacking (off by default).

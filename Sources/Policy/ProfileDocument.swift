@@ -35,6 +35,8 @@ struct ProfileDocument: Decodable {
 
     struct Volumes: Decodable {
         var allowWritable: Bool?
+        var allowedUids: [String]?
+        var allowedGids: [String]?
     }
 
     /// Every key a profile may have, by nesting level; anything else is a typo worth an error
@@ -47,7 +49,7 @@ struct ProfileDocument: Decodable {
         ],
         "resources": ["memory", "memorySwap", "cpus", "pidsLimit"],
         "tmpfs[]": ["path", "size", "exec", "mode"],
-        "volumes": ["allowWritable"],
+        "volumes": ["allowWritable", "allowedUids", "allowedGids"],
         // A misspelt admission key would silently fall back to a looser default (blockAt HIGH, no age limit).
         "admission": ["trustedKeys", "threshold", "blockAt", "maxScanAge", "ignore", "allowUnattested"],
         "admission.ignore[]": ["id", "reason", "expires"],

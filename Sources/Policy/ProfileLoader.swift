@@ -1,6 +1,7 @@
 import Admission
 import Capabilities
 import Foundation
+import Glibc
 import Seccomp
 import Yams
 
@@ -34,21 +35,22 @@ public enum ProfileLoader {
         throw .profileNotFound(name: requested, searched: searched.map(\.path))
     }
 
-    /// Reads and validates one profile file.
+    /// Reads and validates one profile file (at most ``ProfileTextBounds/maxBytes``, read to its end).
     public static func load(file: URL) throws(PolicyError) -> Profile {
         let path = file.path
-        let text: String
-        do {
-            text = try String(contentsOf: file, encoding: .utf8)
-        } catch {
-            throw .unreadable(path: path, reason: describeReadFailure(path: path))
+        let bytes = try readBounded(path)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .unreadable(path: path, reason: "not UTF-8 text")
         }
         return try parse(text, file: file)
     }
 
     /// Parses profile text as if read from `file` (which names errors and anchors relative paths).
+    /// The text is bounded before Yams composes it (``ProfileTextBounds``), and the composed tree before
+    /// it is decoded (``ProfileTreeBounds``): a hostile profile gets one line, never a crash.
     public static func parse(_ text: String, file: URL) throws(PolicyError) -> Profile {
         let path = file.path
+        try ProfileTextBounds.check(Array(text.utf8), path: path)
         let node: Node?
         do {
             node = try Yams.compose(yaml: text)
@@ -58,6 +60,7 @@ public enum ProfileLoader {
         guard let node, node.mapping != nil else {
             throw .invalidField(path: path, field: "(document)", reason: "expected a mapping of profile fields")
         }
+        try ProfileTreeBounds.check(node, path: path)
         try checkKeys(node, path: path)
         let document: ProfileDocument
         do {
@@ -170,10 +173,31 @@ public enum ProfileLoader {
         return "\(error)"
     }
 
-    static func describeReadFailure(path: String) -> String {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
-        if isDirectory.boolValue { return "is a directory" }
-        return "permission denied or not UTF-8 text"
+    /// The file's bytes, read to EOF; more than ``ProfileTextBounds/maxBytes`` is refused without reading
+    /// further (`--profile /dev/zero` must end with a message).
+    static func readBounded(_ path: String) throws(PolicyError) -> [UInt8] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+        guard descriptor >= 0 else {
+            throw .unreadable(path: path, reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)).lowercased())
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+            throw .unreadable(path: path, reason: "is a directory")
+        }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno)).lowercased()) }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+            if bytes.count > ProfileTextBounds.maxBytes {
+                throw .invalidField(
+                    path: path, field: "(document)",
+                    reason: "the file is over the \(ProfileTextBounds.maxBytes)-byte limit for profiles (a profile is a few kilobytes)")
+            }
+        }
     }
 }

@@ -59,6 +59,9 @@ struct ProfileValidator {
             readonlyPaths: try absolutePaths(document.readonlyPaths, field: "readonlyPaths", default: Self.defaultReadonlyPaths),
             network: network,
             allowWritableVolumes: document.volumes?.allowWritable ?? false,
+            volumeIDs: VolumeIDs(
+                uids: try VolumeIDs.parseRanges(document.volumes?.allowedUids, field: "volumes.allowedUids", path: path),
+                gids: try VolumeIDs.parseRanges(document.volumes?.allowedGids, field: "volumes.allowedGids", path: path)),
             allowedRegistries: registries,
             keepSetuid: document.keepSetuid ?? false,
             admission: (document.admission ?? AdmissionPolicy.default).resolvingPaths(relativeTo: directory)

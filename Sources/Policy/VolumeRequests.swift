@@ -1,7 +1,8 @@
 import Foundation
 
 /// `-v HOST:CTR[:ro|rw]` requests: read-only unless the profile allows writable volumes, and never
-/// over the host paths that give a container the host (the root, kernel interfaces, runtime sockets).
+/// over the host paths that give a container the host (the root, kernel interfaces, runtime sockets) or
+/// its credentials (``HostSecrets``), nor over a directory that contains one.
 enum VolumeRequests {
     /// Host paths no container may see at all, nor any directory that contains one: they expose the host's
     /// kernel, devices, container runtimes (a read-only mount does not stop `connect()` on a socket) or
@@ -11,14 +12,14 @@ enum VolumeRequests {
         "/var/run/containerd", "/run/runc", "/var/lib/docker", "/var/lib/containerd", "/var/lib/securerun",
     ]
     /// Host paths that may be mounted only read-only (and everything under them).
-    static let readOnlyHostTrees = ["/etc", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/bin", "/sbin", "/root", "/opt"]
+    static let readOnlyHostTrees = ["/etc", "/lib", "/lib32", "/lib64", "/libx32", "/usr", "/bin", "/sbin", "/opt"]
     /// Directories that may be mounted only read-only themselves (their subdirectories may be writable).
     static let readOnlyHostDirectories = ["/home", "/srv", "/mnt", "/media", "/tmp", "/var/tmp"]
     /// Container paths a volume may not cover: the kernel interfaces the runtime sets up.
     static let forbiddenContainerPaths = ["/", "/proc", "/sys", "/dev"]
 
     static func enforce(
-        _ values: [String], profile: Profile, protectedHostPaths: [String],
+        _ values: [String], profile: Profile, protectedHostPaths: [String], secrets: HostSecrets,
         refuse: (PolicyViolation.Rule, String, String) -> PolicyError
     ) throws(PolicyError) -> [BindMount] {
         let protected = forbiddenHostPaths + protectedHostPaths.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().standardizedFileURL.path }
@@ -60,6 +61,9 @@ enum VolumeRequests {
             if let contained = protected.first(where: { $0.hasPrefix(host + "/") }) {
                 throw refuse(
                     .volumes, flag, "the host path \(host) contains \(contained), which gives a container control of the host; mount a narrower directory")
+            }
+            if let reason = secrets.refusal(for: host) {
+                throw refuse(.volumes, flag, reason)
             }
             if forbiddenContainerPaths.contains(where: { destination == $0 || ($0 != "/" && destination.hasPrefix($0 + "/")) }) {
                 throw refuse(.volumes, flag, "a volume may not cover \(destination), which the runtime sets up")

@@ -1,28 +1,22 @@
 import Foundation
+import Glibc
+import StrictJSON
 
 extension SeccompProfile {
-    /// Reads a Docker-format seccomp profile. Errors name the file and, where JSON decoding can tell, the
-    /// field (`syscalls[3].action`).
+    /// The most a seccomp profile file may hold and nest. Docker's default is about 20 KB and nests five
+    /// levels (`syscalls[].args[]` objects); these bounds are far above any real profile and keep a hostile
+    /// one from exhausting memory or the stack.
+    public static let limits = JSONLimits(maxBytes: 4 << 20, maxDepth: 32)
+
+    /// Reads a Docker-format seccomp profile. Errors name the file and, where decoding can tell, the
+    /// field (`syscalls[3].action`) and its position.
     public static func load(contentsOf path: String) throws(SeccompError) -> SeccompProfile {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw .unreadable(file: path, reason: Self.readFailureReason(path: path, error: error))
-        }
-        return try decode(data, source: path)
+        try decode(try readProfileFile(path, limit: limits.maxBytes), source: path)
     }
 
     /// Decodes a Docker-format seccomp profile from JSON bytes; `source` names them in errors.
     public static func decode(_ data: Data, source: String) throws(SeccompError) -> SeccompProfile {
         try decodeJSON(SeccompProfile.self, from: data, source: source)
-    }
-
-    private static func readFailureReason(path: String, error: any Error) -> String {
-        var isDirectory: ObjCBool = false
-        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
-        if isDirectory.boolValue { return "is a directory" }
-        return "\(error.localizedDescription)".lowercased()
     }
 }
 
@@ -33,71 +27,52 @@ extension LinuxSeccomp {
     }
 }
 
-/// Decodes JSON and turns Foundation's decoding errors into one naming the file and the field path.
+/// Decodes JSON through the strict parser (duplicate keys, invalid UTF-8, trailing bytes, and documents
+/// over ``SeccompProfile/limits`` are refused) and names the file, field and position in every error.
 func decodeJSON<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws(SeccompError) -> T {
     do {
-        return try JSONDecoder().decode(type, from: data)
-    } catch let error as DecodingError {
-        throw SeccompError(decoding: error, source: source)
+        return try StrictJSONDecoder(limits: SeccompProfile.limits).decode(type, from: data)
+    } catch let error as JSONError {
+        throw SeccompError(json: error, source: source)
     } catch {
         throw .malformed(file: source, field: nil, reason: "\(error)")
     }
 }
 
 extension SeccompError {
-    init(decoding error: DecodingError, source: String) {
+    init(json error: JSONError, source: String) {
         switch error {
-        case .typeMismatch(let type, let context):
-            self = .malformed(file: source, field: fieldPath(context.codingPath), reason: "expected \(jsonTypeName(type))")
-        case .valueNotFound(let type, let context):
-            self = .malformed(file: source, field: fieldPath(context.codingPath), reason: "expected \(jsonTypeName(type)), found null")
-        case .keyNotFound(let key, let context):
-            self = .malformed(file: source, field: fieldPath(context.codingPath + [key]), reason: "required field is missing")
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty {
-                var reason = "not valid json"
-                if let underlying = context.underlyingError {
-                    reason += " (\(underlyingDescription(underlying)))"
-                }
-                self = .malformed(file: source, field: nil, reason: reason)
-            } else {
-                self = .malformed(file: source, field: fieldPath(context.codingPath), reason: context.debugDescription)
-            }
-        @unknown default:
-            self = .malformed(file: source, field: nil, reason: "\(error)")
+        case .decoding(let path, let position, let reason):
+            let place = position.map { " (\($0))" } ?? ""
+            self = .malformed(file: source, field: path.isEmpty ? nil : path, reason: reason + place)
+        case .syntax, .duplicateKey, .tooLarge, .tooDeep:
+            self = .malformed(file: source, field: nil, reason: error.description)
         }
     }
 }
 
-/// `syscalls[3].args[0].op` from a coding path.
-func fieldPath(_ path: [any CodingKey]) -> String? {
-    guard !path.isEmpty else { return nil }
-    var text = ""
-    for key in path {
-        if let index = key.intValue {
-            text += "[\(index)]"
-        } else {
-            text += text.isEmpty ? key.stringValue : "." + key.stringValue
+/// Reads `path` to its end, refusing more than `limit` bytes (a profile named `/dev/zero` or a huge file
+/// must fail with a message, not fill memory).
+func readProfileFile(_ path: String, limit: Int) throws(SeccompError) -> Data {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
+    guard descriptor >= 0 else {
+        throw .unreadable(file: path, reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)).lowercased())
+    }
+    defer { close(descriptor) }
+    var status = stat()
+    if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
+        throw .unreadable(file: path, reason: "is a directory")
+    }
+    var data = Data()
+    var chunk = [UInt8](repeating: 0, count: 64 << 10)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count >= 0 else { throw .unreadable(file: path, reason: String(cString: strerror(errno)).lowercased()) }
+        if count == 0 { return data }
+        data.append(contentsOf: chunk[0..<count])
+        if data.count > limit {
+            throw .malformed(file: path, field: nil, reason: "the file is larger than \(limit) bytes; a seccomp profile is a few kilobytes")
         }
     }
-    return text
-}
-
-private func jsonTypeName(_ type: Any.Type) -> String {
-    switch type {
-    case is String.Type: return "a string"
-    case is UInt32.Type, is UInt64.Type, is Int.Type: return "a non-negative integer"
-    case is Bool.Type: return "a boolean"
-    default:
-        let name = "\(type)"
-        if name.hasPrefix("Array") { return "an array" }
-        if name.hasPrefix("Dictionary") { return "an object" }
-        return "an object"
-    }
-}
-
-private func underlyingDescription(_ error: any Error) -> String {
-    let nsError = error as NSError
-    if let detail = nsError.userInfo[NSDebugDescriptionErrorKey] as? String { return detail.lowercased() }
-    return "\(error)".lowercased()
 }

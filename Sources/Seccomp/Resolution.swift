@@ -22,7 +22,8 @@ extension SeccompProfile {
     /// native architecture (Go's names: x86_64 is `amd64`) and the running kernel (`minKernel`); `archMap`
     /// becomes the native architecture plus its compat ABIs. Every syscall name, in every rule, must be one
     /// libseccomp knows for every architecture listed. Rules that do what the default action does are
-    /// dropped, as crun does. `source` (the file) is named in every error.
+    /// dropped, as crun does. A profile that hands syscalls to another process (`listenerPath`,
+    /// `SCMP_ACT_NOTIFY`, `SCMP_ACT_TRACE`) is refused. `source` (the file) is named in every error.
     public func resolve(
         capabilities: Set<Capability>, source: String, unknownSyscalls: UnknownSyscallPolicy = .reject
     ) throws(SeccompError) -> LinuxSeccomp {
@@ -34,6 +35,7 @@ extension SeccompProfile {
     }
 
     func resolve(in context: ResolutionContext, source: String, unknownSyscalls: UnknownSyscallPolicy) throws(SeccompError) -> LinuxSeccomp {
+        try validateNoDelegation(source: source)
         let architectures = try resolvedArchitectures(native: context.native, source: source)
         let checkedArchitectures = architectures.isEmpty ? [context.native] : architectures
         var result = LinuxSeccomp(

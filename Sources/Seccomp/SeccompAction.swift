@@ -22,13 +22,15 @@ public enum SeccompAction: String, Codable, Sendable, CaseIterable, Hashable {
         self = action
     }
 
-    /// How much the action lets the syscall happen: 0 denies it (errno, kill, trap), 1 hands the decision to
-    /// another process (a tracer or a notify listener), 2 runs it (allow, log).
+    /// How much the action lets the syscall happen: 0 denies it (errno, kill, trap), 1 runs it (allow, log),
+    /// 2 hands it to another process (a tracer or a notify listener), which may run it, rewrite it or, for
+    /// a listener, install file descriptors into the container: more than allowing it, so a filter that
+    /// replaces an allow with trace or notify is never "stricter". (Loading refuses both anyway.)
     var permissiveness: Int {
         switch self {
         case .kill, .killProcess, .killThread, .trap, .errno: return 0
-        case .trace, .notify: return 1
-        case .allow, .log: return 2
+        case .allow, .log: return 1
+        case .trace, .notify: return 2
         }
     }
 }

@@ -58,7 +58,11 @@ struct SyscallBehaviour {
         var reasons: [String] = []
         if base.permissiveness > baseline.base.permissiveness {
             let conditionallyPermitted = baseline.conditional.values.contains { $0.permissiveness >= base.permissiveness }
-            if conditionallyPermitted {
+            if base == .trace || base == .notify {
+                reasons.append(
+                    "hands \(syscall) to another process (\(base.rawValue)), which may run or rewrite it; the baseline answers it itself (\(baseline.base.rawValue))"
+                )
+            } else if conditionallyPermitted {
                 reasons.append("permits \(syscall) unconditionally (\(base.rawValue)); the baseline permits it only with argument conditions")
             } else {
                 reasons.append("permits \(syscall) (\(base.rawValue)); the baseline denies it (\(baseline.base.rawValue))")

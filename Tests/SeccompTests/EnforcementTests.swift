@@ -28,15 +28,16 @@ import Testing
         var output: String
     }
 
-    /// Runs `arguments` under the shipped default profile; nil (after saying why) when python3 is missing.
-    static func runConfined(_ arguments: [String]) throws -> Outcome? {
+    /// Runs `arguments` under `program` (the shipped default profile's BPF when nil); nil (after saying why)
+    /// when python3 is missing.
+    static func runConfined(_ arguments: [String], program: [UInt8]? = nil) throws -> Outcome? {
         let python = "/usr/bin/python3"
         guard FileManager.default.isExecutableFile(atPath: python) else {
             let reason = "python3 is not installed (apt-get install python3); cannot load a seccomp filter into a child"
             if ProcessInfo.processInfo.environment["CI"] == "true" { Issue.record(Comment(rawValue: reason)) } else { print("skipping: \(reason)") }
             return nil
         }
-        let program = try Fixture.shippedDefaultResolved().bpfProgram()
+        let program = try program ?? Fixture.shippedDefaultResolved().bpfProgram()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("securerun-seccomp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

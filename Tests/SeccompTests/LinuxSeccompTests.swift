@@ -71,16 +71,18 @@ import Testing
         )
     }
 
-    @Test func notifyNeedsAListenerAndCannotBeTheDefault() {
+    @Test func notifyTraceAndListenersAreRefusedEvenWhenBuiltDirectly() {
+        // The compile path refuses them too, whatever made the filter (not only a Docker profile on disk).
         let notifyDefault = LinuxSeccomp(defaultAction: .notify)
         #expect(
             seccompError { _ = try notifyDefault.compile() }?.description
-                == "invalid seccomp profile linux.seccomp: defaultAction: SCMP_ACT_NOTIFY cannot be the default action")
-        let noListener = LinuxSeccomp(defaultAction: .errno, syscalls: [.init(names: ["mount"], action: .notify)])
-        #expect(seccompError { _ = try noListener.compile() }?.description.contains("syscalls[0].action: SCMP_ACT_NOTIFY needs a listenerPath") == true)
-        var withListener = noListener
+                == "invalid seccomp profile linux.seccomp: defaultAction: SCMP_ACT_NOTIFY is refused: it hands the syscall to a listener process outside the container; securerun never delegates syscall decisions"
+        )
+        var withListener = LinuxSeccomp(defaultAction: .errno, syscalls: [.init(names: ["mount"], action: .notify)])
         withListener.listenerPath = "/run/seccomp-agent.sock"
-        #expect(seccompError { _ = try withListener.compile() } == nil)
+        #expect(seccompError { _ = try withListener.compile() }?.description.contains("listenerPath: \"/run/seccomp-agent.sock\" is refused") == true)
+        let trace = LinuxSeccomp(defaultAction: .errno, syscalls: [.init(names: ["read"], action: .allow), .init(names: ["mount"], action: .trace)])
+        #expect(seccompError { _ = try trace.compile() }?.description.contains("syscalls[1].action: SCMP_ACT_TRACE is refused") == true)
     }
 
     @Test func sameArgumentTwiceBecomesSeparateRulesAsInRunc() throws {

@@ -37,7 +37,7 @@ import Testing
         let file = Fixture.path("invalid-truncated.json")
         let error = seccompError { _ = try SeccompProfile.load(contentsOf: file) }
         #expect(error?.description.contains(file) == true)
-        #expect(error?.description.contains("not valid json") == true)
+        #expect(error?.description.contains("not valid JSON at line") == true)
     }
 
     @Test func unknownActionNamesTheField() {
@@ -59,12 +59,12 @@ import Testing
     @Test func wrongTypeNamesTheField() {
         let json = #"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": "EPERM"}]}"#
         let error = seccompError { _ = try SeccompProfile.decode(Data(json.utf8), source: "inline.json") }
-        #expect(error?.description == "invalid seccomp profile inline.json: syscalls[0].errnoRet: expected a non-negative integer")
+        #expect(error?.description == "invalid seccomp profile inline.json: syscalls[0].errnoRet: expected a whole number, found a string (line 1, column 110)")
     }
 
     @Test func missingDefaultActionIsReported() {
         let error = seccompError { _ = try SeccompProfile.decode(Data(#"{"syscalls": []}"#.utf8), source: "inline.json") }
-        #expect(error?.description == "invalid seccomp profile inline.json: defaultAction: required field is missing")
+        #expect(error?.description == "invalid seccomp profile inline.json: required field defaultAction is missing (line 1, column 1)")
     }
 
     @Test func missingFileIsReported() {
@@ -75,5 +75,39 @@ import Testing
     private func reason(_ error: SeccompError) -> String {
         if case .malformed(_, _, let reason) = error { return reason }
         return ""
+    }
+}
+
+/// Size, depth and one-reading limits on seccomp profiles, which callers supply (`--security-opt seccomp=FILE`).
+@Suite struct LoadingLimitTests {
+    @Test func profileNested200000LevelsIsOneLineNotACrash() {
+        let depth = 200_000
+        let json = #"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": "# + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+        let error = seccompError { _ = try SeccompProfile.decode(Data(json.utf8), source: "deep.json") }
+        #expect(error?.description == "invalid seccomp profile deep.json: values nest more than 32 levels deep at line 1, column 80")
+    }
+
+    @Test func duplicateKeysAreRefusedHoweverEscaped() {
+        // Two readers would disagree on which defaultAction applies (Foundation keeps one, jq the last).
+        let json = #"{"defaultAction": "SCMP_ACT_ERRNO", "default\u0041ction": "SCMP_ACT_ALLOW"}"#
+        let error = seccompError { _ = try SeccompProfile.decode(Data(json.utf8), source: "dup.json") }
+        #expect(error?.description.hasPrefix("invalid seccomp profile dup.json: duplicate key \"defaultAction\"") == true)
+    }
+
+    @Test func hugeProfileFileIsRefusedWithoutReadingItAll() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("securerun-huge-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(repeating: 0x20, count: SeccompProfile.limits.maxBytes + 1).write(to: file)
+        let error = seccompError { _ = try SeccompProfile.load(contentsOf: file.path) }
+        #expect(error == .malformed(file: file.path, field: nil, reason: "the file is larger than 4194304 bytes; a seccomp profile is a few kilobytes"))
+    }
+
+    @Test func endlessDeviceIsRefusedWithALimit() {
+        let error = seccompError { _ = try SeccompProfile.load(contentsOf: "/dev/zero") }
+        #expect(error?.description == "invalid seccomp profile /dev/zero: the file is larger than 4194304 bytes; a seccomp profile is a few kilobytes")
+    }
+
+    @Test func directoryIsNamed() {
+        #expect(seccompError { _ = try SeccompProfile.load(contentsOf: "/tmp") } == .unreadable(file: "/tmp", reason: "is a directory"))
     }
 }

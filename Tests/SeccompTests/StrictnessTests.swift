@@ -93,3 +93,29 @@ import Testing
         #expect(!logging.isAtLeastAsStrict(as: baseline))
     }
 }
+
+/// Filters built directly (not loaded, so the loading refusal of trace and notify does not apply): the
+/// comparison alone must never call handing a syscall to another process "stricter" than allowing it.
+@Suite struct DelegationStrictnessTests {
+    static let baseline = LinuxSeccomp(defaultAction: .errno, syscalls: [.init(names: ["read", "openat"], action: .allow)])
+
+    @Test(arguments: [SeccompAction.notify, .trace])
+    func delegatingAnAllowedSyscallIsNotStricter(action: SeccompAction) {
+        let delegating = LinuxSeccomp(defaultAction: .errno, syscalls: [.init(names: ["read"], action: .allow), .init(names: ["openat"], action: action)])
+        #expect(
+            delegating.loosening(comparedTo: Self.baseline) == [
+                "hands openat to another process (\(action.rawValue)), which may run or rewrite it; the baseline answers it itself (SCMP_ACT_ALLOW)"
+            ])
+    }
+
+    @Test(arguments: [SeccompAction.notify, .trace, .log, .allow])
+    func aPermissiveDefaultActionIsNotStricter(action: SeccompAction) {
+        let filter = LinuxSeccomp(defaultAction: action, syscalls: [])
+        #expect(!filter.isAtLeastAsStrict(as: Self.baseline))
+    }
+
+    @Test func loggingAnAllowedSyscallPermitsNothingMore() {
+        let logging = LinuxSeccomp(defaultAction: .errno, syscalls: [.init(names: ["read", "openat"], action: .log)])
+        #expect(logging.isAtLeastAsStrict(as: Self.baseline))
+    }
+}

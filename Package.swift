@@ -22,6 +22,8 @@ let package = Package(
 
         // Leaf: the one JSON reader for untrusted documents (no duplicate keys, bounded size and depth, positions).
         .target(name: "StrictJSON"),
+        // Leaf: SARIF 2.1.0 output for audit and lint.
+        .target(name: "SARIF"),
         // Leaf: the host calls everything else builds on (errors, whole-file reads, mounts, safe removal, locks, processes).
         .target(name: "HostSystem", dependencies: ["CSystem"]),
         .target(name: "Capabilities", dependencies: ["CCap"]),
@@ -35,7 +37,7 @@ let package = Package(
         .target(
             name: "SecurerunCLI",
             dependencies: [
-                "Orchestration", "Policy", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
+                "Orchestration", "SARIF", "Policy", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

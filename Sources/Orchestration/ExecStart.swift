@@ -48,7 +48,7 @@ public struct ExecStart: Sendable {
         let rootfs = ImageStore(root: stateRoot).rootfs(for: try Digest(parsing: record.imageDigest))
         let process = ExecProcess(
             args: command, env: try environment(spec.process.env), cwd: workdir ?? spec.process.cwd,
-            user: try execUser(container: UserID(uid: spec.process.user.uid, gid: spec.process.user.gid), rootfs: rootfs), terminal: tty)
+            user: try execUser(container: UserID(uid: spec.process.user.uid, gid: spec.process.user.gid), rootfs: rootfs, record: record), terminal: tty)
         guard process.cwd.hasPrefix("/") else { throw OrchestrationError.invalidRequest(flag: "--workdir \(process.cwd)", reason: "must be an absolute path") }
         try Subreaper.enable()
         let place = ContainerPlace(id: record.id, directory: view.directory, stateRoot: stateRoot)
@@ -96,18 +96,23 @@ public struct ExecStart: Sendable {
     }
 
     /// The container's user, or another non-root one (a name from the image's passwd, or uid[:gid]).
-    func execUser(container: UserID, rootfs: URL) throws(OrchestrationError) -> UserID {
+    func execUser(container: UserID, rootfs: URL, record: ContainerRecord) throws -> UserID {
         guard let text = user else { return container }
         let flag = "--user \(text)"
+        if ["root", "0"].contains(text) || text.hasPrefix("root:") || text.hasSuffix(":root") {
+            throw OrchestrationError.execRefused(flag: flag, reason: "exec never runs as root (uid or gid 0); the container runs as \(container)")
+        }
         let numeric = UserID(parsing: text) == nil ? ImageUsers.numeric(text, rootfs: rootfs) : text
         guard let numeric, let parsed = UserID(parsing: numeric) else {
-            throw .invalidRequest(flag: flag, reason: "no such user or group in the image's /etc/passwd or /etc/group")
+            throw OrchestrationError.invalidRequest(flag: flag, reason: "no such user or group in the image's /etc/passwd or /etc/group")
         }
         if parsed.isRoot {
-            throw .execRefused(flag: flag, reason: "exec never runs as root (uid or gid 0); the container runs as \(container)")
+            throw OrchestrationError.execRefused(flag: flag, reason: "exec never runs as root (uid or gid 0); the container runs as \(container)")
         }
-        if parsed.uid == UInt32.max || parsed.gid == UInt32.max {
-            throw .invalidRequest(flag: flag, reason: "4294967295 is (uid_t)-1, not a usable id")
+        // The container's own user is never a loosening; another one meets the rules a new container would.
+        if parsed != container {
+            let profile = try ProfileLoader.load(file: URL(fileURLWithPath: record.profileSource))
+            try Policy.checkExecUser(parsed, flag: flag, volumes: record.request.volumes, profile: profile)
         }
         return parsed
     }

@@ -38,9 +38,7 @@ struct Launch: Sendable {
     /// claim stays with the caller, who removes it).
     func start(_ claim: ContainerClaim, io: ContainerIO) throws -> StartedContainer {
         let place = claim.place
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(Array(try encoder.encode(prepared.hardened)), to: place.directory.appendingPathComponent("spec.json").path)
+        try AtomicFile.write(Array(try Audit.encoder.encode(prepared.hardened)), to: place.directory.appendingPathComponent("spec.json").path)
         let plan = try steps.setUp(place)
         let launch = BackendLaunch(place: place, spec: prepared.hardened, plan: plan, sharedRootfs: prepared.image.rootfs, terminal: prepared.request.tty)
         do {

@@ -8,7 +8,7 @@ public struct SecurerunCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, ExecCommand.self, PsCommand.self, LogsCommand.self, StopCommand.self, KillCommand.self, RmCommand.self,
-            WaitCommand.self, InspectCommand.self,
+            WaitCommand.self, InspectCommand.self, AuditCommand.self,
             ImageCommand.self,
             KeyCommand.self,
             MonitorCommand.self,

@@ -12,12 +12,12 @@ struct ImageRemoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let root = stateRoot()
+            let root = try securedStateRoot()
             // Only live containers hold an image: ones whose securerun process died are removed first.
             for abandoned in AbandonedContainers.sweep(stateRoot: root) {
                 printError("removed abandoned container \(abandoned) (its securerun process is gone)")
             }
-            let store = ImageStore(root: root)
+            let store = try openImageStore()
             for reference in references {
                 try store.remove(reference)
                 print("Removed \(reference)")

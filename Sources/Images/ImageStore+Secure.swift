@@ -50,20 +50,27 @@ extension ImageStore {
     /// without the sticky bit (a sticky directory such as /tmp is fine: the next component's owner counts).
     static func checkAncestors(of root: URL) throws(ImageError) {
         var paths: [String] = []
-        var current = (root.standardizedFileURL.path as NSString).deletingLastPathComponent
-        while true {
-            paths.append(current)
-            if current == "/" || current.isEmpty { break }
-            current = (current as NSString).deletingLastPathComponent
-        }
-        if let resolved = realpath(paths[0], nil) {
-            var real = String(cString: resolved)
-            free(resolved)
-            while true {
-                paths.append(real)
-                if real == "/" || real.isEmpty { break }
-                real = (real as NSString).deletingLastPathComponent
+        func addWithAncestors(_ directory: String) {
+            var current = directory
+            while !current.isEmpty {
+                paths.append(current)
+                if current == "/" { break }
+                current = (current as NSString).deletingLastPathComponent
             }
+        }
+        func resolved(_ path: String) -> String? {
+            guard let pointer = realpath(path, nil) else { return nil }
+            defer { free(pointer) }
+            return String(cString: pointer)
+        }
+        let lexical = root.standardizedFileURL.path
+        let parent = (lexical as NSString).deletingLastPathComponent
+        addWithAncestors(parent)
+        // The directories that really hold the store: a symlinked state root or parent counts where it points.
+        if let real = resolved(lexical) {
+            addWithAncestors((real as NSString).deletingLastPathComponent)
+        } else if let real = resolved(parent) {
+            addWithAncestors(real)
         }
         for path in paths {
             var info = stat()

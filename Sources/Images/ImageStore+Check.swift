@@ -152,37 +152,38 @@ extension ImageStore {
     }
 
     /// Walks `rootfs` and names every difference from `recorded` (both in walk order).
-    private func compare(_ rootfs: URL, with recorded: [RootfsEntry], into result: inout ImageCheck) throws(ImageError) {
+    private func compare(_ rootfs: URL, with cursor: RootfsRecord.Cursor, into result: inout ImageCheck) throws(ImageError) {
+        var recorded = cursor
         let root = try DirectoryFD(opening: rootfs)
         let parent = try DirectoryFD(opening: rootfsDirectory)
         guard try RootfsWalker.mountID(root.fd, path: rootfs.path) == RootfsWalker.mountID(parent.fd, path: rootfsDirectory.path) else {
             result.differences.append("rootfs \(relative(rootfs)) has another filesystem mounted on it; not checked")
             return
         }
-        var index = 0
         var differences: [String] = []
         var paths = 0
-        try RootfsWalker(root: root, displayPath: rootfs.path).walk { actual in
+        try RootfsWalker(root: root, displayPath: rootfs.path).walk { (actual) throws(ImageError) in
             paths += 1
-            while index < recorded.count && RootfsEntry.precedes(recorded[index].components, actual.components) {
-                differences.append("rootfs \(recorded[index].displayPath): removed (was \(Self.describe(recorded[index])))")
-                index += 1
+            while let entry = try recorded.current(), RootfsEntry.precedes(entry.components, actual.components) {
+                differences.append("rootfs \(entry.displayPath): removed (was \(Self.describe(entry)))")
+                recorded.advance()
             }
-            if index < recorded.count && recorded[index].components == actual.components {
-                differences.append(contentsOf: Self.differences(recorded[index], actual))
-                index += 1
+            if let entry = try recorded.current(), entry.components == actual.components {
+                differences.append(contentsOf: Self.differences(entry, actual))
+                recorded.advance()
             } else if !actual.mountPoint {
                 differences.append("rootfs \(actual.displayPath): added (\(Self.describe(actual)))")
             }
             if actual.mountPoint {
                 differences.append("rootfs \(actual.displayPath): another filesystem is mounted here; not checked below")
-                while index < recorded.count && recorded[index].components.starts(with: actual.components) { index += 1 }
+                while let entry = try recorded.current(), entry.components.starts(with: actual.components) { recorded.advance() }
             } else if actual.capabilities {
                 differences.append("rootfs \(actual.displayPath): has file capabilities (security.capability), which an unpack never writes")
             }
         }
-        for entry in recorded[index...] {
+        while let entry = try recorded.current() {
             differences.append("rootfs \(entry.displayPath): removed (was \(Self.describe(entry)))")
+            recorded.advance()
         }
         result.paths += paths
         result.differences += differences

@@ -117,20 +117,41 @@ struct RootfsEntry: Equatable {
 enum RootfsRecord {
     static let header = "securerun unpack record 1"
 
-    /// The entries of a record file's content; nil when it is not a record.
-    static func entries(_ data: Data) -> [RootfsEntry]? {
+    /// The entries of a record file's content, read one at a time; nil when it is not a record.
+    static func entries(_ data: Data) -> Cursor? {
         let text = String(decoding: data, as: UTF8.self)
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.first == Substring(header), lines.last == "" else { return nil }
         lines.removeFirst()
         lines.removeLast()
-        var entries: [RootfsEntry] = []
-        entries.reserveCapacity(lines.count)
-        for line in lines {
-            guard let entry = RootfsEntry(line: line) else { return nil }
-            entries.append(entry)
+        return Cursor(lines: lines)
+    }
+
+    /// Reads a record's entries in order, parsing each line only when it is reached, so checking a rootfs of
+    /// half a million paths holds the record's text, not half a million parsed entries.
+    struct Cursor {
+        private let lines: [Substring]
+        private var index = 0
+        private var parsed: RootfsEntry?
+
+        init(lines: [Substring]) { self.lines = lines }
+
+        /// The current entry, nil at the end; throws on a malformed line.
+        mutating func current() throws(ImageError) -> RootfsEntry? {
+            if let parsed { return parsed }
+            guard index < lines.count else { return nil }
+            guard let entry = RootfsEntry(line: lines[index]) else {
+                throw .invalidImage(source: "unpack record", reason: "line \(index + 2) is malformed")
+            }
+            parsed = entry
+            return entry
         }
-        return entries
+
+        /// Moves to the next entry.
+        mutating func advance() {
+            index += 1
+            parsed = nil
+        }
     }
 
     /// Walks the rootfs at `root` and writes its record to `file` (0600); returns the record's digest.
@@ -230,9 +251,9 @@ struct RootfsWalker {
     /// Fails when `fd` is not the inode `info` described (the path was swapped in between).
     private static func expectSame(_ fd: Int32, _ info: statx, path: String) throws(ImageError) {
         var opened = statx()
-        try FS.check(csr_statx(fd, "", CSR_AT_EMPTY_PATH, UInt32(STATX_INO), &opened), "statx", path)
+        try FS.check(csr_statx(fd, "", CSR_AT_EMPTY_PATH, UInt32(STATX_INO | STATX_TYPE), &opened), "statx", path)
         guard opened.stx_ino == info.stx_ino, opened.stx_dev_major == info.stx_dev_major, opened.stx_dev_minor == info.stx_dev_minor,
-            opened.stx_mode & UInt16(S_IFMT) == info.stx_mode & UInt16(S_IFMT)
+            opened.stx_mode & UInt16(Glibc.S_IFMT) == info.stx_mode & UInt16(Glibc.S_IFMT)
         else {
             throw .io(path: path, operation: "open (it changed while being read)", errno: EAGAIN)
         }

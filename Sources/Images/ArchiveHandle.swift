@@ -45,6 +45,15 @@ final class ArchiveReader {
         return entry
     }
 
+    /// Bytes of the uncompressed stream read so far (what the tar reader has consumed).
+    var streamPosition: Int64 { archive_filter_bytes(handle, 0) }
+
+    /// Reads and discards the rest of the current entry's data, counting the stream against `budget`
+    /// block by block (libarchive's own skip would decompress it all before we could stop it).
+    func drainData(budget: inout UnpackBudget) throws(ImageError) {
+        try readData { (_) throws(ImageError) in try budget.advance(to: streamPosition) }
+    }
+
     /// Streams the current entry's data to `sink` in blocks.
     func readData(_ sink: (UnsafeRawBufferPointer) throws(ImageError) -> Void) throws(ImageError) {
         let size = 128 * 1024
@@ -89,11 +98,17 @@ final class ArchiveWriter {
     let handle: OpaquePointer
     let path: String
 
-    /// A pax (restricted) tar writer, or a raw gzip writer when `gzipRaw`.
+    private let fd: Int32
+
+    /// A pax (restricted) tar writer, or a raw gzip writer when `gzipRaw`, to the new file `url` (0600).
     init(url: URL, gzipRaw: Bool) throws(ImageError) {
+        // Our own descriptor: libarchive would create the file 0644.
+        let fd = try FS.check(open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, FS.fileMode), "create", url.path)
         guard let handle = archive_write_new() else {
+            close(fd)
             throw .archive(path: url.path, message: "libarchive could not allocate a writer")
         }
+        self.fd = fd
         self.handle = handle
         self.path = url.path
         if gzipRaw {
@@ -104,12 +119,15 @@ final class ArchiveWriter {
         } else {
             archive_write_set_format_pax_restricted(handle)
         }
-        guard archive_write_open_filename(handle, url.path) == ARCHIVE_OK else {
+        guard archive_write_open_fd(handle, fd) == ARCHIVE_OK else {
             throw .archive(path: url.path, message: errorString)
         }
     }
 
-    deinit { archive_write_free(handle) }
+    deinit {
+        archive_write_free(handle)
+        close(fd)
+    }
 
     var errorString: String {
         archive_error_string(handle).map { String(cString: $0) } ?? "unknown libarchive error"

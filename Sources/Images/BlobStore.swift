@@ -4,7 +4,8 @@ import Foundation
     import Glibc
 #endif
 
-/// Content-addressed blobs at `<root>/blobs/sha256/<hex>`; every blob is verified before it is stored.
+/// Content-addressed blobs at `<root>/blobs/sha256/<hex>` (files 0600); every blob is verified before it
+/// is stored (see `StagedBlobs`).
 struct BlobStore {
     let directory: URL
 
@@ -26,31 +27,91 @@ struct BlobStore {
         return data
     }
 
-    /// Stores `data` under its digest (atomically); returns the digest.
-    func put(_ data: Data, transaction: ImportTransaction) throws(ImageError) -> Digest {
+    /// The digest and size of a stored blob's bytes as they are now, streamed.
+    func hash(_ digest: Digest) throws(ImageError) -> (digest: Digest, size: Int64) {
+        var hasher = HashingCounter()
+        try readFileBlocks(url(digest)) { buffer in hasher.update(buffer) }
+        return (hasher.finalize(), hasher.count)
+    }
+}
+
+/// The blobs of one import or pull, verified and kept in its work area until `commit` moves them into
+/// the store under the store lock: until then nothing of the import is visible in the store, and a
+/// concurrent `image rm` cannot delete a blob the import is about to name.
+final class StagedBlobs {
+    let work: WorkArea
+    let store: BlobStore
+    private var staged: [Digest: URL] = [:]
+    private var fromSource: [String: (Digest, Int64)] = [:]
+    private var directory: URL { work.directory.appendingPathComponent("blobs", isDirectory: true) }
+
+    init(work: WorkArea, store: BlobStore) throws(ImageError) {
+        self.work = work
+        self.store = store
+        try FS.makeDirectories(work.directory.appendingPathComponent("blobs", isDirectory: true))
+    }
+
+    /// The staged file of `digest`, if staged.
+    func url(_ digest: Digest) -> URL? { staged[digest] }
+
+    /// Whether `digest` is staged.
+    func has(_ digest: Digest) -> Bool { staged[digest] != nil }
+
+    /// Reads a staged blob (already verified).
+    func read(_ digest: Digest) throws(ImageError) -> Data {
+        guard let url = staged[digest] else {
+            throw .invalidImage(source: digest.description, reason: "blob is not part of this import")
+        }
+        return try FS.read(url)
+    }
+
+    /// Stages a blob the store already has by hard-linking it (the link keeps the bytes even if the store's
+    /// name is removed meanwhile); false when the store does not have it.
+    func linkExisting(_ descriptor: Descriptor) -> Bool {
+        if staged[descriptor.digest] != nil { return true }
+        let destination = directory.appendingPathComponent(descriptor.digest.hex)
+        guard link(store.url(descriptor.digest).path, destination.path) == 0 else { return false }
+        var info = stat()
+        guard stat(destination.path, &info) == 0, Int64(info.st_size) == descriptor.size else {
+            unlink(destination.path)
+            return false
+        }
+        staged[descriptor.digest] = destination
+        return true
+    }
+
+    /// Stages `data` (a manifest or config written by securerun or already checked); returns its digest.
+    @discardableResult
+    func put(_ data: Data) throws(ImageError) -> Digest {
         let digest = Digest.of(data)
-        if has(digest) { return digest }
-        try FS.makeDirectories(directory)
-        try FS.writeAtomically(data, to: url(digest))
-        transaction.created(url(digest))
+        if staged[digest] != nil { return digest }
+        let destination = directory.appendingPathComponent(digest.hex)
+        try FS.writeAtomically(data, to: destination, temporaryName: ".partial-\(FS.randomSuffix())")
+        staged[digest] = destination
         return digest
     }
 
-    /// Copies (or, for our own work files, moves) `file` into the store after checking it against
-    /// `expected` (digest and size) when given. The copy is hashed, not the source, so a source
-    /// changing underneath cannot slip unverified bytes in.
-    func ingest(file: URL, expected: Descriptor?, what: String, move: Bool, transaction: ImportTransaction) throws(ImageError) -> (digest: Digest, size: Int64)
-    {
-        try FS.makeDirectories(directory)
-        let temp = directory.appendingPathComponent(".tmp-\(FS.randomSuffix())")
-        if move {
-            try FS.check(rename(file.path, temp.path), "move into store", file.path)
-        } else {
-            try copyFile(file, to: temp)
-        }
+    /// Stages `file` after checking it against `expected` (digest and size) when given.
+    ///
+    /// `owned` files are securerun's own work files: they are moved and then hashed. Anything else is
+    /// copied, and the bytes are hashed as they are written, so a source that changes underneath cannot
+    /// slip unverified bytes in. Copying stops past `expected.size`, or past `maxBytes` without a descriptor.
+    func stage(file: URL, expected: Descriptor?, what: String, owned: Bool, maxBytes: Int64) throws(ImageError) -> (digest: Digest, size: Int64) {
+        if let known = fromSource[file.path] { return known }
+        if let expected, linkExisting(expected) { return (expected.digest, expected.size) }
+        let temp = directory.appendingPathComponent(".partial-\(FS.randomSuffix())")
+        let limit = expected?.size ?? maxBytes
+        var hasher = HashingCounter()
         do throws(ImageError) {
-            var hasher = HashingCounter()
-            try readFileBlocks(temp) { buffer in hasher.update(buffer) }
+            if owned {
+                try FS.check(rename(file.path, temp.path), "move into the work area", file.path)
+                try readFileBlocks(temp) { (buffer) throws(ImageError) in
+                    hasher.update(buffer)
+                    if hasher.count > limit { throw Self.tooLarge(what: what, expected: expected, limit: limit) }
+                }
+            } else {
+                try copy(file, to: temp, hasher: &hasher, what: what, expected: expected, limit: limit)
+            }
             let digest = hasher.finalize()
             if let expected {
                 guard digest == expected.digest else {
@@ -60,12 +121,14 @@ struct BlobStore {
                     throw .sizeMismatch(what: what, expected: expected.size, actual: hasher.count)
                 }
             }
-            if has(digest) {
+            if staged[digest] != nil {
                 unlink(temp.path)
             } else {
-                try FS.check(rename(temp.path, url(digest).path), "rename into place", url(digest).path)
-                transaction.created(url(digest))
+                let destination = directory.appendingPathComponent(digest.hex)
+                try FS.check(rename(temp.path, destination.path), "rename", destination.path)
+                staged[digest] = destination
             }
+            fromSource[file.path] = (digest, hasher.count)
             return (digest, hasher.count)
         } catch {
             unlink(temp.path)
@@ -73,56 +136,104 @@ struct BlobStore {
         }
     }
 
-    private func copyFile(_ source: URL, to destination: URL) throws(ImageError) {
-        let out = try FS.check(open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644), "create", destination.path)
+    private static func tooLarge(what: String, expected: Descriptor?, limit: Int64) -> ImageError {
+        if let expected {
+            return .sizeMismatch(what: what, expected: expected.size, actual: limit + 1)
+        }
+        return .limitExceeded(
+            layer: what, limit: .imageBytes,
+            detail: "it is larger than \(UnpackBudget.format(limit)) (store.maxUnpackedSize \(UnpackBudget.format(limit)))")
+    }
+
+    private func copy(
+        _ source: URL, to destination: URL, hasher: inout HashingCounter, what: String, expected: Descriptor?, limit: Int64
+    ) throws(ImageError) {
+        let out = try FS.check(open(destination.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, FS.fileMode), "create", destination.path)
         defer { close(out) }
-        do throws(ImageError) {
-            try readFileBlocks(source) { (buffer) throws(ImageError) in
-                var offset = 0
-                while offset < buffer.count {
-                    guard let base = buffer.baseAddress else { return }
-                    let written = write(out, base + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw .io(path: destination.path, operation: "write", errno: errno)
-                    }
-                    offset += written
-                }
+        try readFileBlocks(source) { (buffer) throws(ImageError) in
+            hasher.update(buffer)
+            if hasher.count > limit { throw Self.tooLarge(what: what, expected: expected, limit: limit) }
+            try FS.writeAll(out, buffer, path: destination.path)
+        }
+    }
+
+    /// Under the store lock: moves every staged blob the store lacks into it, recording each in `transaction`.
+    func commit(_ digests: [Digest], transaction: ImportTransaction) throws(ImageError) {
+        try FS.makeDirectories(store.directory)
+        for digest in Set(digests).sorted() where !store.has(digest) {
+            guard let file = staged[digest] else {
+                throw .invalidImage(source: digest.description, reason: "blob is neither in the store nor in this import")
             }
-        } catch {
-            unlink(destination.path)
-            throw error
+            try FS.check(rename(file.path, store.url(digest).path), "move into the store", store.url(digest).path)
+            transaction.created(store.url(digest))
         }
     }
 }
 
-/// Remembers what an import created so a failure can remove exactly that and nothing already stored.
+/// Remembers what a commit created so a failure can remove exactly that and nothing already stored.
 final class ImportTransaction {
-    private var createdPaths: [URL] = []
+    private enum Step {
+        case created(URL)
+        case moved(from: URL, to: URL)
+    }
 
-    func created(_ url: URL) { createdPaths.append(url) }
+    private var steps: [Step] = []
+
+    func created(_ url: URL) { steps.append(.created(url)) }
+
+    func moved(from: URL, to: URL) { steps.append(.moved(from: from, to: to)) }
 
     func rollback() {
-        for url in createdPaths.reversed() { FS.removeTree(url) }
-        createdPaths.removeAll()
+        for step in steps.reversed() {
+            switch step {
+            case .created(let url): FS.removeTree(url)
+            case .moved(let from, let to): rename(to.path, from.path)
+            }
+        }
+        steps.removeAll()
     }
 }
 
-/// An exclusive lock on the store (`<root>/.lock`), held while an import or removal changes it.
+/// A lock on the whole store (`<root>/.lock`): exclusive while a commit or removal changes what is stored
+/// (short: the slow work happens before, in the operation's work area), shared while a listing reads it.
 final class StoreLock {
-    private let fd: Int32
+    private let lock: LockFile
 
-    init(root: URL) throws(ImageError) {
+    /// Waits for the lock.
+    init(root: URL, exclusive: Bool = true) throws(ImageError) {
         try FS.makeDirectories(root)
         let path = root.appendingPathComponent(".lock").path
-        fd = try FS.check(open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600), "open lock", path)
-        do throws(ImageError) {
-            try FS.check(flock(fd, LOCK_EX), "lock", path)
-        } catch {
-            close(fd)
-            throw error
+        guard let lock = try LockFile.acquire(path, exclusive: exclusive, wait: true, create: true) else {
+            throw .io(path: path, operation: "lock", errno: EAGAIN)
         }
+        self.lock = lock
     }
 
-    deinit { close(fd) }
+    private init(lock: LockFile) { self.lock = lock }
+
+    /// The exclusive lock if nobody holds the store lock now, else nil (never waits).
+    static func tryExclusive(root: URL) throws(ImageError) -> StoreLock? {
+        guard FS.exists(root) else { return nil }
+        return try LockFile.acquire(root.appendingPathComponent(".lock").path, exclusive: true, wait: false, create: true).map(StoreLock.init(lock:))
+    }
+
+    /// Releases the lock now (it is also released when the value goes away).
+    func release() { lock.release() }
+}
+
+/// The lock that one image's rootfs is unpacked, replaced or removed under: `<root>/tmp/rootfs-<hex>.lock`.
+/// Twenty imports of the same image unpack it once; imports of different images unpack in parallel.
+enum RootfsLock {
+    static func path(root: URL, digest: Digest) -> String {
+        root.appendingPathComponent("tmp/rootfs-\(digest.hex).lock").path
+    }
+
+    /// Waits for the lock of `digest`'s rootfs.
+    static func acquire(root: URL, digest: Digest) throws(ImageError) -> LockFile {
+        try FS.makeDirectories(root.appendingPathComponent("tmp", isDirectory: true))
+        guard let lock = try LockFile.acquire(path(root: root, digest: digest), wait: true, create: true) else {
+            throw .io(path: path(root: root, digest: digest), operation: "lock", errno: EAGAIN)
+        }
+        return lock
+    }
 }

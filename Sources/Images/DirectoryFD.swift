@@ -37,6 +37,31 @@ final class DirectoryFD {
         return result
     }
 
+    /// The names in this directory as raw bytes (names need not be UTF-8), without `.` and `..`.
+    func rawNames(path: String) throws(ImageError) -> [[UInt8]] {
+        let copy = try FS.check(dup(fd), "dup", path)
+        guard let dir = fdopendir(copy) else {
+            close(copy)
+            throw .io(path: path, operation: "opendir", errno: errno)
+        }
+        defer { closedir(dir) }
+        rewinddir(dir)
+        var result: [[UInt8]] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { throw .io(path: path, operation: "readdir", errno: errno) }
+                return result
+            }
+            let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: UInt8.self, capacity: 256) { bytes in
+                    Array(UnsafeBufferPointer(start: bytes, count: strlen(UnsafeRawPointer(bytes).assumingMemoryBound(to: CChar.self))))
+                }
+            }
+            if name != [0x2E] && name != [0x2E, 0x2E] { result.append(name) }
+        }
+    }
+
     /// Removes `name` in this directory, recursively for directories, never following symlinks; missing is fine.
     func removeTree(_ name: String, path: String) throws(ImageError) {
         var info = stat()

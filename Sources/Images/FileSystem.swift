@@ -6,7 +6,15 @@ import HostSystem
 #endif
 
 /// Small wrappers over the POSIX calls the store makes, each turning -1/errno into `ImageError.io`.
+///
+/// Everything the store creates is root-only from the first moment: directories are made 0700 and files
+/// 0600 by the creating call itself, so there is no window in which another user could open them.
 enum FS {
+    /// Mode of every directory the store creates.
+    static let directoryMode: mode_t = 0o700
+    /// Mode of every file the store creates.
+    static let fileMode: mode_t = 0o600
+
     /// Retries on EINTR and throws the failing call's name and path otherwise.
     @discardableResult
     static func check(_ result: @autoclosure () -> Int32, _ operation: String, _ path: String) throws(ImageError) -> Int32 {
@@ -18,11 +26,23 @@ enum FS {
         }
     }
 
+    /// Creates `url` and any missing parents, each with mode 0700 (never chmod'ed after).
     static func makeDirectories(_ url: URL) throws(ImageError) {
-        do {
-            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        } catch {
-            throw .io(path: url.path, operation: "create directory", errno: EIO)
+        var missing: [String] = []
+        var current = url.standardizedFileURL.path
+        while !current.isEmpty && current != "/" {
+            var info = stat()
+            if stat(current, &info) == 0 {
+                guard info.st_mode & S_IFMT == S_IFDIR else {
+                    throw .io(path: current, operation: "create directory", errno: ENOTDIR)
+                }
+                break
+            }
+            missing.append(current)
+            current = (current as NSString).deletingLastPathComponent
+        }
+        for path in missing.reversed() where mkdir(path, directoryMode) != 0 && errno != EEXIST {
+            throw .io(path: path, operation: "create directory", errno: errno)
         }
     }
 
@@ -42,22 +62,39 @@ enum FS {
         }
     }
 
-    /// Writes `data` to a temporary file beside `url`, fsyncs it and renames it over `url`,
-    /// so readers see the old content or the new, never a part.
-    static func writeAtomically(_ data: Data, to url: URL) throws(ImageError) {
-        let temp = url.deletingLastPathComponent().appendingPathComponent(".tmp-\(randomSuffix())-\(url.lastPathComponent)")
-        let fd = try check(open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644), "create", temp.path)
-        do throws(ImageError) {
-            let bytes = [UInt8](data)
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw .io(path: temp.path, operation: "write", errno: errno)
-                }
-                offset += written
+    /// Writes all of `buffer` to `fd` (short writes and EINTR retried).
+    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(ImageError) {
+        if let code = writeLoop(fd, buffer) { throw .io(path: path, operation: "write", errno: code) }
+    }
+
+    /// Writes all of `data` to `fd`.
+    static func writeAll(_ fd: Int32, _ data: Data, path: String) throws(ImageError) {
+        if let code = data.withUnsafeBytes({ writeLoop(fd, $0) }) { throw .io(path: path, operation: "write", errno: code) }
+    }
+
+    /// The errno of a failed write, or nil when every byte was written.
+    private static func writeLoop(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32? {
+        guard let base = buffer.baseAddress else { return nil }
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(fd, base + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno
             }
+            offset += written
+        }
+        return nil
+    }
+
+    /// Writes `data` (mode 0600) to `temporaryName` beside `url`, fsyncs it and renames it over `url`,
+    /// so readers see the old content or the new, never a part. `temporaryName` names the writer's work
+    /// area (`WorkArea.temporaryName`), so a sweep can tell a dead writer's leftover from a live one.
+    static func writeAtomically(_ data: Data, to url: URL, temporaryName: String) throws(ImageError) {
+        let temp = url.deletingLastPathComponent().appendingPathComponent(temporaryName)
+        let fd = try check(open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, fileMode), "create", temp.path)
+        do throws(ImageError) {
+            try writeAll(fd, data, path: temp.path)
             try check(fsync(fd), "fsync", temp.path)
             close(fd)
             try check(rename(temp.path, url.path), "rename into place", url.path)

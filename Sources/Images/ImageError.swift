@@ -38,6 +38,12 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case insecureNotLoopback(host: String)
     /// Credentials could not be read.
     case credentials(path: String, reason: String)
+    /// A layer or archive went past one of the store's unpack limits while it streamed; nothing was stored.
+    case limitExceeded(layer: String, limit: UnpackLimit, detail: String)
+    /// The state root (or a directory above it) could be changed by someone other than root.
+    case unsafeStateRoot(path: String, reason: String)
+    /// An image's rootfs must be unpacked again (an older securerun unpacked it) but containers use it.
+    case rootfsInUse(digest: String, containers: [String])
 
     public var description: String {
         switch self {
@@ -78,6 +84,14 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
             return "--insecure (plain http) is allowed only for loopback registries, not \(host); use https"
         case let .credentials(path, reason):
             return "cannot read registry credentials from \(path): \(reason)"
+        case let .limitExceeded(layer, limit, detail):
+            return
+                "refusing \(layer): \(detail); if the image is genuine, raise \(limit.rawValue) in the store: section of the profile given with --profile; nothing was stored"
+        case let .unsafeStateRoot(path, reason):
+            return "refusing to use the state root \(path): \(reason)"
+        case let .rootfsInUse(digest, containers):
+            return
+                "the rootfs of \(digest) was unpacked by an older securerun and must be unpacked again, but container \(containers.joined(separator: ", ")) uses it; stop it and try again"
         }
     }
 }

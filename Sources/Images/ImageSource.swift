@@ -11,6 +11,8 @@ protocol ImageSource {
     var origin: String { get }
     /// The file at `path` inside the source, or nil.
     func file(_ path: String) -> URL?
+    /// Whether the files are securerun's own copies (moved into the store) rather than the user's (copied).
+    var ownsFiles: Bool { get }
 }
 
 extension ImageSource {
@@ -37,6 +39,7 @@ extension ImageSource {
 struct DirectorySource: ImageSource {
     let directory: URL
     var origin: String { directory.path }
+    var ownsFiles: Bool { false }
 
     func file(_ path: String) -> URL? {
         guard let parts = ArchiveSource.normalize(path) else { return nil }
@@ -52,15 +55,24 @@ struct ArchiveSource: ImageSource {
     private var members: [String: URL] = [:]
     private var links: [String: String] = [:]
     var origin: String { archive.path }
+    var ownsFiles: Bool { true }
 
-    /// Reads the whole archive into `work`.
-    init(archive: URL, work: URL) throws(ImageError) {
+    /// Reads the whole archive into `work` (files 0600), counting its entries and bytes against `limits`
+    /// as they stream (a compressed archive is held to the expansion ratio like a layer).
+    init(archive: URL, work: URL, limits: UnpackLimits) throws(ImageError) {
         self.archive = archive
         let reader = try ArchiveReader(url: archive)
+        var budget = UnpackBudget(limits: limits)
+        budget.startLayer("archive \(archive.path)", compressedBytes: try LayerUnpacker.fileSize(archive))
         var count = 0
         while let entry = try reader.next() {
+            try budget.advance(to: reader.streamPosition)
+            try budget.addEntry()
             let info = ArchiveEntryInfo(entry)
-            guard let parts = Self.normalize(info.path) else { continue }
+            guard let parts = Self.normalize(info.path) else {
+                try reader.drainData(budget: &budget)
+                continue
+            }
             let path = parts.joined(separator: "/")
             if let target = info.hardlink {
                 if let resolved = Self.normalize(target) { links[path] = resolved.joined(separator: "/") }
@@ -71,20 +83,15 @@ struct ArchiveSource: ImageSource {
             } else if info.type == Glibc.S_IFREG {
                 count += 1
                 let out = work.appendingPathComponent("member-\(count)")
-                let fd = try FS.check(open(out.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600), "create", out.path)
+                let fd = try FS.check(open(out.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, FS.fileMode), "create", out.path)
                 defer { close(fd) }
                 try reader.readData { (buffer) throws(ImageError) in
-                    var offset = 0
-                    while offset < buffer.count, let base = buffer.baseAddress {
-                        let written = write(fd, base + offset, buffer.count - offset)
-                        if written < 0 {
-                            if errno == EINTR { continue }
-                            throw .io(path: out.path, operation: "write", errno: errno)
-                        }
-                        offset += written
-                    }
+                    try budget.advance(to: reader.streamPosition)
+                    try FS.writeAll(fd, buffer, path: out.path)
                 }
                 members[path] = out
+            } else {
+                try reader.drainData(budget: &budget)
             }
         }
     }

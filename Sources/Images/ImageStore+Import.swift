@@ -3,27 +3,31 @@ import Foundation
 extension ImageStore {
     /// Imports an OCI layout directory, OCI archive or docker-save tar (detected from its content), names it
     /// `tag` (else the archive's own names), picking `platform` from multi-platform indexes.
-    public func importImage(at path: URL, tag: String?, platform: Platform = .linuxAMD64, keepSetuid: Bool = false) throws(ImageError) -> StoredImage {
+    /// Everything is read, verified and unpacked in a private work area first; only the final commit
+    /// holds the store lock. Setuid and setgid bits are stripped and `limits` bound the unpack.
+    public func importImage(at path: URL, tag: String?, platform: Platform = .linuxAMD64) throws(ImageError) -> StoredImage {
         let names: [ImageReference]? = try tag.map { (text) throws(ImageError) in [try Self.tagName(text)] }
         guard FS.exists(path) else {
             throw .io(path: path.path, operation: "import", errno: ENOENT)
         }
-        return try withImport { (work, transaction) throws(ImageError) in
+        return try withWorkArea("import") { (work, staged) throws(ImageError) in
             let source: ImageSource
             if FS.isDirectory(path) {
                 source = DirectorySource(directory: path)
             } else {
-                do {
-                    source = try ArchiveSource(archive: path, work: work)
+                do throws(ImageError) {
+                    source = try ArchiveSource(archive: path, work: work.directory, limits: limits)
                 } catch {
+                    // libarchive cannot read it: not an archive. Limits and I/O failures keep their own message.
+                    guard case .archive = error else { throw error }
                     throw .unknownFormat(path: path.path)
                 }
             }
             if source.file("oci-layout") != nil && source.file("index.json") != nil {
-                return try importOCI(source, names: names, platform: platform, keepSetuid: keepSetuid, transaction: transaction)
+                return try importOCI(source, names: names, platform: platform, staged: staged)
             }
             if source.file("manifest.json") != nil {
-                return try importDockerArchive(source, names: names, keepSetuid: keepSetuid, transaction: transaction)
+                return try importDockerArchive(source, names: names, staged: staged)
             }
             throw .unknownFormat(path: path.path)
         }
@@ -31,9 +35,7 @@ extension ImageStore {
 
     // MARK: - OCI layout
 
-    private func importOCI(_ source: ImageSource, names: [ImageReference]?, platform: Platform, keepSetuid: Bool, transaction: ImportTransaction)
-        throws(ImageError) -> StoredImage
-    {
+    private func importOCI(_ source: ImageSource, names: [ImageReference]?, platform: Platform, staged: StagedBlobs) throws(ImageError) -> StoredImage {
         let index = try CanonicalJSON.decode(ImageIndex.self, from: try source.read("index.json"), source: "\(source.origin)/index.json")
         let top = try Self.pick(index.manifests, platform: platform, origin: source.origin)
         var descriptor = top
@@ -49,11 +51,14 @@ extension ImageStore {
         }
         let manifestData = try source.blob(descriptor)
         let manifest = try CanonicalJSON.decode(Manifest.self, from: manifestData, source: descriptor.digest.description)
+        try checkDeclaredSizes([manifest.config] + manifest.layers, source: source.origin)
         for blob in [manifest.config] + manifest.layers {
+            if staged.linkExisting(blob) { continue }
             guard let file = source.file("blobs/sha256/\(blob.digest.hex)") else {
                 throw .invalidImage(source: source.origin, reason: "blob \(blob.digest) is missing")
             }
-            _ = try blobs.ingest(file: file, expected: blob, what: "blob \(blob.digest) in \(source.origin)", move: false, transaction: transaction)
+            _ = try staged.stage(
+                file: file, expected: blob, what: "blob \(blob.digest) in \(source.origin)", owned: source.ownsFiles, maxBytes: limits.maxImageBytes)
         }
         var tags = names ?? []
         if names == nil, let name = top.annotations?["io.containerd.image.name"] ?? top.annotations?["org.opencontainers.image.ref.name"],
@@ -61,7 +66,7 @@ extension ImageStore {
         {
             tags = [reference]
         }
-        return try commit(manifestData: manifestData, names: tags, source: source.origin, registry: nil, keepSetuid: keepSetuid, transaction: transaction)
+        return try commit(manifestData: manifestData, names: tags, source: source.origin, registry: nil, staged: staged)
     }
 
     /// The one descriptor for `platform`: the only entry, else the entry whose platform matches.
@@ -84,6 +89,9 @@ extension ImageStore {
 
     // MARK: - docker save
 
+    /// The largest image config a docker-save archive may carry (configs are a few KiB; this one is read whole).
+    static let maxConfigBytes: Int64 = 16 << 20
+
     private struct DockerArchiveEntry: Decodable {
         var Config: String
         var RepoTags: [String]?
@@ -92,9 +100,7 @@ extension ImageStore {
 
     /// Stores a docker-save image as an OCI image with the same config blob (so the config digest matches);
     /// the config's diff_ids are the only digests a docker archive carries, so each layer is checked against them.
-    private func importDockerArchive(_ source: ImageSource, names: [ImageReference]?, keepSetuid: Bool, transaction: ImportTransaction) throws(ImageError)
-        -> StoredImage
-    {
+    private func importDockerArchive(_ source: ImageSource, names: [ImageReference]?, staged: StagedBlobs) throws(ImageError) -> StoredImage {
         let entries = try CanonicalJSON.decode([DockerArchiveEntry].self, from: try source.read("manifest.json"), source: "\(source.origin)/manifest.json")
         guard
             let entry = entries.first(where: {
@@ -106,23 +112,32 @@ extension ImageStore {
         guard let configFile = source.file(entry.Config) else {
             throw .invalidImage(source: source.origin, reason: "config \(entry.Config) is missing")
         }
-        let config = try blobs.ingest(file: configFile, expected: nil, what: "config \(entry.Config)", move: false, transaction: transaction)
-        let parsed = try CanonicalJSON.decode(OCIImageConfig.self, from: try blobs.read(config.digest), source: "\(source.origin)/\(entry.Config)")
+        let config = try staged.stage(
+            file: configFile, expected: nil, what: "config \(entry.Config)", owned: source.ownsFiles, maxBytes: Self.maxConfigBytes)
+        let parsed = try CanonicalJSON.decode(OCIImageConfig.self, from: try staged.read(config.digest), source: "\(source.origin)/\(entry.Config)")
         guard parsed.rootfs.diff_ids.count == entry.Layers.count else {
             throw .invalidImage(
                 source: source.origin, reason: "it lists \(entry.Layers.count) layers but its config has \(parsed.rootfs.diff_ids.count) diff_ids")
         }
         var layers: [Descriptor] = []
+        var budget = UnpackBudget(limits: limits)
+        var total: Int64 = 0
         for (path, diffID) in zip(entry.Layers, parsed.rootfs.diff_ids) {
             guard let file = source.file(path) else {
                 throw .invalidImage(source: source.origin, reason: "layer \(path) is missing")
             }
-            let stored = try blobs.ingest(file: file, expected: nil, what: "layer \(path)", move: false, transaction: transaction)
-            let actual = stored.digest == diffID ? diffID : try LayerPacker.diffID(of: blobs.url(stored.digest))
+            let stored = try staged.stage(
+                file: file, expected: nil, what: "layer \(path) in \(source.origin)", owned: source.ownsFiles, maxBytes: limits.maxImageBytes - total)
+            total += stored.size
+            guard let blob = staged.url(stored.digest) else {
+                throw .invalidImage(source: source.origin, reason: "layer \(path) was not staged")
+            }
+            // Counted like every other layer: a compressed bomb stops here, before commit ever sees it.
+            let actual = stored.digest == diffID ? diffID : try LayerPacker.diffID(of: blob, name: "\(path) in \(source.origin)", budget: &budget)
             guard actual == diffID else {
                 throw .digestMismatch(what: "layer \(path) in \(source.origin)", expected: diffID.description, actual: actual.description)
             }
-            let mediaType = stored.digest == diffID ? MediaType.ociLayer : try Self.compressedMediaType(blobs.url(stored.digest))
+            let mediaType = stored.digest == diffID ? MediaType.ociLayer : try Self.compressedMediaType(blob)
             layers.append(Descriptor(mediaType: mediaType, digest: stored.digest, size: stored.size))
         }
         let manifest = Manifest(
@@ -131,9 +146,7 @@ extension ImageStore {
             layers: layers, annotations: nil)
         var tags: [ImageReference] = []
         for text in entry.RepoTags ?? [] { tags.append(try Self.tagName(text)) }
-        return try commit(
-            manifestData: try CanonicalJSON.encode(manifest), names: names ?? tags, source: source.origin, registry: nil, keepSetuid: keepSetuid,
-            transaction: transaction)
+        return try commit(manifestData: try CanonicalJSON.encode(manifest), names: names ?? tags, source: source.origin, registry: nil, staged: staged)
     }
 
     private static func compressedMediaType(_ url: URL) throws(ImageError) -> String {

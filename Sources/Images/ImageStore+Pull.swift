@@ -3,10 +3,12 @@ import Foundation
 extension ImageStore {
     /// Pulls `reference` from its registry: picks `platform` from an index, fetches and verifies every blob
     /// (digest and size) before storing it, then stores and unpacks the image like any import.
-    /// `allowedRegistries`, when given, refuses any other registry before contacting it.
+    /// `allowedRegistries`, when given, refuses any other registry before contacting it. Blobs are kept in
+    /// the pull's work area until the commit; an image whose blobs declare more than `limits` allow is
+    /// refused before any blob is fetched.
     public func pull(
         _ reference: String, insecure: Bool = false, credentials: RegistryCredentials? = nil,
-        allowedRegistries: [String]? = nil, platform: Platform = .linuxAMD64, keepSetuid: Bool = false,
+        allowedRegistries: [String]? = nil, platform: Platform = .linuxAMD64,
         progress: (@Sendable (String) -> Void)? = nil
     ) async throws(ImageError) -> StoredImage {
         let progress = progress ?? self.progress
@@ -34,30 +36,24 @@ extension ImageStore {
         }
         let manifest = try CanonicalJSON.decode(Manifest.self, from: fetched.data, source: "\(parsed.description) (\(fetched.digest))")
 
-        let work = root.appendingPathComponent("tmp/pull-\(FS.randomSuffix())", isDirectory: true)
-        try FS.makeDirectories(work)
-        defer { FS.removeTree(work) }
-        var files: [(URL, Descriptor)] = []
-        for (number, descriptor) in ([manifest.config] + manifest.layers).enumerated() {
-            let file = work.appendingPathComponent(descriptor.digest.hex)
-            if !blobs.has(descriptor.digest) {
-                progress?("fetching \(descriptor.digest) (\(descriptor.size) bytes, \(number + 1)/\(manifest.layers.count + 1))")
-                let data = try await client.blob(repository: repository, descriptor: descriptor)
-                try FS.writeAtomically(data, to: file)
-            }
-            files.append((file, descriptor))
+        try checkDeclaredSizes([manifest.config] + manifest.layers, source: parsed.description)
+
+        try FS.makeDirectories(root)
+        let work = try WorkArea(root: root, kind: "pull")
+        defer { work.close() }
+        let staged = try StagedBlobs(work: work, store: blobs)
+        for (number, descriptor) in ([manifest.config] + manifest.layers).enumerated() where !staged.linkExisting(descriptor) {
+            progress?("fetching \(descriptor.digest) (\(descriptor.size) bytes, \(number + 1)/\(manifest.layers.count + 1))")
+            let data = try await client.blob(repository: repository, descriptor: descriptor)
+            let file = work.directory.appendingPathComponent("fetched-\(descriptor.digest.hex)")
+            try FS.writeAtomically(data, to: file, temporaryName: ".partial-\(descriptor.digest.hex)")
+            _ = try staged.stage(
+                file: file, expected: descriptor, what: "blob \(descriptor.digest) from \(parsed.registry)", owned: true, maxBytes: limits.maxImageBytes)
         }
         var names: [ImageReference] = []
         if parsed.tag != nil && parsed.digest == nil { names = [parsed] }
-        let fetchedManifest = fetched
-        return try withImport { (_, transaction) throws(ImageError) in
-            for (file, descriptor) in files where !blobs.has(descriptor.digest) {
-                _ = try blobs.ingest(
-                    file: file, expected: descriptor, what: "blob \(descriptor.digest) from \(parsed.registry)", move: true, transaction: transaction)
-            }
-            return try commit(
-                manifestData: fetchedManifest.data, names: names, source: parsed.description,
-                registry: parsed.registry, keepSetuid: keepSetuid, transaction: transaction)
-        }
+        var store = self
+        store.progress = progress
+        return try store.commit(manifestData: fetched.data, names: names, source: parsed.description, registry: parsed.registry, staged: staged)
     }
 }

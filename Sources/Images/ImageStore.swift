@@ -5,18 +5,25 @@ import Foundation
 #endif
 
 /// The content-addressed store under a state root: `<root>/blobs/sha256/<hex>`, `<root>/images/`
-/// (tag → manifest digest index and one record per image), `<root>/rootfs/<hex of manifest digest>/`
-/// (unpacked once, shared read-only by every container of that image).
+/// (tag → manifest digest index, one record per image, and one unpack record per rootfs in
+/// `images/unpacked/`), `<root>/rootfs/<hex of manifest digest>/` (unpacked once, shared read-only by every
+/// container of that image) and `<root>/tmp/` (the work areas of imports in progress).
+///
+/// The state root and everything securerun keeps in it is root-only (see `secure()`); each image's own
+/// files keep the image's modes and owners, protected by `rootfs/` and the state root being 0700.
 public struct ImageStore: Sendable {
     /// The state root.
     public let root: URL
     /// Receives one line per step of an import or pull (the CLI shows them on a terminal).
     public var progress: (@Sendable (String) -> Void)?
+    /// Bounds on what an import or pull may unpack (from the profile's `store:` section).
+    public var limits: UnpackLimits
 
     /// A store at `root` (created on first write).
-    public init(root: URL, progress: (@Sendable (String) -> Void)? = nil) {
+    public init(root: URL, progress: (@Sendable (String) -> Void)? = nil, limits: UnpackLimits = .default) {
         self.root = root
         self.progress = progress
+        self.limits = limits
     }
 
     var blobs: BlobStore { BlobStore(root: root) }
@@ -24,6 +31,11 @@ public struct ImageStore: Sendable {
     var recordsDirectory: URL { root.appendingPathComponent("images/by-digest", isDirectory: true) }
     var rootfsDirectory: URL { root.appendingPathComponent("rootfs", isDirectory: true) }
     var containersDirectory: URL { root.appendingPathComponent("containers", isDirectory: true) }
+    var unpackedDirectory: URL { root.appendingPathComponent("images/unpacked", isDirectory: true) }
+    var tmpDirectory: URL { root.appendingPathComponent("tmp", isDirectory: true) }
+
+    /// The unpack record of an image's rootfs (every path with type, mode, owner, size and content hash).
+    func unpackRecordURL(_ digest: Digest) -> URL { unpackedDirectory.appendingPathComponent(digest.hex + ".record") }
 
     /// The shared rootfs directory of an image.
     public func rootfs(for digest: Digest) -> URL { rootfsDirectory.appendingPathComponent(digest.hex, isDirectory: true) }

@@ -110,11 +110,23 @@ struct LayerPacker {
     }
 
     /// The sha256 of the decompressed stream of a (possibly gzip or zstd compressed) layer: its diff_id.
+    /// Only for layers securerun packed itself; a layer from outside goes through `diffID(of:name:budget:)`.
     static func diffID(of layer: URL) throws(ImageError) -> Digest {
+        var budget = UnpackBudget(limits: UnpackLimits(maxImageBytes: .max, maxEntries: .max, maxExpansionRatio: .max, expansionAllowance: .max))
+        return try diffID(of: layer, name: layer.lastPathComponent, budget: &budget)
+    }
+
+    /// The diff_id of `layer`, counting its decompressed bytes against `budget` as they stream, so a
+    /// decompression bomb stops at the limit instead of being decompressed in full.
+    static func diffID(of layer: URL, name: String, budget: inout UnpackBudget) throws(ImageError) -> Digest {
+        budget.startLayer("layer \(name)", compressedBytes: try LayerUnpacker.fileSize(layer))
         let reader = try ArchiveReader(url: layer, raw: true)
         var hasher = HashingCounter()
         if try reader.next() != nil {
-            try reader.readData { buffer in hasher.update(buffer) }
+            try reader.readData { (buffer) throws(ImageError) in
+                try budget.add(bytes: buffer.count)
+                hasher.update(buffer)
+            }
         }
         return hasher.finalize()
     }

@@ -11,15 +11,17 @@ import Foundation
 /// at a time with O_NOFOLLOW, so no symlink in a parent path is ever followed (the class of bugs behind
 /// CVE-2018-15664 and docker cp / tar breakouts). Refused: `..` components, absolute paths, symlinks whose
 /// relative target climbs out of the rootfs, hard links to anything not already in the rootfs, a symlinked
-/// parent, char/block device nodes, and whiteouts naming paths outside. Setuid/setgid bits are stripped
-/// unless `keepSetuid`; extended attributes (including file capabilities) are never written.
+/// parent, char/block device nodes, and whiteouts naming paths outside. Setuid and setgid bits are always
+/// stripped: no-new-privileges makes them inert inside containers, and on the host a setuid-root file in
+/// the store would be a local root hole. Extended attributes (file capabilities included) are never
+/// written. Bytes and entries are counted against `limits` as they stream.
 public struct LayerUnpacker: Sendable {
-    /// Keep setuid/setgid bits (only for profiles that allow privilege-raising binaries).
-    public var keepSetuid: Bool
+    /// The bounds on bytes, entries and expansion.
+    public var limits: UnpackLimits
 
-    /// An unpacker; `keepSetuid` defaults to false (bits stripped).
-    public init(keepSetuid: Bool = false) {
-        self.keepSetuid = keepSetuid
+    /// An unpacker with `limits` (the store's defaults unless given).
+    public init(limits: UnpackLimits = .default) {
+        self.limits = limits
     }
 
     /// Applies `layers` (bottom first, each named by its digest for messages) into `destination`:
@@ -29,21 +31,46 @@ public struct LayerUnpacker: Sendable {
         let parent = destination.deletingLastPathComponent()
         try FS.makeDirectories(parent)
         let temp = parent.appendingPathComponent(".tmp-\(FS.randomSuffix())")
-        try FS.check(mkdir(temp.path, 0o755), "create", temp.path)
+        try unpack(layers: layers, staging: temp)
         do {
-            let root = try DirectoryFD(opening: temp)
-            var directories: [String: ArchiveEntryInfo] = [:]
-            for layer in layers {
-                try applyWhiteouts(layer: layer.file, name: layer.name, root: root)
-                try extract(layer: layer.file, name: layer.name, root: root, directories: &directories)
-            }
-            try applyDirectoryMetadata(directories, root: root)
-            try FS.check(chmod(temp.path, 0o755), "chmod", temp.path)
             try FS.check(rename(temp.path, destination.path), "rename into place", destination.path)
         } catch {
             FS.removeTree(temp)
             throw error
         }
+    }
+
+    /// Unpacks `layers` into the new directory `staging` (left there for the caller to rename into place)
+    /// and, when `record` is given, writes the unpack record of the result there; returns its digest.
+    /// On any error `staging` is removed.
+    @discardableResult
+    func unpack(layers: [(file: URL, name: String)], staging temp: URL, record: URL? = nil) throws(ImageError) -> Digest? {
+        // 0700 while it fills: nobody but root looks inside a half-made rootfs. The image's root gets 0755 last.
+        try FS.check(mkdir(temp.path, 0o700), "create", temp.path)
+        do {
+            let root = try DirectoryFD(opening: temp)
+            var directories: [String: ArchiveEntryInfo] = [:]
+            var budget = UnpackBudget(limits: limits)
+            for layer in layers {
+                let compressed = try Self.fileSize(layer.file)
+                try applyWhiteouts(layer: layer.file, name: layer.name, compressed: compressed, root: root)
+                budget.startLayer("layer \(layer.name)", compressedBytes: compressed)
+                try extract(layer: layer.file, name: layer.name, root: root, budget: &budget, directories: &directories)
+            }
+            try applyDirectoryMetadata(directories, root: root)
+            try FS.check(fchmod(root.fd, 0o755), "chmod", temp.path)
+            guard let record else { return nil }
+            return try RootfsRecord.write(rootfs: root, displayPath: temp.path, to: record)
+        } catch {
+            FS.removeTree(temp)
+            throw error
+        }
+    }
+
+    static func fileSize(_ url: URL) throws(ImageError) -> Int64 {
+        var info = stat()
+        try FS.check(stat(url.path, &info), "stat", url.path)
+        return Int64(info.st_size)
     }
 
     // MARK: - Paths
@@ -115,32 +142,45 @@ public struct LayerUnpacker: Sendable {
 
     /// First pass over a layer: apply its whiteouts to the lower layers (OCI image-spec layer.md:
     /// whiteouts apply only to lower layers, so doing them all first is exact).
-    private func applyWhiteouts(layer: URL, name: String, root: DirectoryFD) throws(ImageError) {
+    private func applyWhiteouts(layer: URL, name: String, compressed: Int64, root: DirectoryFD) throws(ImageError) {
         let reader = try ArchiveReader(url: layer)
+        // The same layer bounds as the extraction pass: this pass decompresses the whole stream too.
+        var budget = UnpackBudget(limits: limits)
+        budget.startLayer("layer \(name)", compressedBytes: compressed)
         while let entry = try reader.next() {
-            let info = ArchiveEntryInfo(entry)
-            var parts = try Self.components(info.path, layer: name)
-            guard let last = parts.last, last.hasPrefix(Self.whiteoutPrefix) else { continue }
-            parts.removeLast()
-            guard let dir = try Self.openDirectory(parts[...], root: root, create: false, entry: info.path, layer: name) else { continue }
-            let shown = parts.joined(separator: "/")
-            if last == Self.opaqueWhiteout {
-                try dir.removeChildren(path: shown)
-                continue
-            }
-            let target = String(last.dropFirst(Self.whiteoutPrefix.count))
-            guard !target.isEmpty, target != ".", target != "..", !target.contains("/") else {
-                throw .unsafeEntry(layer: name, entry: info.path, reason: "is a whiteout of '\(target)', which is not a name inside the rootfs")
-            }
-            try dir.removeTree(target, path: shown.isEmpty ? target : shown + "/" + target)
+            try budget.advance(to: reader.streamPosition)
+            try applyWhiteout(ArchiveEntryInfo(entry), layer: name, root: root)
+            // Read (and count) the data here rather than let libarchive skip it unseen.
+            try reader.drainData(budget: &budget)
         }
+    }
+
+    private func applyWhiteout(_ info: ArchiveEntryInfo, layer name: String, root: DirectoryFD) throws(ImageError) {
+        var parts = try Self.components(info.path, layer: name)
+        guard let last = parts.last, last.hasPrefix(Self.whiteoutPrefix) else { return }
+        parts.removeLast()
+        guard let dir = try Self.openDirectory(parts[...], root: root, create: false, entry: info.path, layer: name) else { return }
+        let shown = parts.joined(separator: "/")
+        if last == Self.opaqueWhiteout {
+            try dir.removeChildren(path: shown)
+            return
+        }
+        let target = String(last.dropFirst(Self.whiteoutPrefix.count))
+        guard !target.isEmpty, target != ".", target != "..", !target.contains("/") else {
+            throw .unsafeEntry(layer: name, entry: info.path, reason: "is a whiteout of '\(target)', which is not a name inside the rootfs")
+        }
+        try dir.removeTree(target, path: shown.isEmpty ? target : shown + "/" + target)
     }
 
     // MARK: - Entries
 
-    private func extract(layer: URL, name: String, root: DirectoryFD, directories: inout [String: ArchiveEntryInfo]) throws(ImageError) {
+    private func extract(
+        layer: URL, name: String, root: DirectoryFD, budget: inout UnpackBudget, directories: inout [String: ArchiveEntryInfo]
+    ) throws(ImageError) {
         let reader = try ArchiveReader(url: layer)
         while let entry = try reader.next() {
+            try budget.advance(to: reader.streamPosition)
+            try budget.addEntry()
             let info = ArchiveEntryInfo(entry)
             let parts = try Self.components(info.path, layer: name)
             guard let last = parts.last else { continue }  // "./": the rootfs itself
@@ -172,7 +212,7 @@ public struct LayerUnpacker: Sendable {
                 }
                 directories[relative] = info
             case Glibc.S_IFREG:
-                try writeFile(reader: reader, info: info, parent: parent, name: last, relative: relative)
+                try writeFile(reader: reader, info: info, parent: parent, name: last, relative: relative, budget: &budget)
             case Glibc.S_IFLNK:
                 let target = info.symlink ?? ""
                 guard !target.isEmpty, Self.symlinkStaysInside(target: target, linkParent: parentParts) else {
@@ -211,30 +251,26 @@ public struct LayerUnpacker: Sendable {
         try FS.check(linkat(targetDir.fd, targetName, parent.fd, name, 0), "hard link", entry)
     }
 
-    private func writeFile(reader: ArchiveReader, info: ArchiveEntryInfo, parent: DirectoryFD, name: String, relative: String) throws(ImageError) {
+    private func writeFile(
+        reader: ArchiveReader, info: ArchiveEntryInfo, parent: DirectoryFD, name: String, relative: String, budget: inout UnpackBudget
+    ) throws(ImageError) {
         let fd = try FS.check(openat(parent.fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600), "create", relative)
         defer { close(fd) }
         try reader.readData { (buffer) throws(ImageError) in
-            var offset = 0
-            while offset < buffer.count {
-                guard let base = buffer.baseAddress else { return }
-                let written = write(fd, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw .io(path: relative, operation: "write", errno: errno)
-                }
-                offset += written
-            }
+            // Counted before writing: the block that crosses a limit never reaches the disk.
+            try budget.advance(to: reader.streamPosition)
+            try FS.writeAll(fd, buffer, path: relative)
         }
         try chownIfRoot(fchown(fd, uid_t(truncatingIfNeeded: info.uid), gid_t(truncatingIfNeeded: info.gid)), relative)
-        // chmod after chown: chown clears setuid bits, and we decide them here.
-        try FS.check(fchmod(fd, permissions(info)), "chmod", relative)
+        // chmod after chown: chown clears setuid bits, and the mode must be exactly ours.
+        try FS.check(fchmod(fd, Self.permissions(info)), "chmod", relative)
         var times = Self.times(info)
         try FS.check(futimens(fd, &times), "set times", relative)
     }
 
-    private func permissions(_ info: ArchiveEntryInfo) -> mode_t {
-        keepSetuid ? info.mode & 0o7777 : info.mode & 0o1777
+    /// The entry's permission bits without setuid and setgid (the sticky bit stays).
+    static func permissions(_ info: ArchiveEntryInfo) -> mode_t {
+        info.mode & 0o1777
     }
 
     private func setOwnerAndTime(parent: DirectoryFD, name: String, info: ArchiveEntryInfo, relative: String, symlink: Bool) throws(ImageError) {
@@ -266,7 +302,7 @@ public struct LayerUnpacker: Sendable {
             guard fd >= 0 else { continue }  // replaced or removed by a later layer
             defer { close(fd) }
             try chownIfRoot(fchown(fd, uid_t(truncatingIfNeeded: info.uid), gid_t(truncatingIfNeeded: info.gid)), path)
-            try FS.check(fchmod(fd, info.mode & 0o7777), "chmod", path)
+            try FS.check(fchmod(fd, Self.permissions(info)), "chmod", path)
             var times = Self.times(info)
             try FS.check(futimens(fd, &times), "set times", path)
         }

@@ -77,4 +77,7 @@ struct ImageRecord: Codable, Equatable {
     var source: String?
     var registry: String?
     var imported: String
+    /// Digest of `<root>/images/unpacked/<hex>.record`, the unpack record of the rootfs; nil for images
+    /// unpacked by securerun before records existed.
+    var unpackRecord: Digest?
 }

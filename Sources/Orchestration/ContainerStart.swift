@@ -59,6 +59,9 @@ public struct ContainerStart: Sendable {
         }
         let swept = Sweep.run(stateRoot: stateRoot)
         for message in swept.messages { notice(message) }
+        // What an interrupted import, pull or removal left (a killed import can leave hundreds of MB).
+        let leftovers = ImageStore(root: stateRoot).sweep()
+        if !leftovers.isEmpty { notice("removed \(leftovers.count) leftover(s) of interrupted image operations") }
         if request.detach {
             return try DetachedStart.start(self)
         }

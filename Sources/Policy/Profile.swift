@@ -1,6 +1,7 @@
 import Admission
 import Capabilities
 import Foundation
+import Images
 import Seccomp
 
 /// A hardening profile: the floor that every container started under it keeps.
@@ -41,8 +42,8 @@ public struct Profile: Sendable, Equatable {
     public var volumeIDs: VolumeIDs
     /// Registries images may come from; empty means any.
     public var allowedRegistries: [String]
-    /// Whether setuid/setgid bits survive unpacking (off by default).
-    public var keepSetuid: Bool
+    /// Bounds on what `image import` and `image pull` under this profile may unpack (`store:`).
+    public var unpackLimits: UnpackLimits
     /// Which images may run: the signed-scan admission policy.
     public var admission: AdmissionPolicy
 

@@ -13,7 +13,7 @@ struct ProfileDocument: Decodable {
     var network: String?
     var volumes: Volumes?
     var allowedRegistries: [String]?
-    var keepSetuid: Bool?
+    var store: Store?
     var admission: AdmissionPolicy?
     // Floor settings: accepted only with their hardened values, so a profile cannot say otherwise.
     var readOnlyRootfs: Bool?
@@ -39,19 +39,34 @@ struct ProfileDocument: Decodable {
         var allowedGids: [String]?
     }
 
+    /// Bounds on what `image import` and `image pull` may unpack into the store.
+    struct Store: Decodable {
+        var maxUnpackedSize: String?
+        var maxFiles: Int64?
+        var maxExpansionRatio: Int64?
+        var expansionAllowance: String?
+    }
+
     /// Every key a profile may have, by nesting level; anything else is a typo worth an error
     /// (a silently ignored `readOnlyRootFS: true` would give a false sense of safety).
     static let knownKeys: [String: Set<String>] = [
         "": [
             "name", "user", "capabilities", "seccomp", "resources", "tmpfs", "maskedPaths", "readonlyPaths",
-            "network", "volumes", "allowedRegistries", "keepSetuid", "admission", "readOnlyRootfs",
+            "network", "volumes", "allowedRegistries", "store", "admission", "readOnlyRootfs",
             "noNewPrivileges", "description",
         ],
         "resources": ["memory", "memorySwap", "cpus", "pidsLimit"],
         "tmpfs[]": ["path", "size", "exec", "mode"],
         "volumes": ["allowWritable", "allowedUids", "allowedGids"],
+        "store": ["maxUnpackedSize", "maxFiles", "maxExpansionRatio", "expansionAllowance"],
         // A misspelt admission key would silently fall back to a looser default (blockAt HIGH, no age limit).
         "admission": ["trustedKeys", "threshold", "blockAt", "maxScanAge", "ignore", "allowUnattested"],
         "admission.ignore[]": ["id", "reason", "expires"],
+    ]
+
+    /// Keys securerun once had, with why they are gone: a profile that still sets one gets this reason.
+    static let removedKeys: [String: String] = [
+        "keepSetuid":
+            "was removed: setuid and setgid bits are now always stripped when an image is unpacked (no-new-privileges makes them inert inside containers, and on the host a setuid-root file in the store is a local root hole); delete the line"
     ]
 }

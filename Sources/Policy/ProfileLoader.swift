@@ -107,6 +107,9 @@ public enum ProfileLoader {
         if let volumes = mapping["volumes"] {
             try checkMapping(volumes, level: "volumes", prefix: "volumes.", path: path)
         }
+        if let store = mapping["store"] {
+            try checkMapping(store, level: "store", prefix: "store.", path: path)
+        }
         if let tmpfs = mapping["tmpfs"]?.sequence {
             for (index, entry) in tmpfs.enumerated() {
                 try checkMapping(entry, level: "tmpfs[]", prefix: "tmpfs[\(index)].", path: path)
@@ -124,6 +127,9 @@ public enum ProfileLoader {
         guard let mapping = node.mapping, let known = ProfileDocument.knownKeys[level] else { return }
         for key in mapping.keys {
             guard let name = key.string else { continue }
+            if level.isEmpty, let reason = ProfileDocument.removedKeys[name] {
+                throw .invalidField(path: path, field: name, reason: reason)
+            }
             if !known.contains(name) { throw .unknownField(path: path, field: prefix + name) }
         }
     }

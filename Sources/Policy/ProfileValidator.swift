@@ -1,6 +1,7 @@
 import Admission
 import Capabilities
 import Foundation
+import Images
 import Seccomp
 
 /// Turns a decoded profile document into a `Profile`, refusing anything below securerun's floor.
@@ -63,7 +64,7 @@ struct ProfileValidator {
                 uids: try VolumeIDs.parseRanges(document.volumes?.allowedUids, field: "volumes.allowedUids", path: path),
                 gids: try VolumeIDs.parseRanges(document.volumes?.allowedGids, field: "volumes.allowedGids", path: path)),
             allowedRegistries: registries,
-            keepSetuid: document.keepSetuid ?? false,
+            unpackLimits: try validateStore(),
             admission: (document.admission ?? AdmissionPolicy.default).resolvingPaths(relativeTo: directory)
         )
     }
@@ -139,6 +140,22 @@ struct ProfileValidator {
             mounts.append(TmpfsMount(path: entry.path, size: size, exec: entry.exec ?? false, mode: mode))
         }
         return mounts
+    }
+
+    func validateStore() throws(PolicyError) -> UnpackLimits {
+        let store = document.store
+        let fallback = UnpackLimits.default
+        let bytes = try size(store?.maxUnpackedSize, field: "store.maxUnpackedSize", default: ByteSize(bytes: fallback.maxImageBytes))
+        let allowance = try size(store?.expansionAllowance, field: "store.expansionAllowance", default: ByteSize(bytes: fallback.expansionAllowance))
+        let files = store?.maxFiles ?? fallback.maxEntries
+        guard files > 0 else {
+            throw .invalidField(path: path, field: "store.maxFiles", reason: "must be a positive number of files, such as 500000")
+        }
+        let ratio = store?.maxExpansionRatio ?? fallback.maxExpansionRatio
+        guard ratio >= 1 else {
+            throw .invalidField(path: path, field: "store.maxExpansionRatio", reason: "must be a number of times, 1 or more, such as 100")
+        }
+        return UnpackLimits(maxImageBytes: bytes.bytes, maxEntries: files, maxExpansionRatio: ratio, expansionAllowance: allowance.bytes)
     }
 
     func size(_ text: String?, field: String, default fallback: ByteSize) throws(PolicyError) -> ByteSize {

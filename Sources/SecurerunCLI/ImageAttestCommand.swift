@@ -28,7 +28,7 @@ struct ImageAttestCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let root = stateRoot()
+            let root = try securedStateRoot()
             let stored = try ImageStore(root: root).resolve(image)
             let digest = try ImageDigest(stored.manifestDigest)
             let signingKey = try KeyFiles.readSigningKey(key)

@@ -25,7 +25,7 @@ struct ImageAttestationAddCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let root = stateRoot()
+            let root = try securedStateRoot()
             let stored = try ImageStore(root: root).resolve(image)
             let digest = try ImageDigest(stored.manifestDigest)
             let data: Data

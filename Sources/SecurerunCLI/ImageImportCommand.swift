@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Images
+import Policy
 
 /// `securerun image import`: store an image from a rootfs directory, an OCI layout, an OCI archive or a docker-save tar.
 struct ImageImportCommand: AsyncParsableCommand {
@@ -23,6 +24,9 @@ struct ImageImportCommand: AsyncParsableCommand {
     @Flag(help: "Print the stored image as JSON.")
     var json = false
 
+    @Option(help: "Hardening profile whose store: limits (unpacked size, files, expansion ratio) the import must respect (default: default).")
+    var profile: String?
+
     func validate() throws {
         guard (path == nil) != (rootfs == nil) else {
             throw ValidationError("give either a PATH or --rootfs DIR")
@@ -34,7 +38,8 @@ struct ImageImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = ImageStore(root: stateRoot(), progress: terminalProgress(json: json))
+            let limits = try ProfileLoader.load(profile).unpackLimits
+            let store = try openImageStore(progress: terminalProgress(json: json), limits: limits)
             let image: StoredImage
             if let rootfs, let tag {
                 image = try store.importRootfs(directory: URL(fileURLWithPath: rootfs), tag: tag)

@@ -11,7 +11,7 @@ struct ImageInspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = ImageStore(root: stateRoot())
+            let store = try openImageStore()
             let image = try store.resolve(reference)
             let manifest = try JSONSerialization.jsonObject(with: store.manifestData(image))
             let config = try JSONSerialization.jsonObject(with: store.configData(image))

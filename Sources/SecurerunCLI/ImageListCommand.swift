@@ -4,9 +4,12 @@ import Foundation
 import Images
 import Policy
 
-/// `securerun image ls`: the stored images, with the admission state of each under a profile.
+/// `securerun image ls`: the stored images, with the admission state of each under a profile. A record
+/// that cannot be used is listed as a broken row (with the reason) and the others still are; the exit
+/// status is 0 either way (`image check` is the command whose status says whether the store is intact).
 struct ImageListCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List stored images.", aliases: ["list"])
+    static let configuration = CommandConfiguration(
+        commandName: "ls", abstract: "List stored images (broken records are listed as BROKEN, with the reason).", aliases: ["list"])
 
     @Flag(help: "Print the images as a JSON array.")
     var json = false
@@ -16,13 +19,15 @@ struct ImageListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let root = stateRoot()
-            let images = try ImageStore(root: root).list()
+            let store = try openImageStore()
+            let root = store.root
+            let catalog = try store.catalog()
             // ls still lists images when the profile cannot be read; the column then says why it is unknown.
             let policy = Result { try ProfileLoader.load(profile) }
-            let listed = images.map { ListedImage(image: $0, attestation: AttestationState(image: $0, root: root, profile: policy)) }
+            let listed = catalog.images.map { ListedImage(image: $0, attestation: AttestationState(image: $0, root: root, profile: policy)) }
             if json {
-                print(try jsonString(listed))
+                let broken = catalog.broken.map { ListedBrokenImage(names: $0.names, manifestDigest: $0.manifestDigest, reason: $0.reason) }
+                print(try jsonString(listed.map(ListEntry.image) + broken.map(ListEntry.broken)))
                 return
             }
             var rows = [["REPOSITORY", "TAG", "DIGEST", "SIZE", "CREATED", "ATTESTATION"]]
@@ -35,6 +40,13 @@ struct ImageListCommand: AsyncParsableCommand {
                 for name in names {
                     let (repository, tag) = splitTag(name)
                     rows.append([repository, tag, digest, size, created, entry.attestation.summary])
+                }
+            }
+            for broken in catalog.broken {
+                let digest = String(broken.manifestDigest.dropFirst("sha256:".count).prefix(12))
+                for name in broken.names.isEmpty ? ["<none>:<none>"] : broken.names {
+                    let (repository, tag) = splitTag(name)
+                    rows.append([repository, tag, digest, "-", "-", "BROKEN: \(broken.reason)"])
                 }
             }
             let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
@@ -82,6 +94,27 @@ struct AttestationState: Encodable {
         case .none: return "\(count), unknown"
         }
     }
+}
+
+/// One element of `image ls --json`: an image, or a broken record.
+enum ListEntry: Encodable {
+    case image(ListedImage)
+    case broken(ListedBrokenImage)
+
+    func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .image(let image): try image.encode(to: encoder)
+        case .broken(let broken): try broken.encode(to: encoder)
+        }
+    }
+}
+
+/// A broken record as `image ls --json` prints it: `{"broken": true, "reason": …}` with its digest and names.
+struct ListedBrokenImage: Encodable {
+    var names: [String]
+    var manifestDigest: String
+    var reason: String
+    var broken = true
 }
 
 /// An image as `image ls --json` prints it: the stored image's fields plus `attestation`.

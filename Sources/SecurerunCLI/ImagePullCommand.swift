@@ -29,7 +29,7 @@ struct ImagePullCommand: AsyncParsableCommand {
     @Flag(help: "Print the stored image as JSON.")
     var json = false
 
-    @Option(help: "Hardening profile whose allowedRegistries the pull must respect (default: default).")
+    @Option(help: "Hardening profile whose allowedRegistries and store: limits the pull must respect (default: default).")
     var profile: String?
 
     func validate() throws {
@@ -58,12 +58,12 @@ struct ImagePullCommand: AsyncParsableCommand {
             let loaded = try ProfileLoader.load(profile)
             try loaded.checkRegistry(parsed.registry, image: reference, action: "pull")
             let allowed = loaded.allowedRegistries.isEmpty ? nil : loaded.allowedRegistries
-            let image = try await ImageStore(root: stateRoot()).pull(
-                reference, insecure: insecure, credentials: credentials, allowedRegistries: allowed, platform: wanted,
-                keepSetuid: loaded.keepSetuid, progress: progress)
+            let store = try openImageStore(limits: loaded.unpackLimits)
+            let image = try await store.pull(
+                reference, insecure: insecure, credentials: credentials, allowedRegistries: allowed, platform: wanted, progress: progress)
             let client = try RegistryClient(registry: parsed.registry, insecure: insecure, credentials: credentials)
             let attestations = try await PulledAttestations.fetch(
-                for: image, repository: parsed.repository, client: client, policy: loaded.admission, stateRoot: stateRoot())
+                for: image, repository: parsed.repository, client: client, policy: loaded.admission, stateRoot: store.root)
             try attestations.print(after: image, json: json)
         }
     }

@@ -13,10 +13,10 @@ struct ImageRemoveCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let root = stateRoot()
+            let root = try securedStateRoot()
             // Only live containers hold an image: ones whose securerun process died are removed first.
             for message in Sweep.run(stateRoot: root).messages { printError(message) }
-            let store = ImageStore(root: root)
+            let store = try openImageStore()
             for reference in references {
                 do {
                     try store.remove(reference)

@@ -28,7 +28,7 @@ struct ImageVerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let root = stateRoot()
+            let root = try securedStateRoot()
             let loaded = try ProfileLoader.load(profile)
             let target: String
             if let digest {

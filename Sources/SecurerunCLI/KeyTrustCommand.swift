@@ -14,7 +14,7 @@ struct KeyTrustCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let key = try TrustedKey.load(file: URL(fileURLWithPath: file)).key
-            let copy = try KeyFiles.trust(publicKeyFile: file, stateRoot: stateRoot())
+            let copy = try KeyFiles.trust(publicKeyFile: file, stateRoot: try securedStateRoot())
             print("trusted \(copy.path) (\(key.algorithm.rawValue), keyid \(key.keyID))")
         }
     }

@@ -29,7 +29,7 @@ struct RunCommand: AsyncParsableCommand {
         let status = try await reportingErrors {
             try ContainerStart(
                 request: request, profileName: options.profile, runtime: options.runtime,
-                dryRun: options.dryRun, stateRoot: stateRoot(), notice: { printError($0) }
+                dryRun: options.dryRun, stateRoot: try securedStateRoot(), notice: { printError($0) }
             ).run()
         }
         throw ExitCode(status)

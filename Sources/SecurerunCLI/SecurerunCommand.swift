@@ -22,10 +22,11 @@ public struct SecurerunCommand: AsyncParsableCommand {
 struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "Import, pull, list, inspect, remove, attest and verify images.",
+        abstract: "Import, pull, list, inspect, remove, check, attest and verify images.",
         subcommands: [
-            // Images helper: ImageImport, ImagePull, ImageList, ImageInspect, ImageRemove.
+            // Images helper: ImageImport, ImagePull, ImageList, ImageInspect, ImageRemove, ImageCheck.
             ImageImportCommand.self, ImagePullCommand.self, ImageListCommand.self, ImageInspectCommand.self, ImageRemoveCommand.self,
+            ImageCheckCommand.self,
             // Admission helper: ImageAttest, ImageAttestation, ImageVerify.
             ImageAttestCommand.self, ImageAttestationCommand.self, ImageVerifyCommand.self,
         ]

@@ -9,6 +9,7 @@ enum Securerun {
         let arguments = BooleanFlagSpelling.normalize(Array(CommandLine.arguments.dropFirst()))
         do {
             var command = try SecurerunCommand.parseAsRoot(arguments)
+            defer { SecurerunCommand.secureStateRootAfterCommand() }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

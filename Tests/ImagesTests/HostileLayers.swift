@@ -38,3 +38,22 @@ func writeTar(_ entries: [TarEntry], to url: URL, gzip: Bool = true) throws {
     let result = try run("/usr/bin/python3", ["-c", script, url.path, gzip ? "1" : "0"], input: spec)
     guard result.status == 0 else { throw ImageError.archive(path: url.path, message: result.output) }
 }
+
+/// Writes a gzip-compressed tar holding one `megabytes` MiB file of zeros, `zeros`, as concatenated gzip
+/// members (a valid gzip stream: `gzip -d` and libarchive read every member), so the test makes a
+/// 1.1 GB bomb in milliseconds instead of compressing 1.1 GB.
+func writeGzipBomb(to url: URL, megabytes: Int) throws {
+    let script = """
+        import gzip, sys, tarfile
+        size = int(sys.argv[2]) << 20
+        info = tarfile.TarInfo("zeros"); info.size = size; info.mode = 0o644; info.mtime = 1700000000
+        megabyte = gzip.compress(bytes(1 << 20), 9, mtime=0)
+        with open(sys.argv[1], "wb") as out:
+            out.write(gzip.compress(info.tobuf(format=tarfile.PAX_FORMAT), 9, mtime=0))
+            for _ in range(size >> 20):
+                out.write(megabyte)
+            out.write(gzip.compress(bytes(1024), 9, mtime=0))
+        """
+    let result = try run("/usr/bin/python3", ["-c", script, url.path, String(megabytes)])
+    guard result.status == 0 else { throw ImageError.archive(path: url.path, message: result.output) }
+}

@@ -26,8 +26,8 @@ import Testing
             }
         }
 
-        func unpack(_ layers: [[TarEntry]], keepSetuid: Bool = false, gzip: Bool = true) throws {
-            try LayerUnpacker(keepSetuid: keepSetuid).unpack(layers: try self.layers(layers, gzip: gzip), into: destination)
+        func unpack(_ layers: [[TarEntry]], limits: UnpackLimits = .default, gzip: Bool = true) throws {
+            try LayerUnpacker(limits: limits).unpack(layers: try self.layers(layers, gzip: gzip), into: destination)
         }
 
         /// The refusal, after checking nothing leaked or was left behind.
@@ -100,16 +100,75 @@ import Testing
         #expect(info.st_mode & S_IFMT == S_IFIFO)
     }
 
-    @Test func setuidAndSetgidBitsAreStrippedUnlessKept() throws {
+    /// A setuid-root binary in an image would be a root shell for any local user who can reach the store.
+    @Test func aSetuidRootFileNeverReachesTheHostWithItsBits() throws {
         let work = try Workspace()
-        try work.unpack([[.file("bin/su", "binary", mode: 0o6755)]])
-        let mode = try FileManager.default.attributesOfItem(atPath: work.destination.path + "/bin/su")[.posixPermissions] as? Int
-        #expect(mode == 0o755)
+        try work.unpack([
+            [
+                .file("bin/su", "binary", mode: 0o6755), .file("bin/newgrp", "binary", mode: 0o2755),
+                TarEntry(name: "var/mail", type: "dir", mode: 0o2775), TarEntry(name: "tmp", type: "dir", mode: 0o1777),
+            ]
+        ])
+        func mode(_ path: String) throws -> Int? {
+            try FileManager.default.attributesOfItem(atPath: work.destination.path + path)[.posixPermissions] as? Int
+        }
+        #expect(try mode("/bin/su") == 0o755)
+        #expect(try mode("/bin/newgrp") == 0o755)
+        #expect(try mode("/var/mail") == 0o775, "setgid directories lose the bit too")
+        #expect(try mode("/tmp") == 0o1777, "the sticky bit is not a privilege and stays")
+        var info = stat()
+        #expect(lstat(work.destination.path + "/bin/su", &info) == 0 && info.st_uid == 0 && info.st_mode & S_ISUID == 0)
+    }
 
-        let kept = try Workspace()
-        try kept.unpack([[.file("bin/su", "binary", mode: 0o4755)]], keepSetuid: true)
-        let keptMode = try FileManager.default.attributesOfItem(atPath: kept.destination.path + "/bin/su")[.posixPermissions] as? Int
-        #expect(keptMode == 0o4755)
+    @Test func theUnpackedRootfsIsOnlyRenamedIntoPlaceWhenComplete() throws {
+        let work = try Workspace()
+        try work.unpack([[.dir("etc"), .file("etc/motd", "hello\n")]])
+        var info = stat()
+        #expect(lstat(work.destination.path, &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o755, "the image's root is the container's /; it keeps a normal mode")
+    }
+
+    /// A 1 MiB layer that expands to 1.1 GB (a gzip bomb) must be refused while it streams.
+    @Test func aGzipBombIsRefusedWhileItStreams() throws {
+        let work = try Workspace()
+        let bomb = work.temp.path("bomb.tar.gz")
+        try writeGzipBomb(to: bomb, megabytes: 1100)
+        #expect(try LayerUnpacker.fileSize(bomb) < 2 << 20)
+        var caught: ImageError?
+        do throws(ImageError) {
+            try LayerUnpacker().unpack(layers: [(file: bomb, name: "sha256:bomb")], into: work.destination)
+        } catch { caught = error }
+        guard case .limitExceeded(let layer, let limit, _) = caught else {
+            Issue.record("expected a limit refusal, got \(String(describing: caught))")
+            return
+        }
+        #expect(layer == "layer sha256:bomb" && limit == .expansion)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.parent.path).isEmpty, "no .tmp-* or half-made rootfs remains")
+    }
+
+    /// Empty files compress to almost nothing and exhaust inodes instead of bytes: the entry limit stops them.
+    @Test func aFileCountBombIsRefusedAtTheEntryLimit() throws {
+        let work = try Workspace()
+        let limits = UnpackLimits(maxImageBytes: 1 << 30, maxEntries: 100, maxExpansionRatio: 100, expansionAllowance: 128 << 20)
+        let entries = (0..<150).map { TarEntry.file("many/f\($0)", "") }
+        var caught: ImageError?
+        do { try work.unpack([entries], limits: limits) } catch let error as ImageError { caught = error }
+        guard case .limitExceeded(_, .entries, let detail) = caught else {
+            Issue.record("expected the entry limit, got \(String(describing: caught))")
+            return
+        }
+        #expect(detail.contains("more than 100 entries"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.parent.path).isEmpty)
+        #expect(caught?.description.contains("store.maxFiles") == true)
+    }
+
+    @Test func smallHighlyCompressibleLayersStayUnderTheAllowance() throws {
+        let work = try Workspace()
+        let layer = work.temp.path("zeros.tar.gz")
+        try writeGzipBomb(to: layer, megabytes: 8)
+        try LayerUnpacker().unpack(layers: [(file: layer, name: "zeros")], into: work.destination)
+        let size = try FileManager.default.attributesOfItem(atPath: work.destination.path + "/zeros")[.size] as? Int
+        #expect(size == 8 << 20, "an 8 MiB file of zeros is a thousand times its compressed size and still fine")
     }
 
     @Test func whiteoutsOutsideTheRootfsAreRefused() throws {

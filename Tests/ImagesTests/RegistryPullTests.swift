@@ -23,7 +23,7 @@ import Testing
 
     @Test func pullGivesTheSameImageAsTheLocalImport() async throws {
         guard ready("pull") else { return }
-        let (temp, local, image, registry) = try pushedSample()
+        let (temp, _, image, registry) = try pushedSample()
         defer { registry.stop() }
 
         let store = ImageStore(root: temp.path("pulled"))
@@ -98,5 +98,52 @@ import Testing
         #expect(try store.list().isEmpty, "failed pulls stored nothing")
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: temp.path("pulled/rootfs").path)) ?? []
         #expect(leftovers.isEmpty, "no half-made rootfs: \(leftovers)")
+    }
+
+    /// A setuid-root binary pulled into the host's store would be a root shell for any local user.
+    @Test func aPulledSetuidRootFileArrivesWithoutItsBitAndBlobsAreRootOnly() async throws {
+        guard ready("pull setuid") else { return }
+        let temp = TempDir()
+        let tree = try makeSampleRootfs(in: temp)
+        try temp.write("rootfs/bin/su", "su\n", mode: 0o4755)
+        let local = ImageStore(root: temp.path("local"))
+        let image = try local.importRootfs(directory: tree, tag: "setuid")
+        try exportLayout(image, from: local, to: temp.path("layout"))
+        let registry = try RegistryFixture()
+        defer { registry.stop() }
+        try registry.push(layout: temp.path("layout"), to: "team/setuid:1")
+
+        let store = ImageStore(root: temp.path("pulled"))
+        let pulled = try await store.pull("\(registry.address)/team/setuid:1", insecure: true)
+        var info = stat()
+        #expect(lstat(pulled.rootfs.path + "/bin/su", &info) == 0)
+        #expect(info.st_mode & 0o7777 == 0o755, "mode is \(String(info.st_mode & 0o7777, radix: 8))")
+        #expect(info.st_uid == 0)
+        for entry in storeEntries(store.root) where entry.path.hasPrefix("blobs/") && !entry.isDirectory {
+            #expect(entry.mode == 0o600, "\(entry.path)")
+        }
+        #expect(try store.check([]).first?.ok == true)
+        #expect(leftovers(store.root).isEmpty)
+    }
+
+    @Test func aPulledGzipBombIsRefusedAndNothingIsStored() async throws {
+        guard ready("pull bomb") else { return }
+        let temp = TempDir()
+        try writeGzipBomb(to: temp.path("bomb.tar.gz"), megabytes: 1100)
+        _ = try makeLayout(layer: temp.path("bomb.tar.gz"), at: temp.path("layout"))
+        let registry = try RegistryFixture()
+        defer { registry.stop() }
+        try registry.push(layout: temp.path("layout"), to: "team/bomb:1")
+
+        let store = ImageStore(root: temp.path("pulled"))
+        await #expect {
+            try await store.pull("\(registry.address)/team/bomb:1", insecure: true)
+        } throws: { error in
+            guard case .limitExceeded(let layer, .expansion, _) = error as? ImageError else { return false }
+            return layer.hasPrefix("layer sha256:")
+        }
+        #expect(try store.list().isEmpty)
+        #expect(leftovers(store.root).isEmpty, "\(leftovers(store.root))")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: store.root.path + "/blobs/sha256")) ?? []).isEmpty)
     }
 }

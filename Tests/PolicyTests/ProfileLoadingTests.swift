@@ -75,6 +75,10 @@ struct ProfileLoadingTests {
         ("network: host\n", "network", "not a network mode"),
         ("maskedPaths: [proc/kcore]\n", "maskedPaths[0]", "absolute path"),
         ("resources:\n  pidsLimit: many\n", "resources.pidsLimit", "expected a whole number"),
+        ("store:\n  maxUnpackedSize: huge\n", "store.maxUnpackedSize", "is not a size"),
+        ("store:\n  maxFiles: 0\n", "store.maxFiles", "positive"),
+        ("store:\n  maxExpansionRatio: 0\n", "store.maxExpansionRatio", "1 or more"),
+        ("store:\n  expansionAllowance: -1m\n", "store.expansionAllowance", "is not a size"),
     ]
 
     @Test("invalid fields are named with the reason", arguments: invalid.indices)
@@ -89,14 +93,40 @@ struct ProfileLoadingTests {
     }
 
     @Test(
-        "unknown keys are errors at every level", arguments: ["readonlyRootfs: true\n", "resources:\n  memroy: 1g\n", "tmpfs:\n  - path: /tmp\n    sise: 1m\n"])
+        "unknown keys are errors at every level",
+        arguments: ["readonlyRootfs: true\n", "resources:\n  memroy: 1g\n", "tmpfs:\n  - path: /tmp\n    sise: 1m\n", "store:\n  maxFile: 1\n"])
     func unknownKeys(_ text: String) {
         #expect {
             try ProfileFixtures.parse(text)
         } throws: { error in
             guard case .unknownField(_, let field) = error as? PolicyError else { return false }
-            return ["readonlyRootfs", "resources.memroy", "tmpfs[0].sise"].contains(field)
+            return ["readonlyRootfs", "resources.memroy", "tmpfs[0].sise", "store.maxFile"].contains(field)
         }
+    }
+
+    // Attack: keepSetuid let a profile put setuid-root binaries into the host's store, runnable by any local user.
+    @Test("a profile that still sets keepSetuid is refused with why it was removed", arguments: ["keepSetuid: true\n", "keepSetuid: false\n"])
+    func keepSetuidIsGone(_ text: String) {
+        #expect {
+            try ProfileFixtures.parse(text)
+        } throws: { error in
+            guard let error = error as? PolicyError, case .invalidField(_, "keepSetuid", let reason) = error else { return false }
+            return error.description.hasPrefix("\(ProfileFixtures.unitPath): field keepSetuid: was removed: setuid and setgid bits are now always stripped")
+                && reason.contains("local root hole") && reason.hasSuffix("delete the line")
+        }
+    }
+
+    @Test("store limits default to the store's own and a profile can set each")
+    func storeLimits() throws {
+        let standard = try ProfileFixtures.shipped("default").unpackLimits
+        #expect(standard.maxImageBytes == 16 << 30 && standard.maxEntries == 500_000)
+        #expect(standard.maxExpansionRatio == 100 && standard.expansionAllowance == 128 << 20)
+        let profile = try ProfileFixtures.parse(
+            "store:\n  maxUnpackedSize: 64g\n  maxFiles: 2000000\n  maxExpansionRatio: 300\n  expansionAllowance: 1g\n")
+        #expect(profile.unpackLimits.maxImageBytes == 64 << 30)
+        #expect(profile.unpackLimits.maxEntries == 2_000_000)
+        #expect(profile.unpackLimits.maxExpansionRatio == 300)
+        #expect(profile.unpackLimits.expansionAllowance == 1 << 30)
     }
 
     @Test("masked and read-only paths can be added to docker's, never removed")

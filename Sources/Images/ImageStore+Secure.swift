@@ -1,0 +1,132 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension ImageStore {
+    /// Makes the state root root-only before a command uses it, and tightens a store made by an older
+    /// securerun (0755 directories, 0644 blobs): the state root and every directory securerun keeps in it
+    /// become 0700, every file 0600, owned by the caller (root). Each image's own rootfs tree
+    /// (`rootfs/<hex>/`, the container's `/`) keeps the image's modes and owners: `rootfs/` and the state
+    /// root being 0700 is what keeps other users out of it. Container and runtime state get only their top
+    /// directory tightened (their contents are the runtime's).
+    ///
+    /// Refuses a state root that someone other than root (or the caller) owns, or that sits below a
+    /// directory others can write without the sticky bit: they could swap the whole store. Does nothing
+    /// else when the state root does not exist yet; it is created 0700 on first write. Never follows a
+    /// symlink below the state root and never walks an image's rootfs, so it is cheap enough for every
+    /// command (a few hundred fstatat calls on a store of some dozens of images).
+    public func secure() throws(ImageError) {
+        try Self.checkAncestors(of: root)
+        let fd = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return }
+            throw .io(path: root.path, operation: "open state root", errno: errno)
+        }
+        let top = DirectoryFD(fd: fd)
+        var info = stat()
+        try FS.check(fstat(top.fd, &info), "stat", root.path)
+        guard info.st_uid == 0 || info.st_uid == geteuid() else {
+            throw .unsafeStateRoot(
+                path: root.path,
+                reason: "it is owned by uid \(info.st_uid), who could change every image in it; chown it to root (chown -R root:root \(root.path))")
+        }
+        try Self.tighten(top.fd, info, directory: true, path: root.path)
+        let device = info.st_dev
+        for name in try top.names(path: root.path) {
+            // Metadata areas are tightened all the way down; the rest only at the top.
+            let depth: Int
+            switch name {
+            case "blobs", "images", "attestations", "trusted-keys", "cache", "tmp": depth = 4
+            default: depth = 0
+            }
+            try Self.tightenEntry(parent: top, name: name, path: root.path + "/" + name, depth: depth, device: device)
+        }
+    }
+
+    /// Refuses a state root whose parent directories (as written, and after resolving symlinks) could be
+    /// changed by another user: owned by someone other than root or the caller, or group/other-writable
+    /// without the sticky bit (a sticky directory such as /tmp is fine: the next component's owner counts).
+    static func checkAncestors(of root: URL) throws(ImageError) {
+        var paths: [String] = []
+        func addWithAncestors(_ directory: String) {
+            var current = directory
+            while !current.isEmpty {
+                paths.append(current)
+                if current == "/" { break }
+                current = (current as NSString).deletingLastPathComponent
+            }
+        }
+        func resolved(_ path: String) -> String? {
+            guard let pointer = realpath(path, nil) else { return nil }
+            defer { free(pointer) }
+            return String(cString: pointer)
+        }
+        let lexical = root.standardizedFileURL.path
+        let parent = (lexical as NSString).deletingLastPathComponent
+        addWithAncestors(parent)
+        // The directories that really hold the store: a symlinked state root or parent counts where it points.
+        if let real = resolved(lexical) {
+            addWithAncestors((real as NSString).deletingLastPathComponent)
+        } else if let real = resolved(parent) {
+            addWithAncestors(real)
+        }
+        for path in paths {
+            var info = stat()
+            guard stat(path, &info) == 0 else { continue }  // not there yet: securerun creates it 0700
+            if info.st_uid != 0 && info.st_uid != geteuid() {
+                throw .unsafeStateRoot(
+                    path: root.path,
+                    reason: "\(path) above it is owned by uid \(info.st_uid), who could replace the store; use a state root below root-owned directories")
+            }
+            if info.st_mode & 0o022 != 0 && info.st_mode & S_ISVTX == 0 {
+                throw .unsafeStateRoot(
+                    path: root.path,
+                    reason:
+                        "\(path) above it is writable by other users (mode \(String(info.st_mode & 0o7777, radix: 8))), who could replace the store; use a state root below directories only root can change"
+                )
+            }
+        }
+    }
+
+    private static func tightenEntry(parent: DirectoryFD, name: String, path: String, depth: Int, device: dev_t) throws(ImageError) {
+        var info = stat()
+        guard fstatat(parent.fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+            if errno == ENOENT { return }
+            throw .io(path: path, operation: "stat", errno: errno)
+        }
+        let type = info.st_mode & S_IFMT
+        // Symlinks are left alone (never followed); another filesystem mounted here is not ours to change.
+        guard type == S_IFDIR || type == S_IFREG, info.st_dev == device else { return }
+        let isDirectory = type == S_IFDIR
+        let wanted = isDirectory ? FS.directoryMode : FS.fileMode
+        let needsFix = info.st_mode & 0o7777 != wanted || info.st_uid != geteuid()
+        guard needsFix || (isDirectory && depth > 0) else { return }
+        let flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | (isDirectory ? O_DIRECTORY : 0)
+        let fd = openat(parent.fd, name, flags)
+        guard fd >= 0 else {
+            if errno == ENOENT { return }
+            throw .io(path: path, operation: "open", errno: errno)
+        }
+        let opened = DirectoryFD(fd: fd)
+        var current = stat()
+        try FS.check(fstat(fd, &current), "stat", path)
+        guard current.st_ino == info.st_ino, current.st_dev == info.st_dev else { return }  // replaced meanwhile
+        try tighten(fd, current, directory: isDirectory, path: path)
+        guard isDirectory, depth > 0 else { return }
+        for child in try opened.names(path: path) {
+            try tightenEntry(parent: opened, name: child, path: path + "/" + child, depth: depth - 1, device: device)
+        }
+    }
+
+    private static func tighten(_ fd: Int32, _ info: stat, directory: Bool, path: String) throws(ImageError) {
+        if info.st_uid != geteuid() {
+            try FS.check(fchown(fd, geteuid(), getegid()), "chown", path)
+        }
+        let wanted = directory ? FS.directoryMode : FS.fileMode
+        if info.st_mode & 0o7777 != wanted || info.st_uid != geteuid() {
+            try FS.check(fchmod(fd, wanted), "chmod", path)
+        }
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Images
+
+/// The state root, made root-only first (`ImageStore.secure()`): every command that uses the state root
+/// gets it through this, so a store made by an older securerun is tightened by whichever command runs first.
+func securedStateRoot() throws -> URL {
+    let root = stateRoot()
+    try ImageStore(root: root).secure()
+    return root
+}
+
+/// The image store on the secured state root, after sweeping what interrupted imports, pulls and removals
+/// left (one line on stderr says what went).
+func openImageStore(progress: (@Sendable (String) -> Void)? = nil, limits: UnpackLimits = .default) throws -> ImageStore {
+    let store = ImageStore(root: try securedStateRoot(), progress: progress, limits: limits)
+    let removed = store.sweep()
+    if !removed.isEmpty {
+        let shown = removed.prefix(4).joined(separator: ", ") + (removed.count > 4 ? ", …" : "")
+        printError("removed \(removed.count) leftover\(removed.count == 1 ? "" : "s") of interrupted image operations (\(shown))")
+    }
+    return store
+}
+
+extension SecurerunCommand {
+    /// Tightens the state root once more after a command, whatever it created (best effort: the command's
+    /// own outcome is what the caller sees).
+    public static func secureStateRootAfterCommand() {
+        try? ImageStore(root: stateRoot()).secure()
+    }
+}

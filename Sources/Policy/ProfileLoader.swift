@@ -83,19 +83,45 @@ public enum ProfileLoader {
     /// The profiles/ folder shipped beside the binary (a source checkout or an install prefix).
     static func shippedDirectories() -> [URL] {
         var dirs: [URL] = []
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        var dir = executable.deletingLastPathComponent()
-        for _ in 0..<5 {
-            let candidate = dir.appendingPathComponent("profiles", isDirectory: true)
-            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("default.yaml").path) {
-                dirs.append(candidate)
-                break
+        if let binary = executableDirectory() {
+            // Installed: PREFIX/bin/securerun beside PREFIX/share/securerun/profiles.
+            let installed = binary.deletingLastPathComponent().appendingPathComponent("share/securerun/profiles", isDirectory: true)
+            if FileManager.default.fileExists(atPath: installed.appendingPathComponent("default.yaml").path) { dirs.append(installed) }
+            // A source checkout: .build/<config>/securerun a few levels below profiles/.
+            var dir = binary
+            for _ in 0..<5 {
+                let candidate = dir.appendingPathComponent("profiles", isDirectory: true)
+                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("default.yaml").path) {
+                    if !dirs.contains(candidate) { dirs.append(candidate) }
+                    break
+                }
+                dir = dir.deletingLastPathComponent()
             }
-            dir = dir.deletingLastPathComponent()
         }
-        dirs.append(URL(fileURLWithPath: "/usr/local/share/securerun/profiles", isDirectory: true))
-        dirs.append(URL(fileURLWithPath: "/usr/share/securerun/profiles", isDirectory: true))
+        for fallback in ["/usr/local/share/securerun/profiles", "/usr/share/securerun/profiles"] {
+            let url = URL(fileURLWithPath: fallback, isDirectory: true)
+            if !dirs.contains(url) { dirs.append(url) }
+        }
         return dirs
+    }
+
+    /// The directory of the running binary, from /proc/self/exe: never argv[0] or the working directory,
+    /// which a caller controls (`cd /tmp; securerun …` must find the same profiles).
+    public static func executableDirectory() -> URL? {
+        var buffer = [CChar](repeating: 0, count: 4097)
+        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        let path = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return URL(fileURLWithPath: path).deletingLastPathComponent()
+    }
+
+    /// The shipped seccomp profile `name` (`default` → `<shipped profiles>/seccomp/default.json`), if any.
+    static func shippedSeccomp(named name: String) -> URL? {
+        for dir in shippedDirectories() {
+            let candidate = dir.appendingPathComponent("seccomp/\(name).json")
+            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+        }
+        return nil
     }
 
     static func checkKeys(_ node: Node, path: String) throws(PolicyError) {

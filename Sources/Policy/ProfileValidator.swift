@@ -100,7 +100,17 @@ struct ProfileValidator {
             throw .invalidField(
                 path: path, field: "seccomp", reason: "\"\(text)\" disables seccomp, which is below securerun's floor; name a seccomp profile file")
         }
-        let seccompFile = text.hasPrefix("/") ? URL(fileURLWithPath: text) : directory.appendingPathComponent(text)
+        // A path is relative to this profile file; a bare name (`default`) is a shipped seccomp profile, so a
+        // profile copied anywhere can still use it.
+        var seccompFile = text.hasPrefix("/") ? URL(fileURLWithPath: text) : directory.appendingPathComponent(text)
+        if !text.contains("/"), !text.hasSuffix(".json"), !FileManager.default.fileExists(atPath: seccompFile.path) {
+            guard let shipped = ProfileLoader.shippedSeccomp(named: text) else {
+                throw .invalidField(
+                    path: path, field: "seccomp",
+                    reason: "\"\(text)\" is neither a file next to the profile nor a shipped seccomp profile (shipped: default); give a path or a shipped name")
+            }
+            seccompFile = shipped
+        }
         do {
             let profile = try SeccompProfile.load(contentsOf: seccompFile.path)
             // Compiling is left to the start path (SeccompCheck), which caches it: profiles load on every run.

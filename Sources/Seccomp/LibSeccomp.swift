@@ -2,9 +2,9 @@ import CSeccomp
 import Glibc
 
 /// Queries against libseccomp's syscall tables; the library, not a list kept here, decides what a name means.
-enum LibSeccomp {
+public enum LibSeccomp {
     /// The installed libseccomp's version, such as `2.5.4`.
-    static var version: String {
+    public static var version: String {
         guard let version = seccomp_version() else { return "(unknown version)" }
         return "\(version.pointee.major).\(version.pointee.minor).\(version.pointee.micro)"
     }

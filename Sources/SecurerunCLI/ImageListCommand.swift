@@ -24,6 +24,9 @@ struct ImageListCommand: AsyncParsableCommand {
             let catalog = try store.catalog()
             // ls still lists images when the profile cannot be read; the column then says why it is unknown.
             let policy = Result { try ProfileLoader.load(profile) }
+            if case .failure(let error) = policy {
+                printError("warning: the ATTESTATION column is unknown because the profile cannot be loaded: \(error)")
+            }
             let listed = catalog.images.map { ListedImage(image: $0, attestation: AttestationState(image: $0, root: root, profile: policy)) }
             if json {
                 let broken = catalog.broken.map { ListedBrokenImage(names: $0.names, manifestDigest: $0.manifestDigest, reason: $0.reason) }

@@ -5,10 +5,10 @@ public struct SecurerunCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "securerun",
         abstract: "Run Linux containers hardened by default, and only images with a passing, signed scan.",
-        version: "0.1.0",
+        version: SecurerunVersion.number,
         subcommands: [
             RunCommand.self, ExecCommand.self, PsCommand.self, LogsCommand.self, StopCommand.self, KillCommand.self, RmCommand.self,
-            WaitCommand.self, InspectCommand.self, AuditCommand.self,
+            WaitCommand.self, InspectCommand.self, AuditCommand.self, VersionCommand.self, InfoCommand.self,
             ImageCommand.self,
             KeyCommand.self,
             MonitorCommand.self,

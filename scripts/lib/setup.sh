@@ -6,6 +6,7 @@ SECURERUN_APT_PACKAGES=(
   libseccomp-dev libcap-dev       # syscall and capability names, seccomp compilation
   libarchive-dev                  # tar/gzip/zstd layer reading and writing
   busybox-static                  # the small local image the demo and tests build
+  tini                            # the static init --init bind-mounts as PID 1
   jq
 )
 SECURERUN_TEST_APT_PACKAGES=(

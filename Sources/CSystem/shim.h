@@ -212,3 +212,39 @@ extern int accept4(int fd, struct sockaddr *address, socklen_t *length, int flag
 
 /// accept4(fd, NULL, NULL, SOCK_CLOEXEC).
 static inline int sr_accept_cloexec(int fd) { return accept4(fd, NULL, NULL, SOCK_CLOEXEC); }
+
+/// A connected unix stream socket to `path` (close-on-exec); -1 with errno.
+static inline int sr_connect_unix(const char *path) {
+    struct sockaddr_un address;
+    memset(&address, 0, sizeof address);
+    address.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof address.sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(address.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int result;
+    do {
+        result = connect(fd, (struct sockaddr *)&address, sizeof address);
+    } while (result != 0 && errno == EINTR);
+    if (result != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/// mount_setattr(2) on the mount at `path` and every mount beneath it (AT_RECURSIVE): sets read-only
+/// (when `read_only`), nosuid and nodev. A bind of such a mount copies its flags, so whoever mounts it
+/// next (runc or dockerd) cannot get a writable, setuid- or device-capable view of anything beneath.
+static inline int sr_harden_mount_tree(const char *path, int read_only) {
+    struct {
+        unsigned long long attr_set, attr_clr, propagation, userns_fd;
+    } attributes = {0, 0, 0, 0};
+    attributes.attr_set = 0x00000002 | 0x00000004 | (read_only ? 0x00000001 : 0); /* NOSUID | NODEV | RDONLY */
+    return (int)syscall(442 /* SYS_mount_setattr */, AT_FDCWD, path, 0x8000 /* AT_RECURSIVE */, &attributes, sizeof attributes);
+}

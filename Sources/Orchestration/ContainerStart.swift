@@ -70,7 +70,7 @@ public struct ContainerStart: Sendable {
 
     /// Checks everything and returns what to launch; nothing is created.
     func prepare() throws -> PreparedContainer {
-        guard let kind = OCIRuntime.Kind(rawValue: runtime) else { throw OrchestrationError.unknownRuntime(runtime) }
+        guard runtime == "docker" || OCIRuntime.Kind(rawValue: runtime) != nil else { throw OrchestrationError.unknownRuntime(runtime) }
         let profile = try ProfileLoader.load(profileName)
         let image = try ImageStore(root: stateRoot).resolve(request.image)
         // Local imports have no registry; a pulled image must still come from an allowed one.
@@ -97,11 +97,11 @@ public struct ContainerStart: Sendable {
         }
         if hardened.initProcess { _ = try InitBinary.locate() }
         try SeccompCheck.ensureCompiles(hardened.seccomp, source: hardened.seccompSource, stateRoot: stateRoot)
-        let runtime = try OCIRuntime(kind: kind, stateDirectory: StateLayout(root: stateRoot).runtimeState(kind))
+        let backend = try Backends.make(runtime, stateRoot: stateRoot)
         let profileBytes = (try? FileContents.read(profile.source.path)) ?? []
         return PreparedContainer(
             request: request, profile: profile, profileDigest: Digest.of(Data(profileBytes)).description, image: image, hardened: hardened,
-            verdict: verdict, backend: RuncBackend(runtime: runtime))
+            verdict: verdict, backend: backend)
     }
 
     /// The image's runtime defaults, with user names (the request's and the image's) made numeric.

@@ -38,17 +38,27 @@ public struct ExecStart: Sendable {
         guard let record = view.record, record.status == .running else { throw OrchestrationError.notRunning(reference) }
         guard !command.isEmpty else { throw OrchestrationError.invalidRequest(flag: "exec", reason: "give a command to run in the container") }
         let backend = try containers.backend(record)
-        let config = view.directory.appendingPathComponent("bundle/config.json")
-        let spec: RuntimeSpec
+        // The container's own user, environment and working directory, from the spec it started with.
+        struct Started: Decodable {
+            struct User: Decodable {
+                var uid: UInt32
+                var gid: UInt32
+            }
+            var user: User
+            var env: [String]
+            var cwd: String
+        }
+        let file = view.directory.appendingPathComponent("spec.json")
+        let spec: Started
         do {
-            spec = try StrictJSONDecoder().decode(RuntimeSpec.self, from: try FileContents.read(config.path))
+            spec = try StrictJSONDecoder().decode(Started.self, from: try FileContents.read(file.path))
         } catch {
-            throw OrchestrationError.corruptRecord(path: config.path, reason: "\(error)")
+            throw OrchestrationError.corruptRecord(path: file.path, reason: "\(error)")
         }
         let rootfs = ImageStore(root: stateRoot).rootfs(for: try Digest(parsing: record.imageDigest))
         let process = ExecProcess(
-            args: command, env: try environment(spec.process.env), cwd: workdir ?? spec.process.cwd,
-            user: try execUser(container: UserID(uid: spec.process.user.uid, gid: spec.process.user.gid), rootfs: rootfs, record: record), terminal: tty)
+            args: command, env: try environment(spec.env), cwd: workdir ?? spec.cwd,
+            user: try execUser(container: UserID(uid: spec.user.uid, gid: spec.user.gid), rootfs: rootfs, record: record), terminal: tty)
         guard process.cwd.hasPrefix("/") else { throw OrchestrationError.invalidRequest(flag: "--workdir \(process.cwd)", reason: "must be an absolute path") }
         try Subreaper.enable()
         let place = ContainerPlace(id: record.id, directory: view.directory, stateRoot: stateRoot)
@@ -56,13 +66,13 @@ public struct ExecStart: Sendable {
         defer { forwarder.stop() }
         if tty {
             let started = try backend.exec(place, process, io: .terminal)
-            guard let pid = started.pid, let master = started.terminal else { return 125 }
-            let relay = TerminalRelay(master: master, interactive: interactive)
+            guard let master = started.terminal else { return 125 }
+            let relay = TerminalRelay(master: master, interactive: interactive, pending: started.relay?.pending ?? [], resize: started.resize)
             defer { relay.restore() }
-            forwarder.forward(to: pid)
-            let status = ChildProcess.wait(pid)
+            if let pid = started.pid { forwarder.forward(to: pid) }
+            let status = backend.waitExec(started)
             relay.finish()
-            close(master)
+            if started.relay == nil { close(master) }
             return status.code
         }
         let stdio = try ContainerStdio(interactive: interactive)
@@ -74,9 +84,8 @@ public struct ExecStart: Sendable {
             throw error
         }
         _ = stdio.runtimeReturned(started: true)
-        guard let pid = started.pid else { return 125 }
-        forwarder.forward(to: pid)
-        let status = ChildProcess.wait(pid)
+        if let pid = started.pid { forwarder.forward(to: pid) }
+        let status = backend.waitExec(started)
         stdio.drain()
         return status.code
     }

@@ -14,7 +14,7 @@ struct Launch: Sendable {
 
     /// The per-container set-up, in order (torn down in reverse).
     var steps: LaunchSteps {
-        LaunchSteps(steps: [VolumesStep(volumes: prepared.hardened.volumes), OwnRootStep(sharedRootfs: prepared.image.rootfs), CgroupStep()])
+        LaunchSteps(steps: backend.steps(prepared.hardened, sharedRootfs: prepared.image.rootfs))
     }
 
     /// The record a fresh claim starts with.
@@ -40,7 +40,9 @@ struct Launch: Sendable {
         let place = claim.place
         try AtomicFile.write(Array(try Audit.encoder.encode(prepared.hardened)), to: place.directory.appendingPathComponent("spec.json").path)
         let plan = try steps.setUp(place)
-        let launch = BackendLaunch(place: place, spec: prepared.hardened, plan: plan, sharedRootfs: prepared.image.rootfs, terminal: prepared.request.tty)
+        let launch = BackendLaunch(
+            place: place, spec: prepared.hardened, plan: plan, sharedRootfs: prepared.image.rootfs, terminal: prepared.request.tty,
+            imageDigest: prepared.image.manifestDigest, interactive: prepared.request.interactive)
         do {
             let started = try backend.run(launch, io: io)
             try RecordFile(directory: place.directory).update {
@@ -115,13 +117,14 @@ struct Launch: Sendable {
         defer { forwarder.stop() }
         if prepared.request.tty {
             let started = try start(claim, io: .terminal)
-            guard let pid = started.pid, let master = started.terminal else { return 125 }
-            let relay = TerminalRelay(master: master, interactive: prepared.request.interactive)
+            guard let master = started.terminal else { return 125 }
+            let relay = TerminalRelay(
+                master: master, interactive: prepared.request.interactive, pending: started.relay?.pending ?? [], resize: started.resize)
             defer { relay.restore() }
-            forwarder.forward(to: pid)
+            forward(forwarder, started)
             let status = backend.wait(started)
             relay.finish()
-            close(master)
+            if started.relay == nil { close(master) }
             return status.code
         }
         let stdio = try ContainerStdio(interactive: prepared.request.interactive)
@@ -138,9 +141,20 @@ struct Launch: Sendable {
             throw error
         }
         _ = stdio.runtimeReturned(started: true)
-        if let pid = started.pid { forwarder.forward(to: pid) }
+        forward(forwarder, started)
         let status = backend.wait(started)
         stdio.drain()
         return status.code
+    }
+
+    /// Forwards signals to the container's init: directly to its pid (runc), or through the backend.
+    func forward(_ forwarder: SignalForwarder, _ started: StartedContainer) {
+        if let pid = started.pid {
+            forwarder.forward(to: pid)
+        } else {
+            let backend = backend
+            let id = started.id
+            forwarder.forward { signal in try? backend.kill(id: id, signal: signal) }
+        }
     }
 }

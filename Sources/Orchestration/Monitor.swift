@@ -107,7 +107,9 @@ public enum Monitor {
             launch = Launch(prepared: prepared, stateRoot: stateRoot)
             claim = try launch.claim(detached: true)
             do {
-                io = try MonitorIO(directory: claim.place.directory, terminal: order.request.tty, interactive: order.request.interactive)
+                io = try MonitorIO(
+                    directory: claim.place.directory, terminal: order.request.tty, interactive: order.request.interactive,
+                    engineKeepsOutput: prepared.backend.name == "docker")
                 started = try launch.start(claim, io: io.containerIO)
             } catch {
                 _ = launch.finish(claim, exit: nil, remove: true)

@@ -14,10 +14,14 @@ final class MonitorIO: @unchecked Sendable {
     private var containerSide: [Int32] = []
     private var readers: [(fd: Int32, stream: String)] = []
 
-    init(directory: URL, terminal: Bool, interactive: Bool) throws(SystemError) {
+    /// The engine keeps the output itself (the docker backend: `docker logs`); nothing is attached.
+    let engineKeepsOutput: Bool
+
+    init(directory: URL, terminal: Bool, interactive: Bool, engineKeepsOutput: Bool = false) throws(SystemError) {
         self.directory = directory
         self.terminal = terminal
-        guard !terminal else { return }
+        self.engineKeepsOutput = engineKeepsOutput
+        guard !terminal, !engineKeepsOutput else { return }
         let input: Int32
         if interactive {
             input = try Self.fifo(directory.appendingPathComponent("stdin.fifo").path)
@@ -33,7 +37,10 @@ final class MonitorIO: @unchecked Sendable {
     }
 
     /// How the backend wires the container.
-    var containerIO: ContainerIO { terminal ? .terminal : .descriptors(containerSide) }
+    var containerIO: ContainerIO {
+        if engineKeepsOutput { return .descriptors([]) }
+        return terminal ? .terminal : .descriptors(containerSide)
+    }
 
     /// The container holds its ends now; the monitor's copies go (so the readers see the end of file).
     func containerStarted() {
@@ -44,6 +51,7 @@ final class MonitorIO: @unchecked Sendable {
     /// Copies the container's output into its log until it ends.
     func startLogging(terminal master: Int32?) -> Logging {
         let logging = Logging(directory: directory)
+        if engineKeepsOutput { return logging }
         if let master {
             logging.read(master, stream: "stdout")
         } else {

@@ -53,7 +53,7 @@ public enum OrchestrationError: Error, Sendable, Equatable, CustomStringConverti
         case .commandNotFound(let command):
             return "executable file not found in the image: \(command)"
         case .unknownRuntime(let name):
-            return "unknown --runtime \"\(name)\" (known: runc, crun)"
+            return "unknown --runtime \"\(name)\" (known: runc, crun, docker)"
         case .monitorFailed(let reason):
             return "the container's monitor failed: \(reason)"
         case .invalidRequest(let flag, let reason):

@@ -15,14 +15,20 @@ public struct BackendLaunch: Sendable {
     public var sharedRootfs: URL
     /// Give the process a terminal (docker's `-t`).
     public var terminal: Bool
+    /// The admitted manifest digest (the docker backend loads and runs its config digest).
+    public var imageDigest: String
+    /// Keep stdin open (docker's `-i`).
+    public var interactive: Bool
 
     /// A launch.
-    public init(place: ContainerPlace, spec: HardenedSpec, plan: LaunchPlan, sharedRootfs: URL, terminal: Bool) {
+    public init(place: ContainerPlace, spec: HardenedSpec, plan: LaunchPlan, sharedRootfs: URL, terminal: Bool, imageDigest: String, interactive: Bool) {
         self.place = place
         self.spec = spec
         self.plan = plan
         self.sharedRootfs = sharedRootfs
         self.terminal = terminal
+        self.imageDigest = imageDigest
+        self.interactive = interactive
     }
 }
 
@@ -42,14 +48,26 @@ public struct StartedContainer: Sendable {
     public var id: String
     /// The init's host pid, when the backend has one that securerun can wait for (runc: our child).
     public var pid: pid_t?
-    /// The pty master, for a container started with a terminal.
+    /// The pty master, for a container started with a terminal (the docker backend: its attach socket).
     public var terminal: Int32?
+    /// The engine stream relaying the container's stdio (docker backend).
+    public var relay: AttachStream?
+    /// For an exec on the docker backend: the engine container it runs in.
+    public var execOf: String?
+    /// Resizes the container's terminal (docker backend; runc's pty is resized directly).
+    public var resize: (@Sendable (UInt16, UInt16) -> Void)?
 
     /// A started container.
-    public init(id: String, pid: pid_t?, terminal: Int32?) {
+    public init(
+        id: String, pid: pid_t?, terminal: Int32?, relay: AttachStream? = nil, execOf: String? = nil,
+        resize: (@Sendable (UInt16, UInt16) -> Void)? = nil
+    ) {
         self.id = id
         self.pid = pid
         self.terminal = terminal
+        self.relay = relay
+        self.execOf = execOf
+        self.resize = resize
     }
 }
 
@@ -86,6 +104,10 @@ public struct ExecProcess: Sendable, Equatable {
 public protocol ContainerBackend: Sendable {
     /// `runc`, `crun`, `docker`.
     var name: String { get }
+    /// The host set-up this backend needs, in order (runc: volumes, its own root, cgroup; docker: volumes).
+    func steps(_ spec: HardenedSpec, sharedRootfs: URL) -> [any LaunchStep]
+    /// Waits for a process `exec` started.
+    func waitExec(_ started: StartedContainer) -> ExitStatus
     /// Creates and starts the container, its process wired as `io` says.
     func run(_ launch: BackendLaunch, io: ContainerIO) throws(RuntimeError) -> StartedContainer
     /// Waits until the container's init exits.

@@ -53,6 +53,7 @@ public struct ContainerMounts {
                 close(fd)
             }
             try MountCalls.bind(fd: pinned.fd, onto: target)
+            try MountCalls.harden(target, readOnly: volume.readOnly)
             sources[index] = target
         }
         return sources

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -13,6 +14,13 @@ enum MountCalls {
     static func bind(fd: Int32, onto target: String) throws(RuntimeError) {
         try call("mount --rbind", target) { mount("/proc/self/fd/\(fd)", target, nil, UInt(MS_BIND | MS_REC), nil) }
         try makePrivate(target)
+    }
+
+    /// Makes the mount at `target` and every mount beneath it nosuid and nodev, and read-only when
+    /// `readOnly` (mount_setattr with AT_RECURSIVE). Done on a volume's staging mount, so every backend's
+    /// bind of it inherits the flags, nested mounts included, whether or not the backend can ask for them.
+    static func harden(_ target: String, readOnly: Bool) throws(RuntimeError) {
+        try call("mount_setattr", target) { sr_harden_mount_tree(target, readOnly ? 1 : 0) }
     }
 
     /// Mounts an overlay at `target` with the given `lowerdir=…,upperdir=…,workdir=…` options.

@@ -1,6 +1,7 @@
 import CSystem
 import Foundation
 import HostSystem
+import Policy
 import StrictJSON
 
 /// runc (or crun) as a backend: the container's config.json is written into its bundle, the runtime
@@ -15,6 +16,15 @@ public struct RuncBackend: ContainerBackend {
     }
 
     public var name: String { runtime.kind.rawValue }
+
+    public func steps(_ spec: HardenedSpec, sharedRootfs: URL) -> [any LaunchStep] {
+        [VolumesStep(volumes: spec.volumes), OwnRootStep(sharedRootfs: sharedRootfs), CgroupStep()]
+    }
+
+    public func waitExec(_ started: StartedContainer) -> ExitStatus {
+        guard let pid = started.pid else { return .exited(0) }
+        return ChildProcess.wait(pid)
+    }
 
     public func run(_ launch: BackendLaunch, io: ContainerIO) throws(RuntimeError) -> StartedContainer {
         let place = launch.place

@@ -29,6 +29,10 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     case removalFailed(RemovalError)
     /// `--init` was asked for but no static init binary is installed.
     case initMissing(searched: [String])
+    /// The Docker Engine cannot be reached.
+    case engineUnavailable(socket: String, reason: String)
+    /// The Docker Engine refused or failed a request (its own message).
+    case engineFailed(verb: String, message: String)
 
     public var description: String {
         switch self {
@@ -60,6 +64,10 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
             }
         case .removalFailed(let error):
             return error.description
+        case .engineUnavailable(let socket, let reason):
+            return "cannot reach the Docker Engine at \(socket): \(reason) (is dockerd running? the docker backend needs it)"
+        case .engineFailed(let verb, let message):
+            return "the Docker Engine refused \(verb): \(message)"
         case .initMissing(let searched):
             return "--init needs a static init binary (looked for \(searched.joined(separator: ", "))); install it with 'apt-get install tini'"
         }

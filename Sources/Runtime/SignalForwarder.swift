@@ -7,6 +7,7 @@ public final class SignalForwarder: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
     private let queue = DispatchQueue(label: "securerun.signals")
     private var target: pid_t = 0
+    private var handler: (@Sendable (Int32) -> Void)?
     private var pending: [Int32] = []
 
     public init() {
@@ -15,7 +16,13 @@ public final class SignalForwarder: @unchecked Sendable {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
             source.setEventHandler { [unowned self] in
-                if target > 0 { kill(target, signalNumber) } else { pending.append(signalNumber) }
+                if target > 0 {
+                    kill(target, signalNumber)
+                } else if let handler {
+                    handler(signalNumber)
+                } else {
+                    pending.append(signalNumber)
+                }
             }
             source.resume()
             sources.append(source)
@@ -32,10 +39,20 @@ public final class SignalForwarder: @unchecked Sendable {
         }
     }
 
+    /// Hands every later signal (and any pending) to `handler` (a backend without a host pid to signal).
+    public func forward(_ handler: @escaping @Sendable (Int32) -> Void) {
+        queue.sync {
+            self.handler = handler
+            for signalNumber in pending { handler(signalNumber) }
+            pending.removeAll()
+        }
+    }
+
     /// Stops forwarding and restores the default actions.
     public func stop() {
         queue.sync {
             target = 0
+            handler = nil
             for source in sources { source.cancel() }
             sources.removeAll()
         }

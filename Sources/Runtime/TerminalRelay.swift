@@ -13,9 +13,13 @@ public final class TerminalRelay: @unchecked Sendable {
     private var winch: (any DispatchSourceSignal)?
     private let output: Relay
 
-    /// Starts relaying `master` to stdout and, with `interactive`, stdin to `master`.
-    public init(master: Int32, interactive: Bool) {
+    private let resize: (@Sendable (UInt16, UInt16) -> Void)?
+
+    /// Starts relaying `master` to stdout and, with `interactive`, stdin to `master`. `pending` is output
+    /// already read from it; `resize` sets the container's size where `master` is no pty (the docker backend).
+    public init(master: Int32, interactive: Bool, pending: [UInt8] = [], resize: (@Sendable (UInt16, UInt16) -> Void)? = nil) {
         self.master = master
+        self.resize = resize
         input = interactive ? 0 : nil
         if interactive, isatty(0) == 1 {
             var mode = termios()
@@ -26,24 +30,25 @@ public final class TerminalRelay: @unchecked Sendable {
                 tcsetattr(0, TCSANOW, &raw)
             }
         }
-        Self.copyWindowSize(to: master)
+        Self.copyWindowSize(to: master, resize: resize)
+        if !pending.isEmpty { _ = pending.withUnsafeBytes { write(1, $0.baseAddress, $0.count) } }
         output = Relay.copy(from: master, to: 1)
         if let input {
             Relay.copy(from: input, to: master)
         }
         signal(SIGWINCH, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: SIGWINCH, queue: .global())
-        source.setEventHandler { Self.copyWindowSize(to: master) }
+        source.setEventHandler { Self.copyWindowSize(to: master, resize: resize) }
         source.resume()
         winch = source
     }
 
     /// The caller's window size (from stdin or stdout, whichever is a terminal) onto `master`.
-    static func copyWindowSize(to master: Int32) {
+    static func copyWindowSize(to master: Int32, resize: (@Sendable (UInt16, UInt16) -> Void)?) {
         var rows: UInt16 = 0
         var columns: UInt16 = 0
         for fd: Int32 in [0, 1] where sr_get_window_size(fd, &rows, &columns) == 0 {
-            _ = sr_set_window_size(master, rows, columns)
+            if let resize { resize(rows, columns) } else { _ = sr_set_window_size(master, rows, columns) }
             return
         }
     }

@@ -14,6 +14,7 @@ SECURERUN_TEST_APT_PACKAGES=(
   python3-jsonschema python3-venv python3-pip
   skopeo umoci docker-registry apache2-utils   # image fixtures, a real registry, htpasswd
   iproute2 gcc zstd bsdutils   # zstd layers; script(1) for the terminal-progress test
+  docker.io                    # a real dockerd for the docker backend and drop-in tests
   time util-linux              # /usr/bin/time (peak memory of a refused gzip bomb); setpriv (a local user)
 )
 
@@ -46,4 +47,27 @@ build_securerun() {
   log "building securerun"
   swift build "$@" 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
   [ "${PIPESTATUS[0]}" = 0 ] || return 1
+}
+
+# A dockerd for the docker backend's tests: the running one, or one started here (no iptables: the tests
+# use only network-none containers and loopback).
+start_dockerd() {
+  if docker_answers; then return 0; fi
+  log "starting dockerd --iptables=false (log: /var/log/securerun-test-dockerd.log)"
+  nohup dockerd --iptables=false >/var/log/securerun-test-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    if docker_answers; then return 0; fi
+    sleep 0.5
+  done
+  echo "dockerd did not start; see /var/log/securerun-test-dockerd.log" >&2
+  return 1
+}
+
+docker_answers() {
+  [ -S /var/run/docker.sock ] && python3 - <<'PY' 2>/dev/null
+import socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(2); s.connect("/var/run/docker.sock")
+s.sendall(b"GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n")
+sys.exit(0 if b"OK" in s.recv(4096) else 1)
+PY
 }

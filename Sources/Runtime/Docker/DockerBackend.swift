@@ -1,0 +1,194 @@
+import CSystem
+import Dispatch
+import Foundation
+import HostSystem
+import Images
+import Policy
+import Seccomp
+
+/// The local Docker Engine as a backend. The hardened spec becomes a container created by image id (the
+/// config digest of the admitted manifest: a tag re-pointed in the engine can never change what runs),
+/// with every control of the floor in its HostConfig; what the engine cannot express refuses the start.
+/// The containers appear in `docker ps`, and the docker CLI works on them.
+public struct DockerBackend: ContainerBackend {
+    /// The engine.
+    public let engine: DockerEngine
+    /// securerun's state root (its image store).
+    public let stateRoot: URL
+
+    /// A backend over the engine at `$DOCKER_HOST` (a unix socket) or /var/run/docker.sock.
+    public init(stateRoot: URL) throws(RuntimeError) {
+        engine = try DockerEngine()
+        self.stateRoot = stateRoot
+    }
+
+    public var name: String { "docker" }
+
+    public func steps(_ spec: HardenedSpec, sharedRootfs: URL) -> [any LaunchStep] {
+        // The engine makes the root and the cgroup; securerun still pins and stages the volumes.
+        [VolumesStep(volumes: spec.volumes)]
+    }
+
+    public func waitExec(_ started: StartedContainer) -> ExitStatus { execStatus(started) }
+
+    /// The engine's name for a securerun container: `securerun-<id>`, or its --name.
+    static func engineName(_ place: ContainerPlace, spec: HardenedSpec) -> String { "securerun-\(place.id)" }
+
+    public func run(_ launch: BackendLaunch, io: ContainerIO) throws(RuntimeError) -> StartedContainer {
+        let store = ImageStore(root: stateRoot)
+        guard let image = try? store.resolve(launch.imageDigest) else {
+            throw .engineFailed(verb: "create", message: "image \(launch.imageDigest) is not in securerun's store")
+        }
+        if try !engine.hasImage(image.configDigest) {
+            try engine.load(image, store: store)
+        }
+        let attach: Bool
+        switch io {
+        case .descriptors(let fds): attach = !fds.isEmpty
+        case .terminal: attach = true
+        }
+        let body = try DockerCreate(launch: launch, image: image.configDigest, attach: attach, interactive: launch.interactive)
+        struct Created: Decodable { var Id: String }
+        let name = Self.engineName(launch.place, spec: launch.spec)
+        let created = try engine.decode(
+            Created.self, try engine.call("POST", "/containers/create?name=\(name)", body: body, verb: "create").body, verb: "create")
+        let id = created.Id
+        // The engine's id, for every later verb.
+        try? AtomicWrite.text(id, to: launch.place.directory.appendingPathComponent("engine-id"))
+        var stream: AttachStream?
+        do {
+            if attach {
+                stream = try AttachStream.open(engine: engine, id: id, terminal: launch.terminal, interactive: launch.interactive)
+            }
+            try engine.call("POST", "/containers/\(id)/start", verb: "start")
+        } catch {
+            _ = try? engine.call("DELETE", "/containers/\(id)?force=1&v=1", verb: "rm", allow: [404])
+            throw error
+        }
+        switch io {
+        case .descriptors(let fds) where fds.count == 3:
+            stream?.relay(stdin: launch.interactive ? fds[0] : nil, stdout: fds[1], stderr: fds[2])
+            return StartedContainer(id: launch.place.id, pid: nil, terminal: nil, relay: stream)
+        case .terminal:
+            guard let stream else { throw .engineFailed(verb: "attach", message: "no stream") }
+            let engine = engine
+            return StartedContainer(
+                id: launch.place.id, pid: nil, terminal: stream.fd, relay: stream,
+                resize: { rows, columns in _ = try? engine.call("POST", "/containers/\(id)/resize?h=\(rows)&w=\(columns)", verb: "resize") })
+        default:
+            return StartedContainer(id: launch.place.id, pid: nil, terminal: nil)
+        }
+    }
+
+    public func wait(_ container: StartedContainer) -> ExitStatus {
+        struct Waited: Decodable { var StatusCode: Int32 }
+        guard let id = engineID(container.id),
+            let response = try? engine.call("POST", "/containers/\(id)/wait?condition=not-running", verb: "wait"),
+            let waited = try? engine.decode(Waited.self, response.body, verb: "wait")
+        else { return .signaled(SIGKILL) }
+        container.relay?.finish()
+        let code = waited.StatusCode
+        return code > 128 && code < 160 ? .signaled(code - 128) : .exited(code)
+    }
+
+    public func state(id: String) throws(RuntimeError) -> BackendStatus? {
+        struct Inspect: Decodable {
+            struct State: Decodable { var Status: String }
+            var State: State
+        }
+        guard let engineID = engineID(id) else { return nil }
+        let response = try engine.call("GET", "/containers/\(engineID)/json", verb: "inspect", allow: [404])
+        guard response.status != 404 else { return nil }
+        switch try engine.decode(Inspect.self, response.body, verb: "inspect").State.Status {
+        case "created": return .created
+        case "running", "restarting": return .running
+        case "paused": return .paused
+        default: return .stopped
+        }
+    }
+
+    public func kill(id: String, signal: Int32) throws(RuntimeError) {
+        guard let engineID = engineID(id) else { throw .engineFailed(verb: "kill", message: "no engine container for \(id)") }
+        try engine.call("POST", "/containers/\(engineID)/kill?signal=\(signal)", verb: "kill")
+    }
+
+    public func delete(id: String) {
+        guard let engineID = engineID(id) else { return }
+        _ = try? engine.call("DELETE", "/containers/\(engineID)?force=1&v=1", verb: "rm", allow: [404])
+    }
+
+    public func exec(_ place: ContainerPlace, _ process: ExecProcess, io: ContainerIO) throws(RuntimeError) -> StartedContainer {
+        guard let engineID = engineID(place.id) else { throw .engineFailed(verb: "exec", message: "no engine container for \(place.id)") }
+        struct Create: Encodable {
+            var AttachStdin: Bool
+            var AttachStdout = true
+            var AttachStderr = true
+            var Tty: Bool
+            var Cmd: [String]
+            var Env: [String]
+            var User: String
+            var WorkingDir: String
+            var Privileged = false
+        }
+        let interactive: Bool
+        if case .descriptors(let fds) = io { interactive = fds.first.map { $0 >= 0 } ?? false } else { interactive = true }
+        struct Created: Decodable { var Id: String }
+        let body = Create(
+            AttachStdin: interactive, Tty: process.terminal, Cmd: process.args, Env: process.env, User: "\(process.user.uid):\(process.user.gid)",
+            WorkingDir: process.cwd)
+        let execID = try engine.decode(
+            Created.self, try engine.call("POST", "/containers/\(engineID)/exec", body: body, verb: "exec").body, verb: "exec"
+        ).Id
+        struct Start: Encodable {
+            var Detach = false
+            var Tty: Bool
+        }
+        let stream = try AttachStream.openExec(engine: engine, execID: execID, body: Start(Tty: process.terminal), terminal: process.terminal)
+        switch io {
+        case .descriptors(let fds) where fds.count == 3:
+            stream.relay(stdin: fds[0] >= 0 ? fds[0] : nil, stdout: fds[1], stderr: fds[2])
+            return StartedContainer(id: execID, pid: nil, terminal: nil, relay: stream, execOf: engineID)
+        default:
+            let engine = engine
+            return StartedContainer(
+                id: execID, pid: nil, terminal: stream.fd, relay: stream, execOf: engineID,
+                resize: { rows, columns in _ = try? engine.call("POST", "/exec/\(execID)/resize?h=\(rows)&w=\(columns)", verb: "resize") })
+        }
+    }
+
+    /// The exit status of an exec started with `exec`, once its stream has ended.
+    public func execStatus(_ started: StartedContainer) -> ExitStatus {
+        struct Inspect: Decodable {
+            var ExitCode: Int32?
+            var Running: Bool
+        }
+        started.relay?.finish()
+        for _ in 0..<100 {
+            if let response = try? engine.call("GET", "/exec/\(started.id)/json", verb: "exec inspect"),
+                let inspect = try? engine.decode(Inspect.self, response.body, verb: "exec inspect"), !inspect.Running
+            {
+                return .exited(inspect.ExitCode ?? 126)
+            }
+            usleep(20_000)
+        }
+        return .signaled(SIGKILL)
+    }
+
+    /// The engine's id for a securerun container id (recorded at create), or nil.
+    func engineID(_ id: String) -> String? {
+        let file = stateRoot.appendingPathComponent("containers/\(id)/engine-id").path
+        guard let text = try? FileContents.text(file, limit: 256) else { return nil }
+        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return value.isEmpty || !value.allSatisfy(\.isHexDigit) ? nil : value
+    }
+}
+
+/// Small text files written atomically (temporary file, rename).
+enum AtomicWrite {
+    static func text(_ text: String, to url: URL) throws {
+        let temp = url.deletingLastPathComponent().appendingPathComponent(".tmp-\(ContainerPlace.randomToken().prefix(8))-\(url.lastPathComponent)")
+        try Data(text.utf8).write(to: temp)
+        chmod(temp.path, 0o600)
+        guard rename(temp.path, url.path) == 0 else { throw SystemError.last("rename", path: url.path) }
+    }
+}

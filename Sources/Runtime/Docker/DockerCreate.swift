@@ -1,0 +1,101 @@
+import Foundation
+import Policy
+import Seccomp
+
+/// The Engine API's container-create body for a hardened spec: every control of the floor, spelt the
+/// way the engine applies it. Anything the engine could not honour refuses here, before anything exists.
+struct DockerCreate: Encodable {
+    var Image: String
+    var Entrypoint: [String]
+    var Cmd: [String]
+    var Env: [String]
+    var User: String
+    var WorkingDir: String
+    var Hostname: String
+    var Tty: Bool
+    var OpenStdin: Bool
+    var StdinOnce: Bool
+    var AttachStdin: Bool
+    var AttachStdout: Bool
+    var AttachStderr: Bool
+    var NetworkDisabled = true
+    var Labels: [String: String]
+    var HostConfig: Host
+
+    struct Host: Encodable {
+        var ReadonlyRootfs = true
+        var Privileged = false
+        var CapDrop = ["ALL"]
+        var CapAdd: [String]
+        var SecurityOpt: [String]
+        var Memory: Int64
+        var MemorySwap: Int64
+        var CpuPeriod: Int64
+        var CpuQuota: Int64
+        var PidsLimit: Int64
+        var NetworkMode = "none"
+        var IpcMode = "private"
+        var PidMode = ""
+        var UTSMode = ""
+        var CgroupnsMode = "private"
+        var UsernsMode = ""
+        var OomKillDisable = false
+        var Init: Bool
+        var Tmpfs: [String: String]
+        var Binds: [String]
+        var MaskedPaths: [String]
+        var ReadonlyPaths: [String]
+        var Devices: [String] = []
+        var AutoRemove = false
+    }
+
+    init(launch: BackendLaunch, image: String, attach: Bool, interactive: Bool) throws(RuntimeError) {
+        let spec = launch.spec
+        guard let command = spec.args.first else { throw .engineFailed(verb: "create", message: "no command") }
+        let seccomp: String
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            seccomp = String(decoding: try encoder.encode(spec.seccomp), as: UTF8.self)
+        } catch {
+            throw .engineFailed(verb: "create", message: "cannot encode the seccomp filter: \(error)")
+        }
+        var binds: [String] = []
+        for (index, volume) in spec.volumes.enumerated() {
+            // The engine mounts securerun's staging bind, already read-only, nosuid and nodev throughout
+            // (mount_setattr at staging): the engine cannot ask for the recursive forms itself.
+            guard let staged = launch.plan.volumeSources[index] else {
+                throw .engineFailed(verb: "create", message: "volume \(volume.source) was not staged")
+            }
+            if staged.contains(":") || volume.destination.contains(":") {
+                throw .engineFailed(verb: "create", message: "the engine's bind syntax cannot carry ':' in \(staged) or \(volume.destination)")
+            }
+            binds.append("\(staged):\(volume.destination):\(volume.readOnly ? "ro" : "rw"),rprivate")
+        }
+        var tmpfs: [String: String] = [:]
+        for mount in spec.tmpfs {
+            tmpfs[mount.path] =
+                "rw,\(mount.exec ? "exec" : "noexec"),nosuid,nodev,size=\(mount.size.bytes),mode=\(String(mount.mode, radix: 8)),uid=\(spec.user.uid),gid=\(spec.user.gid)"
+        }
+        Image = image
+        Entrypoint = [command]
+        Cmd = Array(spec.args.dropFirst())
+        Env = spec.env
+        User = "\(spec.user.uid):\(spec.user.gid)"
+        WorkingDir = spec.cwd
+        Hostname = spec.hostname
+        Tty = launch.terminal
+        OpenStdin = interactive
+        StdinOnce = interactive
+        AttachStdin = attach && interactive
+        AttachStdout = attach
+        AttachStderr = attach
+        Labels = ["securerun.id": launch.place.id, "securerun.profile": spec.profileName]
+        HostConfig = Host(
+            CapAdd: spec.capabilities.sorted().map(\.name),
+            SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp],
+            Memory: spec.memory.bytes, MemorySwap: spec.memorySwap.bytes, CpuPeriod: Int64(spec.cpuPeriod), CpuQuota: spec.cpuQuota,
+            PidsLimit: spec.pidsLimit, Init: spec.initProcess, Tmpfs: tmpfs, Binds: binds, MaskedPaths: spec.maskedPaths,
+            ReadonlyPaths: spec.readonlyPaths)
+    }
+}

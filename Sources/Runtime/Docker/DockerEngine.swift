@@ -1,0 +1,195 @@
+import Foundation
+import HostSystem
+import Images
+import StrictJSON
+
+/// The Docker Engine API, spoken directly over its unix socket (API v1.41, what Debian's dockerd 20.10
+/// offers; newer engines accept it). Errors are the engine's own message as `RuntimeError.engineFailed`.
+public struct DockerEngine: Sendable {
+    /// The unix socket (`$DOCKER_HOST` when it is `unix://…`, else /var/run/docker.sock).
+    public let socket: String
+    static let version = "/v1.41"
+
+    /// The engine at `$DOCKER_HOST` or the default socket. A TCP `DOCKER_HOST` is refused: securerun
+    /// talks to a local engine only (no TLS client certificates to get wrong).
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(RuntimeError) {
+        let host = environment["DOCKER_HOST"] ?? ""
+        if host.isEmpty {
+            socket = "/var/run/docker.sock"
+        } else if host.hasPrefix("unix://") {
+            socket = String(host.dropFirst("unix://".count))
+        } else {
+            throw .engineUnavailable(socket: host, reason: "DOCKER_HOST must be a local unix:// socket for securerun")
+        }
+    }
+
+    /// A request returning JSON; a non-2xx status throws the engine's message.
+    @discardableResult
+    func call(_ method: String, _ path: String, body: (any Encodable)? = nil, verb: String, allow: Set<Int> = []) throws(RuntimeError) -> (
+        status: Int, body: [UInt8]
+    ) {
+        let connection = try EngineConnection(socketPath: socket)
+        var bytes: [UInt8]?
+        if let body {
+            do {
+                bytes = Array(try JSONEncoder().encode(body))
+            } catch {
+                throw .engineFailed(verb: verb, message: "cannot encode the request: \(error)")
+            }
+        }
+        let response = try connection.request(method, Self.version + path, body: bytes)
+        guard (200..<300).contains(response.status) || allow.contains(response.status) else {
+            throw .engineFailed(verb: verb, message: Self.message(response.body) ?? "status \(response.status)")
+        }
+        return (response.status, response.body)
+    }
+
+    /// Decodes a JSON response.
+    func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], verb: String) throws(RuntimeError) -> T {
+        do {
+            return try StrictJSONDecoder(limits: JSONLimits(maxBytes: 64 << 20, maxDepth: 64)).decode(type, from: bytes)
+        } catch {
+            throw .engineFailed(verb: verb, message: "unexpected answer: \(error)")
+        }
+    }
+
+    /// The engine's `{"message": "…"}`.
+    static func message(_ body: [UInt8]) -> String? {
+        struct Message: Decodable { var message: String }
+        return (try? StrictJSONDecoder().decode(Message.self, from: body))?.message
+    }
+
+    /// The engine's version string.
+    public func version() -> String? {
+        struct Version: Decodable {
+            var Version: String
+            var ApiVersion: String
+        }
+        guard let response = try? call("GET", "/version", verb: "version"), let version = try? decode(Version.self, response.body, verb: "version")
+        else { return nil }
+        return "\(version.Version) (API \(version.ApiVersion))"
+    }
+
+    // MARK: - Images
+
+    /// Whether the engine has the image whose id is `configDigest` (`sha256:…`), and that id is exactly it.
+    func hasImage(_ configDigest: String) throws(RuntimeError) -> Bool {
+        struct Inspect: Decodable { var Id: String }
+        let response = try call("GET", "/images/\(configDigest)/json", verb: "image inspect", allow: [404])
+        guard response.status != 404 else { return false }
+        return try decode(Inspect.self, response.body, verb: "image inspect").Id == configDigest
+    }
+
+    /// Loads a stored image into the engine as a docker-archive streamed from the store (no temporary
+    /// file), without a tag: containers are created by image id, never by a name that can be re-pointed.
+    func load(_ image: StoredImage, store: ImageStore) throws(RuntimeError) {
+        let manifest: Manifest
+        do {
+            manifest = try store.manifest(image)
+        } catch {
+            throw .engineFailed(verb: "load", message: "cannot read \(image.manifestDigest) from the store: \(error)")
+        }
+        let connection = try EngineConnection(socketPath: socket)
+        let response = try connection.streamingRequest("POST", Self.version + "/images/load?quiet=1", contentType: "application/x-tar") {
+            (write) throws(RuntimeError) in
+            let tar = TarStream()
+            let configHex = manifest.config.digest.hex
+            var layers: [String] = []
+            for layer in manifest.layers {
+                if layer.mediaType.contains("zstd") {
+                    throw .engineFailed(verb: "load", message: "layer \(layer.digest) is zstd-compressed, which this engine's load cannot read")
+                }
+                let name = "\(layer.digest.hex)/layer.tar"
+                layers.append(name)
+                try tar.file(name, path: store.blobURL(layer.digest).path, size: layer.size, write: write)
+            }
+            try tar.file("\(configHex).json", path: store.blobURL(manifest.config.digest).path, size: manifest.config.size, write: write)
+            struct Entry: Encodable {
+                var Config: String
+                var RepoTags: [String]
+                var Layers: [String]
+            }
+            let entry: [UInt8]
+            do {
+                entry = Array(try JSONEncoder().encode([Entry(Config: "\(configHex).json", RepoTags: [], Layers: layers)]))
+            } catch {
+                throw .engineFailed(verb: "load", message: "\(error)")
+            }
+            try tar.bytes("manifest.json", entry, write: write)
+            try tar.finish(write: write)
+        }
+        let text = String(decoding: response.body, as: UTF8.self)
+        guard (200..<300).contains(response.status), !text.contains("\"errorDetail\"") else {
+            throw .engineFailed(verb: "load", message: Self.message(response.body) ?? text.prefix(300).description)
+        }
+        guard try hasImage(image.configDigest) else {
+            throw .engineFailed(verb: "load", message: "the engine did not list \(image.configDigest) after loading it")
+        }
+    }
+}
+
+/// A ustar archive written straight into a request body.
+struct TarStream {
+    typealias Writer = ([UInt8]) throws(RuntimeError) -> Void
+
+    func file(_ name: String, path: String, size: Int64, write: Writer) throws(RuntimeError) {
+        try write(Self.header(name, size: size))
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .engineFailed(verb: "load", message: "cannot open \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var remaining = size
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while remaining > 0 {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min($0.count, Int(remaining))) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw .engineFailed(verb: "load", message: "\(path) is shorter than its descriptor says") }
+            try write(Array(chunk[0..<count]))
+            remaining -= Int64(count)
+        }
+        try pad(size, write: write)
+    }
+
+    func bytes(_ name: String, _ data: [UInt8], write: Writer) throws(RuntimeError) {
+        try write(Self.header(name, size: Int64(data.count)))
+        try write(data)
+        try pad(Int64(data.count), write: write)
+    }
+
+    func finish(write: Writer) throws(RuntimeError) { try write([UInt8](repeating: 0, count: 1024)) }
+
+    func pad(_ size: Int64, write: Writer) throws(RuntimeError) {
+        let rest = Int(size % 512)
+        if rest != 0 { try write([UInt8](repeating: 0, count: 512 - rest)) }
+    }
+
+    static func header(_ name: String, size: Int64) -> [UInt8] {
+        var header = [UInt8](repeating: 0, count: 512)
+        func put(_ text: String, at offset: Int, length: Int) {
+            for (index, byte) in text.utf8.prefix(length).enumerated() { header[offset + index] = byte }
+        }
+        func octal(_ value: Int64, at offset: Int, length: Int) {
+            put(String(String(value, radix: 8).suffix(length - 1)).leftPadded(to: length - 1), at: offset, length: length - 1)
+        }
+        put(name, at: 0, length: 100)
+        octal(0o644, at: 100, length: 8)
+        octal(0, at: 108, length: 8)
+        octal(0, at: 116, length: 8)
+        octal(size, at: 124, length: 12)
+        octal(0, at: 136, length: 12)
+        header[156] = UInt8(ascii: "0")
+        put("ustar", at: 257, length: 6)
+        put("00", at: 263, length: 2)
+        for index in 148..<156 { header[index] = UInt8(ascii: " ") }
+        let sum = header.reduce(0) { $0 + Int($1) }
+        put(String(String(sum, radix: 8)).leftPadded(to: 6), at: 148, length: 6)
+        header[154] = 0
+        header[155] = UInt8(ascii: " ")
+        return header
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to length: Int) -> String {
+        count >= length ? self : String(repeating: "0", count: length - count) + self
+    }
+}

@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "StrictJSON"),
         .target(name: "Capabilities", dependencies: ["CCap"]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities"]),
-        .target(name: "Admission", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Admission", dependencies: ["StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Images", dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "Admission"]),

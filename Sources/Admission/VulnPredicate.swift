@@ -35,7 +35,7 @@ public struct VulnPredicate: Sendable, Equatable {
             let uriField = try section.required("uri")
             scannerURI = try uriField.string()
             guard let named = VulnScanner.named(byURI: scannerURI) else {
-                throw uriField.problem("'\(scannerURI)' names neither trivy (aquasecurity/trivy) nor grype (anchore/grype)")
+                throw uriField.problem("'\(scannerURI)' must name one scanner: trivy (aquasecurity/trivy) or grype (anchore/grype)")
             }
             scanner = named
             version = try section.optional("version")?.string()

@@ -28,7 +28,7 @@ import Testing
             _ = try payload.vulnPredicate()
         } catch {
             #expect("\(error)".contains("field predicate.scanner.uri"), "\(error)")
-            #expect("\(error)".contains("names neither trivy"), "\(error)")
+            #expect("\(error)".contains("must name one scanner: trivy (aquasecurity/trivy) or grype (anchore/grype)"), "\(error)")
         }
     }
 

@@ -12,6 +12,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C boundaries: headers and link lines only (plus static inline shims for function-like macros).
@@ -24,7 +27,14 @@ let package = Package(
         .target(name: "Capabilities", dependencies: ["CCap"]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities"]),
         .target(name: "Admission", dependencies: ["StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Images", dependencies: ["CArchive", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "Images",
+            dependencies: [
+                "CArchive", "StrictJSON", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "Admission"]),
         .target(

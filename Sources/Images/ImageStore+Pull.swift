@@ -1,13 +1,16 @@
 import Foundation
 
 extension ImageStore {
-    /// Pulls `reference` from its registry: picks `platform` from an index, fetches and verifies every blob
-    /// (digest and size) before storing it, then stores and unpacks the image like any import.
-    /// `allowedRegistries`, when given, refuses any other registry before contacting it.
+    /// Pulls `reference` from its registry: picks `platform` from an index, streams every blob to a file in
+    /// the store's `tmp/` while hashing it (digest and size checked before it is stored), then stores and
+    /// unpacks the image like any import. `allowedRegistries`, when given, refuses any other registry before
+    /// contacting it. `client` (for its credentials and tokens) defaults to a new one; `transfer` gets byte
+    /// progress for each blob.
     public func pull(
         _ reference: String, insecure: Bool = false, credentials: RegistryCredentials? = nil,
         allowedRegistries: [String]? = nil, platform: Platform = .linuxAMD64, keepSetuid: Bool = false,
-        progress: (@Sendable (String) -> Void)? = nil
+        progress: (@Sendable (String) -> Void)? = nil, client: RegistryClient? = nil,
+        transfer: (@Sendable (TransferProgress) -> Void)? = nil
     ) async throws(ImageError) -> StoredImage {
         let progress = progress ?? self.progress
         let parsed = try ImageReference(parsing: reference)
@@ -17,7 +20,13 @@ extension ImageStore {
                 throw .registryNotAllowed(registry: parsed.registry, allowed: allowedRegistries)
             }
         }
-        let client = try RegistryClient(registry: parsed.registry, insecure: insecure, credentials: credentials)
+        let given = client
+        let client: RegistryClient
+        if let given {
+            client = given
+        } else {
+            client = try RegistryClient(registry: parsed.registry, insecure: insecure, credentials: credentials)
+        }
         let repository = parsed.repository
 
         var fetched = try await client.manifest(parsed)
@@ -42,8 +51,7 @@ extension ImageStore {
             let file = work.appendingPathComponent(descriptor.digest.hex)
             if !blobs.has(descriptor.digest) {
                 progress?("fetching \(descriptor.digest) (\(descriptor.size) bytes, \(number + 1)/\(manifest.layers.count + 1))")
-                let data = try await client.blob(repository: repository, descriptor: descriptor)
-                try FS.writeAtomically(data, to: file)
+                try await client.blob(repository: repository, descriptor: descriptor, to: file, progress: transfer)
             }
             files.append((file, descriptor))
         }

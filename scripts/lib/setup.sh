@@ -13,6 +13,7 @@ SECURERUN_TEST_APT_PACKAGES=(
   python3-jsonschema python3-venv python3-pip
   skopeo umoci docker-registry apache2-utils   # image fixtures, a real registry, htpasswd
   iproute2 gcc zstd bsdutils   # zstd layers; script(1) for the terminal-progress test
+  time                         # GNU time: peak RSS of a pull in the registry tests
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -54,7 +54,7 @@ struct AttestationCache {
 
     /// The record for `entry`, if one was made for the file as it is now.
     func load(_ entry: StoredAttestation, digest: ImageDigest) -> Record? {
-        guard let data = FileManager.default.contents(atPath: file(entry, digest: digest).path),
+        guard let data = Self.readSmallFile(file(entry, digest: digest).path),
             let record = try? StrictJSONDecoder(limits: JSONLimits(maxBytes: 1 << 20, maxDepth: 8)).decode(Record.self, from: data),
             record.version == Self.version, record.size == entry.size, record.modified == entry.storedAt.timeIntervalSince1970
         else { return nil }
@@ -70,6 +70,27 @@ struct AttestationCache {
         let temporary = target.deletingLastPathComponent().appendingPathComponent(".tmp-\(UUID().uuidString)")
         guard (try? KeyFiles.create(temporary, contents: data, mode: 0o600)) != nil else { return }
         if rename(temporary.path, target.path) != 0 { unlink(temporary.path) }
+    }
+
+    /// A regular file of at most 1 MiB, read without following links; nil for anything else.
+    static func readSmallFile(_ path: String) -> Data? {
+        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= 1 << 20 else { return nil }
+        var data = Data(count: Int(info.st_size))
+        var total = 0
+        while total < data.count {
+            let count = data.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return read(descriptor, base + total, buffer.count - total)
+            }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { return nil }
+            total += count
+        }
+        return data
     }
 
     /// Forgets `entry`.

@@ -1,3 +1,4 @@
+import Admission
 import Foundation
 import Testing
 
@@ -257,5 +258,29 @@ struct RegistryAttestationTests {
         let stored = setup.consumer.root.appendingPathComponent("attestations/sha256-\(setup.publisher.digestHex)").path
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: stored)) ?? []).isEmpty)
         try setup.expectRunRefused(listing: "no attestation for \(setup.digest)")
+    }
+
+    /// Item 6: a registry may hold any number of attestations; a pull keeps the newest 32 and names the
+    /// ones it skipped.
+    @Test("more attestations than an image may keep: the newest are stored, the skipped ones named")
+    func attestationsOverTheLimitAreSkippedOldestFirst() async throws {
+        guard let setup = try Self.setup() else { return }
+        let key = try KeyFiles.readSigningKey(setup.publisher.keyPrefix + ".key")
+        let report = try setup.publisher.reportText("trivy-alpine-39-skip-no-results.json")
+        var envelopes: [Data] = []
+        for minutes in 0...32 {
+            let statement = setup.publisher.statement(
+                digestHex: setup.publisher.digestHex, result: report, finished: AdmissionFixture.now(offset: -60 * Double(minutes)))
+            envelopes.append(try DSSEEnvelope.sign(payload: statement, payloadType: DSSEEnvelope.inTotoPayloadType, key: key).encoded())
+        }
+        let layers = try await setup.pushAttTag(envelopes)
+        let pulled = try setup.pull()
+        #expect(pulled.status == 0, "\(pulled)")
+        #expect(pulled.stdout.contains("\nstored 32 attestations for \(setup.digest)"), "\(pulled)")
+        let oldest = try #require(layers.last).digest
+        #expect(
+            pulled.stderr == "securerun: warning: skipped 1 older attestation over the limit of 32 per image (\(oldest)); "
+                + "remove old ones with 'securerun image attestation rm' and pull again\n", "\(pulled)")
+        try setup.expectAdmittedAndRuns()
     }
 }

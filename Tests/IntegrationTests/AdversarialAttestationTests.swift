@@ -5,8 +5,17 @@ import Testing
 /// Malformed and adversarial envelopes, statements and reports, each stored alone with an image (as a
 /// pull or an older securerun leaves them) and judged by the built binary's `image verify` under the
 /// default profile: every one is refused (exit 1, no crash), with a reason that names the field.
-@Suite("image verify: malformed and adversarial attestations are refused, naming the field")
+@Suite("image verify: malformed and adversarial attestations are refused, naming the field", .serialized)
 struct AdversarialAttestationTests {
+    /// One image and key for every case (one at a time: each case empties the attestation store first).
+    static let shared: Result<AdmissionFixture, any Error> = {
+        let made = Result { try AdmissionFixture(image: "test/adversarial:1") }
+        atexit {
+            if case .success(let fixture) = AdversarialAttestationTests.shared { try? FileManager.default.removeItem(at: fixture.directory.url) }
+        }
+        return made
+    }()
+
     /// How one case makes the bytes it stores.
     enum Make: Sendable {
         /// These exact envelope bytes (from the fixture's trusted key and the statement template).
@@ -313,7 +322,10 @@ struct AdversarialAttestationTests {
 
     @Test(arguments: cases)
     func refused(_ adversarial: Case) throws {
-        let fixture = try AdmissionFixture()
+        let fixture = try Self.shared.get()
+        for directory in [fixture.attestationDirectory, fixture.cli.root.appendingPathComponent("cache/attestations")] {
+            try? FileManager.default.removeItem(at: directory)
+        }
         let parts = Parts(fixture: fixture, key: try KeyFiles.readSigningKey(fixture.keyPrefix + ".key"))
         switch adversarial.make {
         case .envelope(let make): try fixture.plant(try make(parts))

@@ -37,7 +37,7 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 /// A temporary directory removed at deinit.
-final class TemporaryDirectory {
+final class TemporaryDirectory: Sendable {
     let url: URL
     init(_ prefix: String = "securerun-test") throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")

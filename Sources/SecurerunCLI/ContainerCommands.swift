@@ -91,18 +91,6 @@ struct ContainerRow: Encodable {
     }
 }
 
-/// Prints rows as columns, the first row as the header.
-func printTable(_ rows: [[String]]) {
-    guard let first = rows.first else { return }
-    let widths = (0..<first.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-    for row in rows {
-        let cells = row.enumerated().map { index, cell in
-            index == row.count - 1 ? cell : cell.padding(toLength: widths[index] + 3, withPad: " ", startingAt: 0)
-        }
-        print(cells.joined())
-    }
-}
-
 /// `securerun stop`.
 struct StopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop containers: SIGTERM, then SIGKILL after the timeout.")

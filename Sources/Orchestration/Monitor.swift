@@ -107,7 +107,7 @@ public enum Monitor {
             launch = Launch(prepared: prepared, stateRoot: stateRoot)
             claim = try launch.claim(detached: true)
             do {
-                io = try MonitorIO(directory: claim.place.directory, terminal: order.request.tty, interactive: order.request.interactive)
+                io = try MonitorIO(directory: claim.place.directory, terminal: order.request.allocatesTerminal, interactive: order.request.keepsStdinOpen)
                 started = try launch.start(claim, io: io.containerIO)
             } catch {
                 _ = launch.finish(claim, exit: nil, remove: true)
@@ -124,7 +124,7 @@ public enum Monitor {
         let logging = io.startLogging(terminal: started.terminal)
         let status = launch.backend.wait(started)
         logging.finish()
-        _ = withExtendedLifetime(claim) { launch.finish(claim, exit: status, remove: order.request.remove) }
+        _ = withExtendedLifetime(claim) { launch.finish(claim, exit: status, remove: order.request.removesOnExit) }
         return 0
     }
 
@@ -149,7 +149,7 @@ public enum Monitor {
         logging?.finish()
         _ = withExtendedLifetime(claim) {
             Launch.finish(
-                place: claim.place, backend: backend, exit: nil, remove: record.request.remove,
+                place: claim.place, backend: backend, exit: nil, remove: record.request.removesOnExit,
                 note: "the exit code is unknown: its first monitor died while it ran", name: record.name)
         }
         return 0

@@ -55,6 +55,7 @@ struct ProfileValidator {
             cpus: cpus,
             pidsLimit: pids,
             tmpfs: try validateTmpfs(),
+            extraTmpfs: try validateExtraTmpfs(memory: memory),
             maskedPaths: try absolutePaths(document.maskedPaths, field: "maskedPaths", default: Self.defaultMaskedPaths),
             readonlyPaths: try absolutePaths(document.readonlyPaths, field: "readonlyPaths", default: Self.defaultReadonlyPaths),
             network: network,
@@ -139,6 +140,20 @@ struct ProfileValidator {
             mounts.append(TmpfsMount(path: entry.path, size: size, exec: entry.exec ?? false, mode: mode))
         }
         return mounts
+    }
+
+    func validateExtraTmpfs(memory: ByteSize) throws(PolicyError) -> ExtraTmpfs {
+        guard let entry = document.extraTmpfs, entry.allow == true else { return .forbidden }
+        let maxSize = try size(entry.maxSize, field: "extraTmpfs.maxSize", default: ByteSize(bytes: 64 << 20))
+        if maxSize > memory {
+            throw .invalidField(
+                path: path, field: "extraTmpfs.maxSize", reason: "\(maxSize) is above resources.memory \(memory); tmpfs pages count against the memory limit")
+        }
+        let count = entry.maxMounts ?? 8
+        guard (1...64).contains(count) else {
+            throw .invalidField(path: path, field: "extraTmpfs.maxMounts", reason: "must be a number from 1 to 64")
+        }
+        return ExtraTmpfs(allowed: true, maxSize: maxSize, maxMounts: count)
     }
 
     func size(_ text: String?, field: String, default fallback: ByteSize) throws(PolicyError) -> ByteSize {

@@ -77,9 +77,12 @@ enum ArgumentScanner {
         }
         let value = arguments[index + 1]
         result.occurrences.append(
-            FlagOccurrence(flag: flag, value: value, origin: FlagOrigin(flag: spelling, typed: "\(word) \(value)", index: index)))
+            FlagOccurrence(flag: flag, value: value, origin: FlagOrigin(flag: spelling, typed: "\(word) \(shown(value))", index: index)))
         return index + 1
     }
+
+    /// A separate value as a refusal quotes it: an empty one as `""`, so `--hostname ""` reads as typed.
+    static func shown(_ value: String) -> String { value.isEmpty ? "\"\"" : value }
 
     /// Returns the index of the last word consumed.
     static func scanShort(
@@ -120,7 +123,8 @@ enum ArgumentScanner {
             }
             let value = arguments[index + 1]
             result.occurrences.append(
-                FlagOccurrence(flag: flag, value: value, origin: FlagOrigin(flag: spelling, typed: "\(spelling) \(value)", index: index, offset: offset)))
+                FlagOccurrence(flag: flag, value: value, origin: FlagOrigin(flag: spelling, typed: "\(spelling) \(shown(value))", index: index, offset: offset))
+            )
             return index + 1
         }
         return index

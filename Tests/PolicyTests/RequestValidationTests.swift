@@ -35,7 +35,7 @@ struct RequestValidationTests {
     @Test("hostnames (-h is --hostname): non-empty, at most 64 characters, RFC 1123 labels")
     func hostnames() throws {
         #expect(try outcome(["-h", "db.internal-1"]) == "accepted")
-        #expect(try outcome(["--hostname", ""]) == "invalid --hostname : a hostname cannot be empty; leave the flag out for the default")
+        #expect(try outcome(["--hostname", ""]) == "invalid --hostname \"\": a hostname cannot be empty; leave the flag out for the default")
         let long = String(repeating: "h", count: 70)
         #expect(try outcome(["-h", long]) == "invalid -h \(long): at most 64 characters (70 given)")
         #expect(try outcome(["--hostname", "a..b"]).hasPrefix("invalid --hostname a..b"))

@@ -230,7 +230,7 @@ struct RequestBuilder {
 
     func readKeyValueFile(origin: FlagOrigin, path: String, lookup: [String: String]?) throws(DockerCompatError) -> [KeyValueFile.Entry] {
         guard !path.isEmpty else { throw .invalidValue(origin, reason: "a file name is required") }
-        let full = path.hasPrefix("/") ? path : context.workingDirectory + "/" + path
+        let full = MountParsers.absolute(path, context.workingDirectory)
         let bytes: [UInt8]
         do {
             bytes = try context.files.contents(of: full)

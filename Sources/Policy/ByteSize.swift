@@ -10,8 +10,8 @@ public struct ByteSize: Hashable, Sendable, Comparable, CustomStringConvertible,
     /// it (`1.5`, `.5`, `1e3`, `0x1p4`), optionally one space, then an optional unit `k m g t p`
     /// (case-insensitive, powers of 1024) optionally followed by `b` or `ib`, or just `b`. The product is
     /// truncated to whole bytes (`0.3` is 0). Refused as docker refuses them: negative numbers, `512Mi`,
-    /// `32bm`, `1.2.3`, surrounding spaces, more than one space; and, where Go would overflow, sizes of
-    /// 2^63 bytes or more.
+    /// `32bm`, `1.2.3`, `0x10`, a leading space, two spaces; and, where Go's conversion would overflow,
+    /// sizes of 2^63 bytes or more. (docker accepts one trailing space, `32 `, and so does this.)
     public init?(parsing text: String) {
         let bytes = Array(text.utf8)
         // The number ends at the last digit, dot or space (go-units: strings.LastIndexAny(s, "0123456789. ")).

@@ -1,5 +1,3 @@
-import Foundation
-import Glibc
 import Policy
 
 /// Where the parser reads `--env-file` and `--label-file` from; tests give it files in memory.
@@ -31,32 +29,10 @@ public struct HostFileSource: FileSource {
     }
 
     public func contents(of path: String) throws(FileSourceError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
-        guard descriptor >= 0 else {
-            throw FileSourceError(errno == ENOENT ? "no such file" : String(cString: strerror(errno)).lowercased())
-        }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw FileSourceError(String(cString: strerror(errno)).lowercased()) }
-        guard status.st_mode & S_IFMT == S_IFREG else { throw FileSourceError("not a regular file") }
-        // The path of what was opened, whatever links led there.
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let length = readlink("/proc/self/fd/\(descriptor)", &buffer, buffer.count - 1)
-        guard length > 0 else { throw FileSourceError("cannot tell which file was opened") }
-        let real = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let identity = (device: UInt64(status.st_dev), inode: UInt64(status.st_ino))
-        if let refusal = Policy.hostPathRefusal(real, identity: identity, protectedHostPaths: protectedPaths) {
-            throw FileSourceError("securerun reads it as root, so it may come only from where a volume could: \(refusal)")
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-            guard count >= 0 else { throw FileSourceError(String(cString: strerror(errno)).lowercased()) }
-            if count == 0 { return bytes }
-            bytes += chunk[0..<count]
-            if bytes.count > Self.maxBytes { throw FileSourceError("larger than 1 MiB") }
+        do {
+            return try CallerFiles.read(path, limit: Self.maxBytes, protectedHostPaths: protectedPaths)
+        } catch {
+            throw FileSourceError(error.reason)
         }
     }
 }

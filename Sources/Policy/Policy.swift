@@ -37,7 +37,7 @@ public enum Policy {
             default: return chosen
             }
         }
-        let seccomp = try enforceSeccomp(seccompFile, capabilities: capabilities, profile: profile, judge: judge)
+        let seccomp = try enforceSeccomp(seccompFile, capabilities: capabilities, profile: profile, protectedHostPaths: protectedHostPaths, judge: judge)
         let limits = try ResourceLimits.enforce(request, profile: profile, judge: judge, host: facts)
         let tmpfs = try TmpfsRequests.enforce(request, profile: profile, memory: limits.memory, judge: judge)
         // Reading the host's accounts and stat-ing its secrets is only needed when something is mounted.
@@ -97,9 +97,6 @@ public enum Policy {
     /// already opened, so a hard link of a secret is refused whatever its name.
     public static func hostPathRefusal(_ path: String, identity: (device: UInt64, inode: UInt64)? = nil, protectedHostPaths: [String] = []) -> String? {
         let secrets = HostSecrets.current(extraPaths: protectedHostPaths)
-        if let identity, secrets.holdsSecret(device: identity.device, inode: identity.inode) {
-            return "\(path) is, through a bind mount or hard link, a file that holds host credentials"
-        }
         let protected =
             VolumeRequests.forbiddenHostPaths + protectedHostPaths.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().standardizedFileURL.path }
         let host = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
@@ -108,6 +105,9 @@ public enum Policy {
         } catch {
             if case .violation(let violation) = error { return violation.detail }
             return error.description
+        }
+        if let identity, secrets.holdsSecret(device: identity.device, inode: identity.inode) {
+            return "\(path) is, through a bind mount or hard link, a file that holds host credentials"
         }
         return nil
     }
@@ -141,14 +141,27 @@ public enum Policy {
     // MARK: - Seccomp
 
     static func enforceSeccomp(
-        _ file: Flagged<String>?, capabilities: Set<Capability>, profile: Profile, judge: Judge
+        _ file: Flagged<String>?, capabilities: Set<Capability>, profile: Profile, protectedHostPaths: [String], judge: Judge
     ) throws(PolicyError) -> LinuxSeccomp {
         guard let file else {
             if capabilities == profile.capabilities { return profile.seccomp }
             // Fewer capabilities can only drop cap-conditional rules: re-resolve for the tighter set.
             return try loadSeccomp(profile.seccompPath.path, capabilities: capabilities, origin: .flag("--profile", profile.name), judge: judge)
         }
-        let requested = try loadSeccomp(file.value, capabilities: capabilities, origin: file.origin, judge: judge)
+        // The file is the caller's and securerun reads it as root: never one a volume could not show.
+        let bytes: [UInt8]
+        do {
+            bytes = try CallerFiles.read(
+                file.value, limit: 4 << 20, protectedHostPaths: protectedHostPaths, trustedDirectories: [profile.seccompPath.deletingLastPathComponent().path])
+        } catch {
+            throw judge.invalid(file.origin, "cannot read \(file.value): \(error.reason)")
+        }
+        let requested: LinuxSeccomp
+        do {
+            requested = try SeccompProfile.decode(Data(bytes), source: file.value).resolve(capabilities: capabilities, source: file.value)
+        } catch {
+            throw judge.invalid(file.origin, error.description)
+        }
         let looser = requested.loosening(comparedTo: profile.seccomp)
         if !looser.isEmpty {
             let shown = looser.prefix(5).joined(separator: "; ")

@@ -183,6 +183,29 @@ struct RequestRuleTests {
         }
     }
 
+    // Attack: securerun reads a request's seccomp file as root; a JSON error about /etc/shadow quoted its
+    // first character, an oracle for a file the caller may not read.
+    @Test("a request's seccomp file is read only from where a volume could come from, symlinks judged by their target")
+    func seccompFileIsReadAsTheCallerCouldSeeIt() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("securerun-seccomp-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let link = directory.appendingPathComponent("profile.json")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "/etc/shadow")
+        for path in ["/etc/shadow", link.path] {
+            let context = ParseContext(environment: [:], workingDirectory: "/", files: InMemoryFiles())
+            let request = try DockerRunParser.parse(["--security-opt", "seccomp=\(path)", "img"], mode: .securerunRun, context: context).request
+            #expect {
+                try Policy.enforce(request, profile: profile, image: ImageDefaults(cmd: ["/bin/sh"]))
+            } throws: { error in
+                guard case .invalidRequest(_, let reason, _) = error as? PolicyError else { return false }
+                return reason.hasPrefix("cannot read \(path): securerun reads it as root") && reason.contains("holds host credentials")
+            }
+        }
+        let shipped = ProfileFixtures.profilesDirectory.appendingPathComponent("seccomp/default.json").path
+        #expect(try accepted(["--security-opt", "seccomp=\(shipped)"]) != nil)
+    }
+
     @Test("with a volume, a supplementary group below 1000 is refused (SR014); without one it is set")
     func groupsWithVolumes() throws {
         #expect(try rule(["-v", "/srv/data:/d:ro", "--group-add", "42"]) == .volumeIDs)

@@ -60,7 +60,6 @@ enum MountParsers {
         var propagation: String?
         var tmpfsSize: ByteSize?
         var tmpfsMode: UInt32?
-        var tmpfsOptions: [String] = []
         var sawVolumeOption = false
         for field in try csvFields(text) {
             let parts = field.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
@@ -110,8 +109,6 @@ enum MountParsers {
             case "tmpfs-mode":
                 guard let mode = UInt32(try required(), radix: 8), mode <= 0o7777 else { throw ValueError("tmpfs-mode takes an octal mode such as 1777") }
                 tmpfsMode = mode
-            case "tmpfs-options":
-                tmpfsOptions.append(try required())
             default:
                 throw ValueError("unexpected key '\(key)' in '\(field)'")
             }
@@ -126,9 +123,7 @@ enum MountParsers {
         case "tmpfs":
             guard source == nil else { throw ValueError("source must not be specified for type=tmpfs") }
             if readOnly { throw ValueError("a read-only tmpfs stays empty; leave readonly out") }
-            var request = TmpfsRequest(path: target, size: tmpfsSize, mode: tmpfsMode)
-            for option in tmpfsOptions { try applyTmpfsOption(option, to: &request) }
-            return .tmpfs(request)
+            return .tmpfs(TmpfsRequest(path: target, size: tmpfsSize, mode: tmpfsMode))
         case "volume":
             _ = sawVolumeOption
             return .volume(name: source, destination: target)

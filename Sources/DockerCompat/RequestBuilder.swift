@@ -15,6 +15,10 @@ struct RequestBuilder {
     var runtime: Flagged<String>?
     var dryRun = false
     var helpRequested = false
+    /// Bytes read from env and label files so far: together they are bounded too, because they end up in the
+    /// container's record and its process's environment (execve refuses an environment that large anyway).
+    var fileBytes = 0
+    static let maxFileBytes = 1 << 20
 
     init(context: ParseContext, mode: GrammarMode) {
         self.context = context
@@ -228,7 +232,7 @@ struct RequestBuilder {
         return copy
     }
 
-    func readKeyValueFile(origin: FlagOrigin, path: String, lookup: [String: String]?) throws(DockerCompatError) -> [KeyValueFile.Entry] {
+    mutating func readKeyValueFile(origin: FlagOrigin, path: String, lookup: [String: String]?) throws(DockerCompatError) -> [KeyValueFile.Entry] {
         guard !path.isEmpty else { throw .invalidValue(origin, reason: "a file name is required") }
         let full = MountParsers.absolute(path, context.workingDirectory)
         let bytes: [UInt8]
@@ -236,6 +240,10 @@ struct RequestBuilder {
             bytes = try context.files.contents(of: full)
         } catch {
             throw .invalidValue(origin, reason: "cannot read \(path): \(error.reason)")
+        }
+        fileBytes += bytes.count
+        guard fileBytes <= Self.maxFileBytes else {
+            throw .invalidValue(origin, reason: "env and label files together are over 1 MiB; a container's environment is a few kilobytes")
         }
         do {
             return try KeyValueFile.parse(bytes, lookup: lookup)

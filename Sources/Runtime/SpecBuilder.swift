@@ -45,6 +45,9 @@ public enum SpecBuilder {
                 mems: hardened.cpusetMems?.description),
             pids: .init(limit: hardened.pidsLimit)
         )
+        // runc 1.1 reads no top-level domainname; the UTS namespace's kernel.domainname sysctl sets it on every runtime.
+        var sysctls = hardened.sysctls
+        if let domainname = hardened.domainname { sysctls["kernel.domainname"] = domainname }
         let linux = RuntimeSpec.Linux(
             resources: resources,
             cgroupsPath: cgroupsPath,
@@ -52,7 +55,7 @@ public enum SpecBuilder {
             seccomp: hardened.seccomp,
             maskedPaths: hardened.maskedPaths,
             readonlyPaths: hardened.readonlyPaths,
-            sysctl: hardened.sysctls.isEmpty ? nil : hardened.sysctls
+            sysctl: sysctls.isEmpty ? nil : sysctls
         )
         return RuntimeSpec(
             ociVersion: ociVersion,

@@ -183,6 +183,13 @@ struct ValueTests {
         #expect(request.env[1].origin.line == 2 && request.env[1].origin.typed == "--env-file .env")
         #expect(
             Parse.error(["--env-file", "missing", "img"], context: context)?.description == "invalid --env-file missing: cannot read missing: no such file")
+        // Many files of long lines would make a record too large to read back: together they are bounded.
+        let line = String(repeating: "x", count: 60_000)
+        let file = (0..<10).map { "V\($0)=\(line)\n" }.joined()
+        let big = InMemoryFiles(["/w/a": file, "/w/b": file])
+        let bigContext = ParseContext(environment: [:], workingDirectory: "/w", files: big)
+        #expect(Parse.error(["--env-file", "a", "img"], context: bigContext) == nil)
+        #expect(Parse.error(["--env-file", "a", "--label-file", "b", "img"], context: bigContext)?.description.contains("together are over 1 MiB") == true)
     }
 
     @Test("-l and --label-file: files first, flags override; keys without whitespace")

@@ -17,6 +17,33 @@ struct DockerGrammarRunTests {
         #expect(hostname.status == 0 && hostname.stdout == "web-1\n", "\(hostname)")
     }
 
+    @Test("docker's flags that tighten reach the kernel: what the container itself reports")
+    func tighteningFlagsSeenInside() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let script = [
+            "cat /proc/sys/kernel/domainname", "cat /proc/sys/kernel/shm_rmid_forced", "ulimit -n", "cat /proc/self/oom_score_adj", "id -G",
+            "grep -c ' /dev/shm ' /proc/self/mountinfo", "readlink /proc/self/ns/cgroup",
+            "cat /sys/fs/cgroup/memory/memory.soft_limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.low",
+            "cat /sys/fs/cgroup/cpu/cpu.shares 2>/dev/null || cat /sys/fs/cgroup/cpu.weight",
+        ].joined(separator: "; ")
+        let result = try fixture.run(
+            [
+                "--domainname", "example.org", "--sysctl", "kernel.shm_rmid_forced=1", "--ulimit", "nofile=100:200", "--oom-score-adj", "300",
+                "--group-add", "1234", "--ipc", "none", "--cgroupns", "private", "--memory-reservation", "32m", "-c", "512",
+            ], ["sh", "-c", script])
+        #expect(result.status == 1 || result.status == 0, "\(result)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.count >= 9, "\(result)")
+        guard lines.count >= 9 else { return }
+        #expect(lines[0] == "example.org" && lines[1] == "1" && lines[2] == "100" && lines[3] == "300", "\(lines)")
+        #expect(lines[4] == "65534 1234", "the supplementary group: \(lines[4])")
+        #expect(lines[5] == "0", "--ipc none has no /dev/shm: \(lines[5])")
+        let hostCgroupNamespace = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/cgroup")
+        #expect(lines[6].hasPrefix("cgroup:[") && lines[6] != hostCgroupNamespace, "--cgroupns private: \(lines[6])")
+        #expect(lines[7] == "\(32 << 20)", "--memory-reservation: \(lines[7])")
+        #expect(lines[8] == "512" || lines[8] == "20", "--cpu-shares: \(lines[8])")
+    }
+
     @Test("a combined -itd line with -eKEY=VALUE and --rm runs detached, and is removed when stopped")
     func combinedShortFlags() throws {
         guard let fixture = RunFixture.available() else { return }

@@ -107,7 +107,7 @@ struct SpecBuilderTests {
         ])
         #expect(spec.process.rlimits == [RuntimeSpec.Rlimit(type: "RLIMIT_NOFILE", hard: 1024, soft: 512)])
         #expect(spec.process.user.additionalGids == [1500])
-        #expect(spec.linux.sysctl == ["kernel.shm_rmid_forced": "1"])
+        #expect(spec.linux.sysctl == ["kernel.shm_rmid_forced": "1", "kernel.domainname": "example.org"])
         #expect(spec.process.oomScoreAdj == 500)
         #expect(spec.domainname == "example.org")
         #expect(spec.linux.namespaces.map(\.type).contains("cgroup"))

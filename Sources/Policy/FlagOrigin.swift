@@ -8,7 +8,8 @@ public struct FlagOrigin: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Index of the word holding the flag in the argument list that was parsed (the words after `run`);
     /// nil for a request not made from a command line.
     public var index: Int?
-    /// Character offset of the flag inside that word (3 for the `d` of `-itd`, else 0).
+    /// Character offset of the flag inside that word: its letter for a short flag (1 for `-v`, 3 for the `d`
+    /// of `-itd`), 0 for a long one.
     public var offset: Int
     /// The line of the file the value came from (`--env-file`, `--label-file`), if any.
     public var line: Int?

@@ -33,6 +33,17 @@ public enum CapabilityName: Sendable, Hashable, Codable, CustomStringConvertible
         case .capability(let capability): return capability.name
         }
     }
+
+    /// Stored as its name (`ALL`, `CAP_CHOWN`), as a record and audit read it.
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        self = text == "ALL" ? .all : .capability(try Capability(parsing: text))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
 }
 
 /// `--memory-swap`: memory plus swap, or docker's `-1` for unlimited swap.

@@ -41,13 +41,15 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
+        // docker's run/create flag grammar: argv to a typed RunRequest (no ArgumentParser; lint reuses it).
+        .target(name: "DockerCompat", dependencies: ["Policy", "Capabilities"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "StrictJSON"]),
         // The start path above the backends: profile, image, admission, policy, steps, backend; records, monitor, audit.
         .target(name: "Orchestration", dependencies: ["Runtime", "Policy", "Images", "Admission", "HostSystem", "StrictJSON"]),
         .target(
             name: "SecurerunCLI",
             dependencies: [
-                "Orchestration", "SARIF", "Policy", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
+                "Orchestration", "SARIF", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -58,8 +60,9 @@ let package = Package(
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "Capabilities"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "HostSystem"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "DockerCompat", "Capabilities"]),
+        .testTarget(name: "DockerCompatTests", dependencies: ["DockerCompat", "Policy", "Capabilities"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem"]),
     ]
 )

@@ -108,7 +108,7 @@ public enum Monitor {
             claim = try launch.claim(detached: true)
             do {
                 io = try MonitorIO(
-                    directory: claim.place.directory, terminal: order.request.tty, interactive: order.request.interactive,
+                    directory: claim.place.directory, terminal: order.request.allocatesTerminal, interactive: order.request.keepsStdinOpen,
                     engineKeepsOutput: prepared.backend.name == "docker")
                 started = try launch.start(claim, io: io.containerIO)
             } catch {
@@ -126,7 +126,7 @@ public enum Monitor {
         let logging = io.startLogging(terminal: started.terminal)
         let status = launch.backend.wait(started)
         logging.finish()
-        _ = withExtendedLifetime(claim) { launch.finish(claim, exit: status, remove: order.request.remove) }
+        _ = withExtendedLifetime(claim) { launch.finish(claim, exit: status, remove: order.request.removesOnExit) }
         return 0
     }
 
@@ -151,7 +151,7 @@ public enum Monitor {
         logging?.finish()
         _ = withExtendedLifetime(claim) {
             Launch.finish(
-                place: claim.place, backend: backend, exit: nil, remove: record.request.remove,
+                place: claim.place, backend: backend, exit: nil, remove: record.request.removesOnExit,
                 note: "the exit code is unknown: its first monitor died while it ran", name: record.name)
         }
         return 0

@@ -29,7 +29,9 @@ struct Launch: Sendable {
 
     /// Claims the container (its name too) and records it.
     func claim(detached: Bool) throws(OrchestrationError) -> ContainerClaim {
-        try ContainerClaim.claim(name: prepared.request.containerName, stateRoot: stateRoot, imageDigest: prepared.image.manifestDigest) { id in
+        // The container's image marker now shows the image in use, so `image rm` may look.
+        defer { prepared.imageHold?.release() }
+        return try ContainerClaim.claim(name: prepared.request.containerName, stateRoot: stateRoot, imageDigest: prepared.image.manifestDigest) { id in
             record(id: id, detached: detached)
         }
     }
@@ -123,6 +125,7 @@ struct Launch: Sendable {
             defer { relay.restore() }
             forward(forwarder, started)
             let status = backend.wait(started)
+            forwarder.containerEnded()
             relay.finish()
             if started.relay == nil { close(master) }
             return status.code
@@ -143,6 +146,7 @@ struct Launch: Sendable {
         _ = stdio.runtimeReturned(started: true)
         forward(forwarder, started)
         let status = backend.wait(started)
+        forwarder.containerEnded()
         stdio.drain()
         return status.code
     }

@@ -6,10 +6,14 @@ import SecurerunCLI
 @main
 enum Securerun {
     static func main() async {
+        // Everything securerun (and the runtime it starts) creates is root-only, whatever the caller's umask.
+        umask(0o077)
+        // A closed stdout (`securerun run … | head -1`) must not kill securerun before it tears the
+        // container down: writes then fail with EPIPE instead. Children get default dispositions back.
+        signal(SIGPIPE, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try SecurerunCommand.parseAsRoot(arguments)
-            defer { SecurerunCommand.secureStateRootAfterCommand() }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

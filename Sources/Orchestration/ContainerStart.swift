@@ -73,6 +73,9 @@ public struct ContainerStart: Sendable {
     /// Checks everything and returns what to launch; nothing is created.
     func prepare() throws -> PreparedContainer {
         guard runtime == "docker" || OCIRuntime.Kind(rawValue: runtime) != nil else { throw OrchestrationError.unknownRuntime(runtime) }
+        if request.createOnly && runtime != "docker" {
+            throw OrchestrationError.invalidRequest(flag: "create", reason: "only the docker backend keeps created containers; use run -d")
+        }
         let profile = try ProfileLoader.load(profileName)
         let store = ImageStore(root: stateRoot)
         let hold = dryRun ? nil : try store.holdForUse()

@@ -42,13 +42,15 @@ struct Launch: Sendable {
         let place = claim.place
         try AtomicFile.write(Array(try Audit.encoder.encode(prepared.hardened)), to: place.directory.appendingPathComponent("spec.json").path)
         let plan = try steps.setUp(place)
-        let launch = BackendLaunch(
+        var launch = BackendLaunch(
             place: place, spec: prepared.hardened, plan: plan, sharedRootfs: prepared.image.rootfs, terminal: prepared.request.allocatesTerminal,
             imageDigest: prepared.image.manifestDigest, interactive: prepared.request.keepsStdinOpen)
+        launch.name = prepared.request.containerName
+        launch.startNow = !prepared.request.createOnly
         do {
             let started = try backend.run(launch, io: io)
             try RecordFile(directory: place.directory).update {
-                $0.status = .running
+                $0.status = prepared.request.createOnly ? .created : .running
                 $0.initPID = started.pid
                 $0.started = Clock.now()
             }

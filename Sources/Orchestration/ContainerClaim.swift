@@ -40,8 +40,10 @@ final class ContainerClaim: @unchecked Sendable {
         let lock: FileLock
         do {
             lock = try FileLock.acquire(staging.appendingPathComponent(lockName).path)
-            try AtomicFile.write(Array("\(getpid()) \(ProcessStat.read(getpid())?.startTime ?? "0")\n".utf8), to: staging.appendingPathComponent("owner").path)
-            try AtomicFile.write(Array((imageDigest + "\n").utf8), to: staging.appendingPathComponent("image").path)
+            // The claim's rename makes these visible at once: no need to write each atomically or durably.
+            try AtomicFile.write(
+                Array("\(getpid()) \(ProcessStat.read(getpid())?.startTime ?? "0")\n".utf8), to: staging.appendingPathComponent("owner").path, durable: false)
+            try AtomicFile.write(Array((imageDigest + "\n").utf8), to: staging.appendingPathComponent("image").path, durable: false)
             try RecordFile(directory: staging).write(record(id))
         } catch {
             _ = try? SafeRemoval.remove(staging.path)

@@ -84,7 +84,7 @@ struct RecordFile {
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         do {
             let data = try encoder.encode(record)
-            try AtomicFile.write(Array(data), to: url.path)
+            try AtomicFile.write(Array(data), to: url.path, durable: record.detached)
         } catch {
             throw .stateFailure(path: url.path, reason: "\(error)")
         }
@@ -110,8 +110,10 @@ struct RecordFile {
 
 /// Whole-file writes that readers see entirely or not at all.
 enum AtomicFile {
-    /// Writes `bytes` to a temporary file beside `path` (mode 0600), fsyncs it and renames it over `path`.
-    static func write(_ bytes: [UInt8], to path: String) throws(SystemError) {
+    /// Writes `bytes` to a temporary file beside `path` (mode 0600) and renames it over `path`; with
+    /// `durable`, fsyncs it first (a detached container's record must survive a crash; a foreground one is
+    /// removed when its securerun ends, so the start path does not pay for a disk flush).
+    static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws(SystemError) {
         let temp = path + ".tmp-\(ContainerPlace.randomToken().prefix(12))"
         let fd = try retryingOnInterrupt("open", path: temp) { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
         var offset = 0
@@ -126,7 +128,7 @@ enum AtomicFile {
             }
             offset += written
         }
-        if fsync(fd) != 0 {
+        if durable, fsync(fd) != 0 {
             let error = SystemError.last("fsync", path: temp)
             close(fd)
             unlink(temp)

@@ -59,11 +59,13 @@ public struct ContainerStart: Sendable {
             output(String(decoding: try encoder.encode(spec), as: UTF8.self))
             return 0
         }
+        PhaseTimer.mark("prepared")
         let swept = Sweep.run(stateRoot: stateRoot)
         for message in swept.messages { notice(message) }
         // What an interrupted import, pull or removal left (a killed import can leave hundreds of MB).
-        let leftovers = ImageStore(root: stateRoot).sweep()
+        let leftovers = ImageStore(root: stateRoot).sweepInterrupted()
         if !leftovers.isEmpty { notice("removed \(leftovers.count) leftover(s) of interrupted image operations") }
+        PhaseTimer.mark("swept")
         if request.runsDetached {
             return try DetachedStart.start(self)
         }
@@ -76,7 +78,9 @@ public struct ContainerStart: Sendable {
         if request.createOnly && runtime != "docker" {
             throw OrchestrationError.invalidRequest(flag: "create", reason: "only the docker backend keeps created containers; use run -d")
         }
+        PhaseTimer.mark("start")
         let profile = try ProfileLoader.load(profileName)
+        PhaseTimer.mark("profile loaded")
         let store = ImageStore(root: stateRoot)
         let hold = dryRun ? nil : try store.holdForUse()
         let image = try store.resolve(request.image)
@@ -84,10 +88,12 @@ public struct ContainerStart: Sendable {
         if let registry = image.registry {
             try profile.checkRegistry(registry, image: request.image, action: "run")
         }
+        PhaseTimer.mark("image resolved")
         var request = self.request
         let defaults = try imageDefaults(image, request: &request)
         let hardened = try Policy.enforce(request, profile: profile, image: defaults, protectedHostPaths: [stateRoot.path])
         let verdict = AdmissionGate(stateRoot: stateRoot).verdict(imageDigest: image.manifestDigest, policy: profile.admission)
+        PhaseTimer.mark("policy and admission")
         guard verdict.admitted else {
             throw OrchestrationError.notAdmitted(image: request.image, digest: image.manifestDigest, profile: profile.name, reasons: verdict.reasons)
         }
@@ -106,6 +112,7 @@ public struct ContainerStart: Sendable {
         }
         if hardened.initProcess { _ = try InitBinary.locate() }
         try SeccompCheck.ensureCompiles(hardened.seccomp, source: hardened.seccompSource, stateRoot: stateRoot)
+        PhaseTimer.mark("command, seccomp checked")
         let backend = try Backends.make(runtime, stateRoot: stateRoot)
         let profileBytes = (try? FileContents.read(profile.source.path)) ?? []
         return PreparedContainer(

@@ -40,8 +40,11 @@ struct Launch: Sendable {
     /// claim stays with the caller, who removes it).
     func start(_ claim: ContainerClaim, io: ContainerIO) throws -> StartedContainer {
         let place = claim.place
-        try AtomicFile.write(Array(try Audit.encoder.encode(prepared.hardened)), to: place.directory.appendingPathComponent("spec.json").path)
+        try AtomicFile.write(
+            Array(try Audit.encoder.encode(prepared.hardened)), to: place.directory.appendingPathComponent("spec.json").path, durable: false)
+        PhaseTimer.mark("claimed")
         let plan = try steps.setUp(place)
+        PhaseTimer.mark("steps set up")
         var launch = BackendLaunch(
             place: place, spec: prepared.hardened, plan: plan, sharedRootfs: prepared.image.rootfs, terminal: prepared.request.allocatesTerminal,
             imageDigest: prepared.image.manifestDigest, interactive: prepared.request.keepsStdinOpen)
@@ -49,6 +52,7 @@ struct Launch: Sendable {
         launch.startNow = !prepared.request.createOnly
         do {
             let started = try backend.run(launch, io: io)
+            PhaseTimer.mark("runtime started the container")
             try RecordFile(directory: place.directory).update {
                 $0.status = prepared.request.createOnly ? .created : .running
                 $0.initPID = started.pid
@@ -72,8 +76,11 @@ struct Launch: Sendable {
     static func finish(
         place: ContainerPlace, backend: (any ContainerBackend)?, exit: ExitStatus?, remove: Bool, note: String?, name: String?
     ) -> [String] {
+        PhaseTimer.mark("container ended")
         backend?.delete(id: place.id)
+        PhaseTimer.mark("runtime deleted it")
         var problems = LaunchSteps.sweep(place)
+        PhaseTimer.mark("steps torn down")
         let layout = StateLayout(root: place.stateRoot)
         if remove {
             do {

@@ -33,7 +33,12 @@ public enum CgroupLayout: String, Sendable {
     /// them (a container whose runtime was killed part-way through starting it) are SIGKILLed first: they
     /// belong to a container nobody owns any more.
     public func removeLeftovers(cgroupsPath: String, root: String = "/sys/fs/cgroup") {
-        let existing = directories(forCgroupsPath: cgroupsPath, root: root).filter { FileManager.default.fileExists(atPath: $0) }
+        Self.remove(directories(forCgroupsPath: cgroupsPath, root: root))
+    }
+
+    /// Removes these cgroup directories, SIGKILLing whatever is still in them first.
+    public static func remove(_ directories: [String]) {
+        let existing = directories.filter { FileManager.default.fileExists(atPath: $0) }
         guard !existing.isEmpty else { return }
         for attempt in 0..<50 {
             let pids = Set(existing.flatMap { Self.processes(in: $0) })

@@ -62,7 +62,16 @@ public struct RuncBackend: ContainerBackend {
     }
 
     public func delete(id: String) {
-        if runtime.hasState(id: id) { runtime.forceDelete(id: id) }
+        guard runtime.hasState(id: id) else { return }
+        // A container whose init is gone needs what `runc delete` would do for a stopped one, its cgroups
+        // and its state directory removed: done here, that saves starting the runtime once more. Anything
+        // that may still run goes through the runtime's own `delete --force`.
+        let directory = runtime.stateDirectory.appendingPathComponent(id)
+        if let stopped = StoppedRuntimeState.read(directory) {
+            CgroupLayout.remove(stopped.cgroupPaths)
+            if (try? SafeRemoval.remove(directory.path)) != nil { return }
+        }
+        runtime.forceDelete(id: id)
     }
 
     public func exec(_ place: ContainerPlace, _ process: ExecProcess, io: ContainerIO) throws(RuntimeError) -> StartedContainer {
@@ -150,6 +159,31 @@ public struct RuncBackend: ContainerBackend {
         } catch {
             throw .stateFailure(path: url.path, reason: "\(error.localizedDescription)")
         }
+    }
+}
+
+/// What runc's `state.json` says of a container whose init has exited (its pid gone, or reused by a
+/// process that started at another time).
+struct StoppedRuntimeState {
+    let cgroupPaths: [String]
+
+    struct File: Decodable {
+        var init_process_pid: Int32
+        var init_process_start: UInt64
+        var cgroup_paths: [String: String]?
+    }
+
+    static func read(_ directory: URL) -> StoppedRuntimeState? {
+        let limits = JSONLimits(maxBytes: 4 << 20, maxDepth: 64)
+        guard let bytes = try? FileContents.read(directory.appendingPathComponent("state.json").path, limit: 4 << 20),
+            let state = try? StrictJSONDecoder(limits: limits).decode(File.self, from: bytes)
+        else { return nil }
+        if let running = ProcessStat.read(state.init_process_pid), running.startTime == String(state.init_process_start) {
+            return nil
+        }
+        // Only securerun's own cgroup directories are ever removed this way.
+        let paths = (state.cgroup_paths ?? [:]).values.filter { $0.hasPrefix("/sys/fs/cgroup/") && $0.contains("/securerun/") }
+        return StoppedRuntimeState(cgroupPaths: paths.sorted())
     }
 }
 

@@ -29,7 +29,7 @@ extension ImageStore {
             throw .io(path: root.path, operation: "open state root", errno: errno)
         }
         let top = DirectoryFD(fd: fd)
-        try Self.recognise(top, path: root.path)
+        let tightened = try Self.recognise(top, path: root.path)
         var info = stat()
         try FS.check(fstat(top.fd, &info), "stat", root.path)
         guard info.st_uid == 0 || info.st_uid == geteuid() else {
@@ -38,6 +38,9 @@ extension ImageStore {
                 reason: "it is owned by uid \(info.st_uid), who could change every image in it; chown it to root (chown -R root:root \(root.path))")
         }
         try Self.tighten(top.fd, info, directory: true, path: root.path)
+        // A store tightened once stays so: everything securerun creates is 0700/0600 (it runs with umask
+        // 077), so later commands check the state root itself and not every file in it.
+        if tightened { return }
         let device = info.st_dev
         for name in try top.names(path: root.path) {
             // Metadata areas are tightened all the way down; the rest only at the top.
@@ -48,6 +51,7 @@ extension ImageStore {
             }
             try Self.tightenEntry(parent: top, name: name, path: root.path + "/" + name, depth: depth, device: device)
         }
+        try Self.markTightened(top, path: root.path)
     }
 
     /// The file that marks a directory as a securerun state root.
@@ -62,9 +66,13 @@ extension ImageStore {
     /// nothing but a store's entries (an older store, then marked). Anything else (a mistyped
     /// `SECURERUN_ROOT`, `/home`, a predictable path someone linked to another directory) is refused
     /// before a single mode is changed in it.
-    static func recognise(_ top: DirectoryFD, path: String) throws(ImageError) {
+    /// Returns whether the store was already fully tightened (its marker says so).
+    @discardableResult
+    static func recognise(_ top: DirectoryFD, path: String) throws(ImageError) -> Bool {
         var info = stat()
-        if fstatat(top.fd, markerName, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG { return }
+        if fstatat(top.fd, markerName, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG {
+            return info.st_size == Int(tightenedMark.utf8.count)
+        }
         let names = try top.names(path: path)
         let foreign = names.filter { !knownEntries.contains($0) }.sorted()
         guard foreign.isEmpty else {
@@ -76,6 +84,18 @@ extension ImageStore {
         let marker = openat(top.fd, markerName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard marker >= 0 || errno == EEXIST else { throw .io(path: path + "/" + markerName, operation: "create", errno: errno) }
         if marker >= 0 { close(marker) }
+        return false
+    }
+
+    /// What the marker holds once every area has been tightened.
+    static let tightenedMark = "securerun state root, tightened\n"
+
+    static func markTightened(_ top: DirectoryFD, path: String) throws(ImageError) {
+        let fd = openat(top.fd, markerName, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(path: path + "/" + markerName, operation: "open", errno: errno) }
+        defer { close(fd) }
+        let bytes = Array(tightenedMark.utf8)
+        _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     }
 
     /// Refuses a state root whose parent directories (as written, and after resolving symlinks) could be

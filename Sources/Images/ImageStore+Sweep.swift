@@ -23,6 +23,14 @@ extension ImageStore {
         return removed
     }
 
+    /// Only what interrupted imports, pulls and removals left (their work areas and `.tmp-*` entries), for
+    /// the run path: no store-wide walk.
+    @discardableResult
+    public func sweepInterrupted() -> [String] {
+        guard FS.isDirectory(root) else { return [] }
+        return sweepDeadOperations()
+    }
+
     /// Directories where operations leave `.tmp-<owner>-…` entries.
     private var temporaryHolders: [URL] {
         [rootfsDirectory, blobs.directory, tagsDirectory, recordsDirectory, unpackedDirectory]

@@ -32,8 +32,10 @@ enum StoreInspection {
         } + (mode(root) == 0o700 ? [] : [". \(String(mode(root), radix: 8))"])
     }
 
-    /// Makes a store look like one the previous securerun made: 0755 directories, 0644 files.
+    /// Makes a store look like one the previous securerun made: 0755 directories, 0644 files, and the
+    /// empty marker it wrote (this version marks a store it has tightened all the way down).
     static func loosen(_ root: URL) {
+        _ = truncate(root.appendingPathComponent(".securerun-state").path, 0)
         for entry in entries(root) {
             chmod(root.appendingPathComponent(entry.path).path, entry.isDirectory ? 0o755 : 0o644)
         }

@@ -109,7 +109,15 @@ public struct OCIRuntime: Sendable {
     /// The runtime's view of a container (`state ID`), or nil when it has none.
     public func state(id: String) throws(RuntimeError) -> ContainerState? {
         guard hasState(id: id) else { return nil }
-        let output = try invoke("state", [id])
+        let output: [UInt8]
+        do {
+            output = try invoke("state", [id])
+        } catch {
+            // The runtime's own answer that it has no such container (a state directory left by a runtime
+            // killed before it saved any state): nothing of it runs, as far as the runtime can tell.
+            if case .runtimeFailed(_, _, let message) = error, message.contains("does not exist") { return nil }
+            throw error
+        }
         do {
             return try StrictJSONDecoder(limits: JSONLimits(maxBytes: 1 << 20, maxDepth: 16)).decode(ContainerState.self, from: output)
         } catch {

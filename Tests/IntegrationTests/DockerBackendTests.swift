@@ -31,8 +31,11 @@ struct DockerBackendTests {
             cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max
             cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max
             """
+        // A name of its own: other tests (and an interrupted earlier run) may have engine containers too.
+        let name = "floor-\(UUID().uuidString.prefix(8).lowercased())"
         let result = try root.cli.run([
-            "run", "--runtime", "docker", "--profile", root.profile, "--memory", "100m", "--pids-limit", "40", root.image, "sh", "-c", script,
+            "run", "--runtime", "docker", "--profile", root.profile, "--name", name, "--memory", "100m", "--pids-limit", "40", root.image, "sh", "-c",
+            script,
         ])
         #expect(result.status == 0, "\(result)")
         let lines = result.stdout.split(separator: "\n").map(String.init)
@@ -43,7 +46,7 @@ struct DockerBackendTests {
         ] {
             #expect(lines.contains(expected), "\(expected) missing from \(result.stdout)")
         }
-        let left = try CLI.exec("docker", ["ps", "-a", "--filter", "label=securerun.id", "--format", "{{.Names}}"])
+        let left = try CLI.exec("docker", ["ps", "-a", "--filter", "name=^\(name)$", "--format", "{{.Names}}"])
         #expect(left.stdout.isEmpty, "\(left)")
         #expect(RunFixture.leftovers(root: root.cli.root).isEmpty)
     }
@@ -52,8 +55,10 @@ struct DockerBackendTests {
     func hostConfigAndImageID() throws {
         guard let fixture = RunFixture.available(), Self.engineAvailable() else { return }
         let root = try ContainerLifecycleTests.Root(fixture)
-        let id = try root.detach(["--runtime", "docker", "--name", "inspected"], ["sleep", "60"])
-        let inspect = try CLI.exec("docker", ["inspect", "securerun-\(id)"])
+        let name = "inspected-\(UUID().uuidString.prefix(8).lowercased())"
+        let id = try root.detach(["--runtime", "docker", "--name", name], ["sleep", "60"])
+        defer { _ = try? root.cli.run(["rm", "-f", name]) }
+        let inspect = try CLI.exec("docker", ["inspect", name])
         let object = try #require((try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [[String: Any]])?.first, "\(inspect)")
         let host = try #require(object["HostConfig"] as? [String: Any])
         #expect(host["ReadonlyRootfs"] as? Bool == true)
@@ -69,8 +74,8 @@ struct DockerBackendTests {
         let stored = try root.cli.run(["image", "inspect", root.image])
         let config = try #require((try JSONSerialization.jsonObject(with: Data(stored.stdout.utf8)) as? [String: Any])?["configDigest"] as? String)
         #expect(object["Image"] as? String == config)
-        _ = try root.cli.run(["rm", "-f", "inspected"])
-        #expect(try CLI.exec("docker", ["ps", "-a", "--format", "{{.Names}}"]).stdout.contains(id) == false)
+        _ = try root.cli.run(["rm", "-f", name])
+        #expect(try CLI.exec("docker", ["ps", "-a", "--format", "{{.Names}} {{.Labels}}"]).stdout.contains(id) == false)
     }
 
     // The attack: retag something else in the engine under the admitted image's name and have it run.

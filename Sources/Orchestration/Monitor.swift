@@ -101,6 +101,7 @@ public enum Monitor {
         let claim: ContainerClaim
         let io: MonitorIO
         let started: StartedContainer
+        let proxy: PortProxy?
         do {
             let prepared = try start.prepare()
             try Subreaper.enable()
@@ -110,7 +111,7 @@ public enum Monitor {
                 io = try MonitorIO(
                     directory: claim.place.directory, terminal: order.request.tty, interactive: order.request.interactive,
                     engineKeepsOutput: prepared.backend.name == "docker")
-                started = try launch.start(claim, io: io.containerIO)
+                (started, proxy) = try launch.start(claim, io: io.containerIO)
             } catch {
                 _ = launch.finish(claim, exit: nil, remove: true)
                 throw error
@@ -125,6 +126,7 @@ public enum Monitor {
         redirect(2)
         let logging = io.startLogging(terminal: started.terminal)
         let status = launch.backend.wait(started)
+        proxy?.stop()
         logging.finish()
         _ = withExtendedLifetime(claim) { launch.finish(claim, exit: status, remove: order.request.remove) }
         return 0
@@ -144,6 +146,10 @@ public enum Monitor {
             }), let backend = Backends.named(record.runtime, stateRoot: stateRoot)
         else { return 125 }
         let logging = MonitorIO.adoptLogging(directory: directory)
+        // Its published ports died with the old monitor: serve them again.
+        let network = NetworkRecords(stateRoot: stateRoot).read(id)
+        let proxy = network.flatMap { try? PortProxy.start($0.ports, target: $0.containerAddress) }
+        defer { proxy?.stop() }
         while (try? backend.state(id: id)) == .running {
             if let pid = record.initPID, kill(pid, 0) != 0, errno == ESRCH { break }
             usleep(200_000)

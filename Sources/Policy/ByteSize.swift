@@ -1,5 +1,5 @@
 /// A size in bytes parsed from docker's notation (`512m`, `1g`, `65536`, `64k`).
-public struct ByteSize: Hashable, Sendable, Comparable, CustomStringConvertible, Encodable {
+public struct ByteSize: Hashable, Sendable, Comparable, CustomStringConvertible, Codable {
     /// The size in bytes.
     public let bytes: Int64
 

@@ -37,9 +37,7 @@ public enum Policy {
         let volumes = try VolumeRequests.enforce(
             request.volumes, profile: profile, protectedHostPaths: protectedHostPaths, secrets: secrets, refuse: refuse)
         try VolumeUsers.enforce(user, origin: userOrigin, volumes: request.volumes, profile: profile, refuse: refuse)
-        if let network = request.network, network != profile.network.rawValue {
-            throw refuse(.network, "--network \(network)", "containers get network mode \"\(profile.network.rawValue)\"")
-        }
+        let network = try NetworkRequests.enforce(request, profile: profile, refuse: refuse)
         let process = try ProcessDefaults.resolve(request, image: image)
         return HardenedSpec(
             profileName: name,
@@ -58,7 +56,7 @@ public enum Policy {
             volumes: volumes,
             maskedPaths: profile.maskedPaths,
             readonlyPaths: profile.readonlyPaths,
-            network: profile.network,
+            network: network,
             args: process.args,
             env: process.env,
             cwd: process.cwd,

@@ -21,7 +21,7 @@ public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .profileNotFound(let name, let searched):
             return
-                "profile \"\(name)\" not found (looked in \(searched.joined(separator: ", "))); pass --profile with a shipped name (default, production) or a path to a profile file"
+                "profile \"\(name)\" not found (looked in \(searched.joined(separator: ", "))); pass --profile with a shipped name (default, production, service) or a path to a profile file"
         case .unreadable(let path, let reason):
             return "cannot read profile \(path): \(reason)"
         case .invalidField(let path, let field, let reason):
@@ -77,6 +77,8 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
         case network = "SR012"
         case securityOptions = "SR013"
         case volumeIDs = "SR014"
+        case bandwidth = "SR020"
+        case publish = "SR021"
 
         /// The stable id (`SR001`).
         public var id: String { rawValue }
@@ -98,6 +100,8 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .network: return "network-mode"
             case .securityOptions: return "security-options"
             case .volumeIDs: return "volume-host-ids"
+            case .bandwidth: return "bandwidth-ceiling"
+            case .publish: return "published-ports"
             }
         }
     }

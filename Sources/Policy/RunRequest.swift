@@ -47,8 +47,14 @@ public struct RunRequest: Sendable, Equatable, Codable {
     public var privileged = false
     /// `--security-opt` values (`seccomp=FILE`, `no-new-privileges`, …).
     public var securityOptions: [String] = []
-    /// `--network`.
+    /// `--network` (`none` or `private`; only as tight as the profile's or tighter).
     public var network: String?
+    /// `--egress-rate` (lower than the profile's only).
+    public var egressRate: String?
+    /// `--ingress-rate` (lower than the profile's only).
+    public var ingressRate: String?
+    /// `-p/--publish [HOST_IP:]HOST_PORT:CTR_PORT[/tcp|udp]`.
+    public var publish: [String] = []
     /// `--hostname`.
     public var hostname: String?
 

@@ -38,7 +38,7 @@ struct RunCommand: AsyncParsableCommand {
 
 /// The `docker run` flags securerun understands; the same group serves `securerun docker run`.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Hardening profile: a name (default, production, or one in /etc/securerun/profiles) or a path.")
+    @Option(help: "Hardening profile: a name (default, production, service, or one in /etc/securerun/profiles) or a path.")
     var profile: String?
 
     @Option(help: "OCI runtime: runc or crun.")
@@ -89,8 +89,17 @@ struct RunOptions: ParsableArguments {
     @Option(name: .customLong("security-opt"), help: "seccomp=FILE (a stricter profile) or no-new-privileges.")
     var securityOpt: [String] = []
 
-    @Option(help: "Network mode (the profile's: none).")
+    @Option(help: "Network mode: none, or private where the profile gives private networking (never looser than the profile).")
     var network: String?
+
+    @Option(name: .customLong("egress-rate"), help: "Cap on traffic out of the container, such as 5mbit (at most the profile's).")
+    var egressRate: String?
+
+    @Option(name: .customLong("ingress-rate"), help: "Cap on traffic into the container, such as 5mbit (at most the profile's).")
+    var ingressRate: String?
+
+    @Option(name: [.short, .customLong("publish")], help: "Publish [HOST_IP:]HOST_PORT:CTR_PORT[/tcp|udp] where the profile allows it.")
+    var publish: [String] = []
 
     @Flag(inversion: .prefixedNo, help: "Read-only root filesystem (always on; --no-read-only is refused).")
     var readOnly: Bool?
@@ -136,6 +145,9 @@ struct RunOptions: ParsableArguments {
         request.capDrop = capDrop
         request.securityOptions = securityOpt
         request.network = network
+        request.egressRate = egressRate
+        request.ingressRate = ingressRate
+        request.publish = publish
         request.readOnly = readOnly
         request.privileged = privileged
         request.remove = rm

@@ -328,6 +328,16 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
     /// Published ports.
     public var ports: [PortMapping]
 
+    /// A network.
+    public init(mode: NetworkMode, addressRange: IPv4Network, egress: Shaping?, ingress: Shaping?, allow: [EgressRule], ports: [PortMapping]) {
+        self.mode = mode
+        self.addressRange = addressRange
+        self.egress = egress
+        self.ingress = ingress
+        self.allow = allow
+        self.ports = ports
+    }
+
     /// The `none` network.
     public static let none = NetworkSpec(mode: .none, addressRange: NetworkProfile.defaultRange, egress: nil, ingress: nil, allow: [], ports: [])
 }

@@ -12,32 +12,44 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // C boundaries: headers and link lines only (plus static inline shims for function-like macros).
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
         .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
-        .systemLibrary(name: "CSystem"),
+        .systemLibrary(name: "CHostSystem"),
 
         // Leaf: the one JSON reader for untrusted documents (no duplicate keys, bounded size and depth, positions).
         .target(name: "StrictJSON"),
         // Leaf: SARIF 2.1.0 output for audit and lint.
         .target(name: "SARIF"),
         // Leaf: the host calls everything else builds on (errors, whole-file reads, mounts, safe removal, locks, processes).
-        .target(name: "HostSystem", dependencies: ["CSystem"]),
+        .target(name: "HostSystem", dependencies: ["CHostSystem"]),
         .target(name: "Capabilities", dependencies: ["CCap"]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities", "StrictJSON"]),
-        .target(name: "Admission", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Images", dependencies: ["CArchive", "HostSystem", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Admission", dependencies: ["StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "Images",
+            dependencies: [
+                "CArchive", "HostSystem", "StrictJSON", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]),
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
+        // docker's run/create flag grammar: argv to a typed RunRequest (no ArgumentParser; lint reuses it).
+        .target(name: "DockerCompat", dependencies: ["Policy", "Capabilities"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "StrictJSON"]),
         // The start path above the backends: profile, image, admission, policy, steps, backend; records, monitor, audit.
         .target(name: "Orchestration", dependencies: ["Runtime", "Policy", "Images", "Admission", "HostSystem", "StrictJSON"]),
         .target(
             name: "SecurerunCLI",
             dependencies: [
-                "Orchestration", "SARIF", "Policy", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
+                "Orchestration", "SARIF", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -48,8 +60,9 @@ let package = Package(
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "Capabilities"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy"]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "HostSystem"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "DockerCompat", "Capabilities"]),
+        .testTarget(name: "DockerCompatTests", dependencies: ["DockerCompat", "Policy", "Capabilities"]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem"]),
     ]
 )

@@ -47,6 +47,26 @@ public enum AdmissionError: Error, CustomStringConvertible, Equatable, Sendable 
     case io(path: String, operation: String, detail: String)
     /// Signing failed inside the crypto library.
     case signingFailed(detail: String)
+    /// An envelope over the size securerun stores or reads.
+    case attestationTooLarge(source: String, bytes: Int, limit: Int)
+    /// The image already keeps as many attestations as it may.
+    case tooManyAttestations(image: String, count: Int, limit: Int)
+    /// A report that records no scan time, attested without `--scanned-at`.
+    case noScanTime(source: String)
+    /// `--scanned-at` disagrees with the time the report records.
+    case scanTimeConflict(source: String, report: String, given: String)
+    /// A scan time in the future (beyond the clock-skew allowance) or before any real scan.
+    case implausibleScanTime(source: String, time: String, reason: String)
+    /// The report is of another image (its names or digests contradict this image's).
+    case reportOfAnotherImage(source: String, detail: String)
+    /// The report does not say what it scanned.
+    case reportNamesNoArtifact(source: String)
+    /// No trusted key, or stored attestation, matches what was asked for.
+    case notFound(what: String, detail: String)
+    /// A name or prefix matches more than one key or attestation.
+    case ambiguous(what: String, matches: [String])
+    /// A key name that is not a plain file name.
+    case invalidKeyName(name: String, reason: String)
 
     public var description: String {
         switch self {
@@ -73,7 +93,7 @@ public enum AdmissionError: Error, CustomStringConvertible, Equatable, Sendable 
         case .notAStatement(let source, let detail):
             return "\(source): payload is not an in-toto statement: \(detail)"
         case .unsupportedStatementType(let source, let type):
-            return "\(source): unsupported in-toto statement type '\(type)'"
+            return "\(source): field _type: unsupported in-toto statement type '\(type)' (expected \(InTotoStatement.typeV1) or v0.1)"
         case .wrongPredicateType(let source, let predicateType):
             return "\(source): wrong predicate type '\(predicateType)', expected \(VulnPredicate.predicateType)"
         case .subjectMismatch(let source, let expected, let found):
@@ -97,6 +117,29 @@ public enum AdmissionError: Error, CustomStringConvertible, Equatable, Sendable 
             return "cannot \(operation) \(path): \(detail)"
         case .signingFailed(let detail):
             return "signing failed: \(detail)"
+        case .attestationTooLarge(let source, let bytes, let limit):
+            return "\(source): \(bytes) bytes is over the attestation size limit of \(limit) bytes"
+        case .tooManyAttestations(let image, let count, let limit):
+            return "image \(image) already has \(count) attestations (the limit is \(limit)); "
+                + "remove old ones with 'securerun image attestation rm' first"
+        case .noScanTime(let source):
+            return "\(source): the report records no scan time (trivy CreatedAt, grype descriptor.timestamp); "
+                + "give the time the scan finished with --scanned-at YYYY-MM-DDTHH:MM:SSZ"
+        case .scanTimeConflict(let source, let report, let given):
+            return "\(source): the report says it was made at \(report), but --scanned-at says \(given); drop --scanned-at"
+        case .implausibleScanTime(let source, let time, let reason):
+            return "\(source): scan time \(time) \(reason)"
+        case .reportOfAnotherImage(let source, let detail):
+            return "\(source): the report is of another image: \(detail); give --force if it really is this image's scan"
+        case .reportNamesNoArtifact(let source):
+            return "\(source): the report does not say what it scanned (no artifact name or digest); "
+                + "give --force if it really is this image's scan"
+        case .notFound(let what, let detail):
+            return "no \(what): \(detail)"
+        case .ambiguous(let what, let matches):
+            return "'\(what)' matches \(matches.count) entries (\(matches.joined(separator: ", "))); give more of the name"
+        case .invalidKeyName(let name, let reason):
+            return "invalid key name '\(name)': \(reason)"
         }
     }
 }

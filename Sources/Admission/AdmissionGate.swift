@@ -3,14 +3,18 @@ import Foundation
 /// Decides whether an image may run: the newest valid attestation (by `scanFinishedOn`, not the first
 /// found: kyverno#3195) must be signed by trusted keys, name the image, be fresh enough and carry no
 /// blocking finding. Reads only local files; verification never touches the network.
+///
+/// Fail closed: an attestation signed by trusted keys that cannot be judged refuses the image, whatever
+/// else is stored; envelopes that are unsigned, signed only by untrusted keys, about another image or
+/// of another predicate type never count for or against (they are noted). A scan dated after the moment
+/// securerun stored it counts as finished when it was stored: while it is the newest it refuses the image,
+/// and any valid scan finishing after that moment supersedes it.
 public struct AdmissionGate: Sendable {
-    /// The securerun state root (`attestations/`, `trusted-keys/`).
+    /// The securerun state root (`attestations/`, `trusted-keys/`, `cache/attestations/`).
     public let stateRoot: URL
 
     /// How many blocking findings the reasons list one by one; `Verdict.blocking` has them all.
     public static let listedBlockingLimit = 10
-    // A scan finishing this far in the future means a wrong clock or a forged time; refuse it.
-    static let futureTolerance: TimeInterval = 300
 
     /// A gate over `stateRoot`; `<root>/trusted-keys/*.pub` are trusted in addition to the policy's keys.
     public init(stateRoot: URL) {
@@ -29,8 +33,57 @@ public struct AdmissionGate: Sendable {
         return TrustedKey.load(paths: paths)
     }
 
+    /// What a profile opts out of, printed by `image verify` as warnings.
+    public static func warnings(for policy: AdmissionPolicy) -> [String] {
+        var warnings: [String] = []
+        if policy.allowUnattested {
+            warnings.append("the profile admits images without a valid attestation (allowUnattested: true)")
+        }
+        if policy.maxScanAge == AdmissionPolicy.unlimitedScanAge {
+            warnings.append("the profile sets no maximum scan age (maxScanAge: unlimited): a scan of any age admits")
+        }
+        return warnings
+    }
+
+    /// How each stored attestation of `imageDigest` stands under `policy`'s keys and threshold, read
+    /// through the cache (for `image attestation ls`).
+    public func standings(imageDigest: ImageDigest, policy: AdmissionPolicy) -> [(StoredAttestation, AttestationStanding)] {
+        let assessor = assessor(digest: imageDigest, policy: policy)
+        return AttestationStore(root: stateRoot).entries(for: imageDigest).map { entry in (entry, assessor.assess(entry).standing) }
+    }
+
+    /// The verdict of one attestation judged alone (as if it were the only one stored), for listings.
+    public func verdict(alone entry: StoredAttestation, imageDigest: ImageDigest, policy: AdmissionPolicy, now: Date = Date()) -> Verdict {
+        let assessor = assessor(digest: imageDigest, policy: policy)
+        let assessment = assessor.assess(entry, useCache: false)
+        guard case .candidate(let candidate) = assessment.standing, let checked = assessment.checked else {
+            switch assessment.standing {
+            case .ignored(let reason): return Verdict(admitted: false, imageDigest: imageDigest.description, reasons: ["not counted: \(reason)"])
+            case .refuses(let reason): return Verdict(admitted: false, imageDigest: imageDigest.description, reasons: [reason])
+            case .candidate: return Verdict(admitted: false, imageDigest: imageDigest.description, reasons: ["\(entry.source): cannot be read"])
+            }
+        }
+        let ageLimit: ScanAge?
+        do { ageLimit = try policy.scanAgeLimit() } catch {
+            return Verdict(admitted: false, imageDigest: imageDigest.description, reasons: ["\(error)"])
+        }
+        return judge(checked, candidate: candidate, digest: imageDigest, policy: policy, ageLimit: ageLimit, now: now)
+    }
+
+    private func assessor(digest: ImageDigest, policy: AdmissionPolicy) -> AttestationAssessor {
+        AttestationAssessor(
+            store: AttestationStore(root: stateRoot), cache: AttestationCache(root: stateRoot), digest: digest,
+            keys: trustedKeys(for: policy).keys, threshold: max(policy.threshold, 1))
+    }
+
     /// The verdict for `imageDigest` (`sha256:<hex>`) under `policy` at time `now`.
     public func verdict(imageDigest: String, policy: AdmissionPolicy, now: Date = Date()) -> Verdict {
+        var verdict = decide(imageDigest: imageDigest, policy: policy, now: now)
+        verdict.warnings = Self.warnings(for: policy)
+        return verdict
+    }
+
+    private func decide(imageDigest: String, policy: AdmissionPolicy, now: Date) -> Verdict {
         let digest: ImageDigest
         let ageLimit: ScanAge?
         do {
@@ -41,8 +94,8 @@ public struct AdmissionGate: Sendable {
         }
         let (keys, keyProblems) = trustedKeys(for: policy)
         let store = AttestationStore(root: stateRoot)
-        let files = store.files(for: digest)
-        if files.isEmpty {
+        let entries = store.entries(for: digest)
+        if entries.isEmpty {
             if policy.allowUnattested {
                 return Verdict(
                     admitted: true, imageDigest: digest.description,
@@ -56,51 +109,79 @@ public struct AdmissionGate: Sendable {
                         + "'securerun image attest' or add one with 'securerun image attestation add'"
                 ], notes: keyProblems)
         }
+        let assessor = AttestationAssessor(
+            store: store, cache: AttestationCache(root: stateRoot), digest: digest, keys: keys, threshold: max(policy.threshold, 1))
+        var assessments = entries.map { assessor.assess($0) }
 
-        var valid: [CheckedAttestation] = []
-        var failures: [String] = []
-        for file in files {
-            do {
-                valid.append(try CheckedAttestation.check(file: file, digest: digest, keys: keys, threshold: policy.threshold))
-            } catch {
-                let text = "\(error)"
-                if !failures.contains(text) { failures.append(text) }
+        // Each pass either decides or re-reads (uncached) one of the envelopes that would decide, so the
+        // cache can only ever save work, never make the decision: at most one pass per envelope.
+        while true {
+            let ignored = assessments.compactMap { assessment -> String? in
+                if case .ignored(let reason) = assessment.standing { return reason }
+                return nil
             }
-        }
-        guard let latest = valid.map(\.predicate.scanFinishedOn).max() else {
-            if policy.allowUnattested {
+            let refusing = assessments.compactMap { assessment -> String? in
+                if case .refuses(let reason) = assessment.standing { return reason }
+                return nil
+            }
+            if !refusing.isEmpty {
                 return Verdict(
-                    admitted: true, imageDigest: digest.description,
-                    reasons: ["no valid attestation for \(digest); admitted because the profile sets allowUnattested: true"],
-                    notes: keyProblems + failures)
+                    admitted: false, imageDigest: digest.description, reasons: unique(refusing), notes: keyProblems + unique(ignored).map { "skipped \($0)" })
             }
-            return Verdict(admitted: false, imageDigest: digest.description, reasons: failures, notes: keyProblems)
+            let candidates = assessments.indices.compactMap { index -> (Int, AttestationStanding.Candidate)? in
+                if case .candidate(let candidate) = assessments[index].standing { return (index, candidate) }
+                return nil
+            }
+            guard let latest = candidates.map(\.1.effectiveDate).max() else {
+                if policy.allowUnattested {
+                    return Verdict(
+                        admitted: true, imageDigest: digest.description,
+                        reasons: ["no valid attestation for \(digest); admitted because the profile sets allowUnattested: true"],
+                        notes: keyProblems + unique(ignored))
+                }
+                return Verdict(admitted: false, imageDigest: digest.description, reasons: unique(ignored), notes: keyProblems)
+            }
+            // Scans that count as finished at the same moment are equally current, so the strictest of them
+            // decides: a clean report must not hide a blocking one because of how files happen to sort.
+            let newest = candidates.filter { $0.1.effectiveDate == latest }
+            if let stale = newest.first(where: { assessments[$0.0].checked == nil }) {
+                assessments[stale.0] = assessor.assess(assessments[stale.0].entry, useCache: false)
+                continue
+            }
+            let judged = newest.compactMap { index, candidate in
+                assessments[index].checked.map { judge($0, candidate: candidate, digest: digest, policy: policy, ageLimit: ageLimit, now: now) }
+            }
+            let decisive = judged.firstIndex { !$0.admitted } ?? 0
+            guard judged.indices.contains(decisive) else {
+                return Verdict(admitted: false, imageDigest: digest.description, reasons: ["no attestation of \(digest) could be read twice alike"])
+            }
+            let chosen = assessments[newest[decisive].0].entry.file
+            var notes = keyProblems + unique(ignored).map { "skipped \($0)" }
+            notes += candidates.filter { assessments[$0.0].entry.file != chosen }.map { index, candidate in
+                let name = assessments[index].entry.file.lastPathComponent
+                return candidate.effectiveDate == latest
+                    ? "also considered attestation \(name): scan finished at the same time"
+                    : "skipped attestation \(name): older scan (\(Timestamp.format(candidate.scanFinishedOn)))"
+            }
+            var verdict = judged[decisive]
+            verdict.notes = notes
+            return verdict
         }
-        // Scans that finished at the same moment are equally current, so the strictest of them decides:
-        // a clean report must not hide a blocking one because of how files happen to sort.
-        let newest = valid.filter { $0.predicate.scanFinishedOn == latest }.sorted { $0.file.lastPathComponent < $1.file.lastPathComponent }
-        let judged = newest.map { judge($0, digest: digest, policy: policy, ageLimit: ageLimit, now: now, notes: []) }
-        let decisive = judged.firstIndex { !$0.admitted } ?? 0
-        let chosen = newest[decisive]
-        var skipped = failures.map { "skipped \($0)" }
-        skipped += valid.filter { $0.file != chosen.file }.map {
-            $0.predicate.scanFinishedOn == latest
-                ? "also considered attestation \($0.file.lastPathComponent): scan finished at the same time"
-                : "skipped attestation \($0.file.lastPathComponent): older scan (\(Timestamp.format($0.predicate.scanFinishedOn)))"
-        }
-        var verdict = judged[decisive]
-        verdict.notes = keyProblems + skipped
-        return verdict
+    }
+
+    private func unique(_ lines: [String]) -> [String] {
+        var seen: Set<String> = []
+        return lines.filter { seen.insert($0).inserted }
     }
 
     /// Applies freshness and the severity rule to the chosen attestation.
     private func judge(
-        _ attestation: CheckedAttestation, digest: ImageDigest, policy: AdmissionPolicy, ageLimit: ScanAge?, now: Date,
-        notes: [String]
+        _ attestation: CheckedAttestation, candidate: AttestationStanding.Candidate, digest: ImageDigest, policy: AdmissionPolicy,
+        ageLimit: ScanAge?, now: Date
     ) -> Verdict {
         let name = "attestation \(attestation.file.lastPathComponent)"
         let finished = attestation.predicate.scanFinishedOn
-        var verdict = Verdict(admitted: true, imageDigest: digest.description, reasons: [], notes: notes)
+        var verdict = Verdict(admitted: true, imageDigest: digest.description, reasons: [])
         verdict.attestation = attestation.file.path
         verdict.signedBy = attestation.signers
         verdict.scanner = attestation.report.scanner.rawValue
@@ -110,8 +191,11 @@ public struct AdmissionGate: Sendable {
 
         var refusals: [String] = []
         let age = now.timeIntervalSince(finished)
-        if -age > Self.futureTolerance {
-            refusals.append("\(name): scan finished in the future (\(Timestamp.format(finished))); check the clock")
+        if candidate.isFutureDated || -age > AttestationLimits.clockSkew {
+            let stored = Timestamp.format(candidate.storedAt)
+            refusals.append(
+                "\(name): metadata.scanFinishedOn \(Timestamp.format(finished)) is in the future (stored \(stored)); check the scanner's clock; "
+                    + "it refuses the image until a scan finishing after \(stored) is stored, or it is removed with 'securerun image attestation rm'")
         } else if let ageLimit, age > ageLimit.seconds {
             refusals.append(
                 "scan too old: \(name) finished scanning at \(Timestamp.format(finished)), "
@@ -146,7 +230,7 @@ public struct AdmissionGate: Sendable {
         verdict.reasons = [
             "\(name) signed by \(attestation.signers.joined(separator: ", "))",
             "\(attestation.report.scanner.rawValue) scan finished \(Timestamp.format(finished)) (\(ScanAge.describe(max(age, 0))) ago)"
-                + (ageLimit.map { ", within the profile's limit of \($0)" } ?? ""),
+                + (ageLimit.map { ", within the profile's limit of \($0)" } ?? ", no age limit"),
             "no blocking vulnerabilities \(Self.threshold(policy.blockAt)) (\(found) found\(found > 0 ? ": " + summary : "")"
                 + (ignored.isEmpty ? "" : "; \(ignored.count) ignored by the profile") + ")",
         ]

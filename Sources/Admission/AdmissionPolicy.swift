@@ -10,19 +10,24 @@ public struct AdmissionPolicy: Codable, Sendable, Equatable {
     public var threshold: Int
     /// Findings at or above this severity block. `UNKNOWN` (the lowest) makes every finding block.
     public var blockAt: Severity
-    /// The oldest `scanFinishedOn` admitted, as `7d`, `24h`, `90m`; nil means no limit.
-    public var maxScanAge: String?
+    /// The oldest `scanFinishedOn` admitted, as `7d`, `24h`, `90m` (default `30d`: scans go stale and
+    /// images must be re-audited), or `unlimited`, an explicit opt-out that `image verify` warns about.
+    public var maxScanAge: String
     /// Findings knowingly accepted until an expiry date.
     public var ignore: [IgnoreEntry]
     /// Admit images that have no valid attestation. Off unless a profile says `allowUnattested: true`.
     public var allowUnattested: Bool
 
-    /// blockAt HIGH, no age limit, threshold 1, unattested images refused.
+    /// blockAt HIGH, scans at most 30 days old, threshold 1, unattested images refused.
     public static let `default` = AdmissionPolicy()
+    /// The scan age limit when a profile names none.
+    public static let defaultScanAge = "30d"
+    /// The spelling of "no scan age limit".
+    public static let unlimitedScanAge = "unlimited"
 
     /// A policy from its parts; the defaults are the secure ones.
     public init(
-        trustedKeys: [String] = [], threshold: Int = 1, blockAt: Severity = .high, maxScanAge: String? = nil,
+        trustedKeys: [String] = [], threshold: Int = 1, blockAt: Severity = .high, maxScanAge: String = AdmissionPolicy.defaultScanAge,
         ignore: [IgnoreEntry] = [], allowUnattested: Bool = false
     ) {
         self.trustedKeys = trustedKeys
@@ -42,19 +47,17 @@ public struct AdmissionPolicy: Codable, Sendable, Equatable {
         trustedKeys = try container.decodeIfPresent([String].self, forKey: .trustedKeys) ?? []
         threshold = try container.decodeIfPresent(Int.self, forKey: .threshold) ?? 1
         blockAt = try container.decodeIfPresent(Severity.self, forKey: .blockAt) ?? .high
-        maxScanAge = try container.decodeIfPresent(String.self, forKey: .maxScanAge)
+        maxScanAge = try container.decodeIfPresent(String.self, forKey: .maxScanAge) ?? Self.defaultScanAge
         ignore = try container.decodeIfPresent([IgnoreEntry].self, forKey: .ignore) ?? []
         allowUnattested = try container.decodeIfPresent(Bool.self, forKey: .allowUnattested) ?? false
         guard threshold >= 1 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .threshold, in: container, debugDescription: "threshold must be at least 1, got \(threshold)")
         }
-        if let maxScanAge {
-            do {
-                _ = try ScanAge(maxScanAge)
-            } catch {
-                throw DecodingError.dataCorruptedError(forKey: .maxScanAge, in: container, debugDescription: "\(error)")
-            }
+        do {
+            _ = try scanAgeLimit()
+        } catch {
+            throw DecodingError.dataCorruptedError(forKey: .maxScanAge, in: container, debugDescription: "\(error)")
         }
     }
 
@@ -63,7 +66,7 @@ public struct AdmissionPolicy: Codable, Sendable, Equatable {
         try container.encode(trustedKeys, forKey: .trustedKeys)
         try container.encode(threshold, forKey: .threshold)
         try container.encode(blockAt, forKey: .blockAt)
-        try container.encodeIfPresent(maxScanAge, forKey: .maxScanAge)
+        try container.encode(maxScanAge, forKey: .maxScanAge)
         try container.encode(ignore, forKey: .ignore)
         try container.encode(allowUnattested, forKey: .allowUnattested)
     }
@@ -82,9 +85,9 @@ public struct AdmissionPolicy: Codable, Sendable, Equatable {
         return copy
     }
 
-    /// The parsed `maxScanAge`, nil when there is no limit.
+    /// The parsed `maxScanAge`, nil for `unlimited`.
     public func scanAgeLimit() throws -> ScanAge? {
-        try maxScanAge.map { try ScanAge($0) }
+        maxScanAge == Self.unlimitedScanAge ? nil : try ScanAge(maxScanAge)
     }
 }
 

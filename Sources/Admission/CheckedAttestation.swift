@@ -14,8 +14,17 @@ public struct CheckedAttestation: Sendable, Equatable {
     /// The parsed scanner report.
     public var report: ScanReport
 
+    /// An attestation from its checked parts.
+    public init(file: URL, signers: [String], statement: InTotoStatement, predicate: VulnPredicate, report: ScanReport) {
+        self.file = file
+        self.signers = signers
+        self.statement = statement
+        self.predicate = predicate
+        self.report = report
+    }
+
     /// Runs the checks in the order DSSE requires: decode, verify the signature over the exact payload
-    /// bytes, then parse those same bytes (statement type, predicate type, subject, report).
+    /// bytes, then parse those same bytes once (statement type, predicate type, subject, report).
     public static func check(
         envelope data: Data, file: URL, digest: ImageDigest, keys: [TrustedKey], threshold: Int
     ) throws -> CheckedAttestation {
@@ -25,22 +34,10 @@ public struct CheckedAttestation: Sendable, Equatable {
             throw AdmissionError.unsupportedPayloadType(source: source, payloadType: envelope.payloadType)
         }
         let verified = try envelope.verify(trusting: keys, threshold: threshold, source: source)
-        let statement = try InTotoStatement.parse(verified.payload, source: source)
-        let predicate = try VulnPredicate.parse(verified.payload, statement: statement, source: source)
-        try statement.requireSubject(digest, source: source)
-        let report = try predicate.report.get()
+        let payload = try AttestationPayload.read(verified.payload, source: source)
+        let predicate = try payload.vulnPredicate()
+        try payload.statement.requireSubject(digest, source: source)
         return CheckedAttestation(
-            file: file, signers: verified.signers, statement: statement, predicate: predicate, report: report)
-    }
-
-    /// Reads `file` and checks it (see `check(envelope:…)`).
-    public static func check(file: URL, digest: ImageDigest, keys: [TrustedKey], threshold: Int) throws -> CheckedAttestation {
-        let data: Data
-        do {
-            data = try Data(contentsOf: file)
-        } catch {
-            throw AdmissionError.io(path: file.path, operation: "read attestation", detail: IOText.describe(error))
-        }
-        return try check(envelope: data, file: file, digest: digest, keys: keys, threshold: threshold)
+            file: file, signers: verified.signers, statement: payload.statement, predicate: predicate, report: predicate.report)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// A DSSE JSON envelope (secure-systems-lab/dsse `envelope.md`): the payload and its type, and signatures
 /// over the pre-authentication encoding of both.
@@ -35,17 +36,39 @@ public struct DSSEEnvelope: Codable, Sendable, Equatable {
     }
 
     /// Parses the JSON envelope, bare or inside a Sigstore bundle (`dsseEnvelope`, what cosign 3 writes
-    /// by default); `source` names the file in errors. Bundle certificates and transparency-log entries
-    /// are not used: trust comes only from the configured public keys.
+    /// by default); `source` names the file in errors. The reading is strict (duplicate keys, wrong types
+    /// and a document that is both a bundle and an envelope are refused). Bundle certificates and
+    /// transparency-log entries are not used: trust comes only from the configured public keys.
     public static func parse(_ data: Data, source: String) throws -> DSSEEnvelope {
-        if let bundle = try? JSONDecoder().decode(SigstoreBundle.self, from: data) { return bundle.dsseEnvelope }
-        do {
-            return try JSONDecoder().decode(DSSEEnvelope.self, from: data)
-        } catch let error as DecodingError {
-            throw AdmissionError.notAnEnvelope(source: source, detail: DecodingErrorText.describe(error))
+        do throws(JSONError) {
+            let root = try JSONParser.field(data, limits: AttestationLimits.envelopeJSON)
+            _ = try root.object()
+            if root.has("dsseEnvelope") {
+                let mediaType = try root.required("mediaType")
+                guard try mediaType.string().hasPrefix("application/vnd.dev.sigstore.bundle") else {
+                    throw mediaType.problem("'\(try mediaType.string())' is not a sigstore bundle media type")
+                }
+                for key in ["payload", "payloadType", "signatures", "messageSignature"] where root.has(key) {
+                    throw root.problem("has both a bundle's dsseEnvelope and \(key); a document must be one or the other")
+                }
+                return try envelope(try root.required("dsseEnvelope"))
+            }
+            return try envelope(root)
         } catch {
             throw AdmissionError.notAnEnvelope(source: source, detail: "\(error)")
         }
+    }
+
+    private static func envelope(_ field: JSONField) throws(JSONError) -> DSSEEnvelope {
+        _ = try field.object()
+        var signatures: [Signature] = []
+        for signature in try field.required("signatures").array() {
+            _ = try signature.object()
+            signatures.append(Signature(keyid: try signature.optional("keyid")?.string(), sig: try signature.required("sig").string()))
+        }
+        return DSSEEnvelope(
+            payload: try field.required("payload").string(), payloadType: try field.required("payloadType").string(),
+            signatures: signatures)
     }
 
     /// The decoded payload bytes.
@@ -80,47 +103,5 @@ public struct DSSEEnvelope: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
-    }
-}
-
-/// The part of a Sigstore bundle (v0.1–v0.3) that carries a DSSE envelope.
-private struct SigstoreBundle: Decodable {
-    var mediaType: String
-    var dsseEnvelope: DSSEEnvelope
-}
-
-/// Short, lower-case text for a `DecodingError` that names the JSON path.
-enum DecodingErrorText {
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ keys: [CodingKey]) -> String {
-            let text = keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
-            return text.isEmpty ? "top level" : String(text.drop(while: { $0 == "." }))
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let parent = path(context.codingPath)
-            return "missing field \(parent == "top level" ? "" : parent + ".")\(key.stringValue)"
-        case .typeMismatch(let type, let context):
-            return "\(path(context.codingPath)) is not \(typeName(type))"
-        case .valueNotFound(let type, let context):
-            return "\(path(context.codingPath)) is null, expected \(typeName(type))"
-        case .dataCorrupted(let context):
-            let underlying = context.underlyingError.map { " (\($0.localizedDescription))" } ?? ""
-            // Lower the first letter only: field names inside the text keep their case.
-            let text = context.debugDescription.prefix(1).lowercased() + context.debugDescription.dropFirst()
-            return "\(path(context.codingPath)): \(text)\(underlying)"
-        @unknown default:
-            return "\(error)"
-        }
-    }
-
-    private static func typeName(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: return "a string"
-        case is Int.Type, is Double.Type: return "a number"
-        case is Bool.Type: return "a boolean"
-        case is [Any].Type: return "an array"
-        default: return "an object"
-        }
     }
 }

@@ -1,53 +1,70 @@
 import Foundation
+import StrictJSON
 
-/// Grype's JSON report: `matches[]{vulnerability{id, severity, fix}, artifact{name, version}}`.
-struct GrypeReport: Decodable {
-    struct Match: Decodable {
-        var vulnerability: Finding
-        var artifact: Artifact
-    }
-
-    struct Finding: Decodable {
-        var id: String
-        var severity: Severity
-        var fix: Fix?
-    }
-
-    struct Fix: Decodable {
-        var versions: [String]?
-        var state: String?
-    }
-
-    struct Artifact: Decodable {
-        var name: String
-        var version: String?
-    }
-
-    struct Descriptor: Decodable {
-        var name: String?
-        var version: String?
-        var timestamp: String?
-    }
-
-    var matches: [Match]
-    var descriptor: Descriptor?
-
-    func scanReport() throws -> ScanReport {
-        let findings = matches.map { match in
-            let versions = match.vulnerability.fix?.versions ?? []
-            return Vulnerability(
-                id: match.vulnerability.id, package: match.artifact.name, installedVersion: match.artifact.version ?? "",
-                fixedVersion: versions.isEmpty ? nil : versions.joined(separator: ", "), severity: match.vulnerability.severity)
+/// Grype's JSON report: `matches[]{vulnerability{id, severity, fix}, artifact{name, version}}`, with
+/// `descriptor{name, version, timestamp}` and `source{type, target}`.
+enum GrypeReport {
+    static func parse(_ root: JSONField) throws(JSONError) -> ScanReport {
+        var findings: [Vulnerability] = []
+        for match in try root.required("matches").array() {
+            findings.append(try vulnerability(match))
         }
         var createdAt: Date?
-        if let text = descriptor?.timestamp, !text.isEmpty {
-            guard let date = Timestamp.parse(text) else {
-                throw DecodingError.dataCorrupted(
-                    .init(codingPath: [], debugDescription: "descriptor.timestamp '\(text)' is not an rfc 3339 timestamp"))
+        var scannerVersion: String?
+        if let descriptor = try root.optional("descriptor") {
+            _ = try descriptor.object()
+            if let nameField = try descriptor.optional("name") {
+                let name = try nameField.string()
+                guard name == "grype" else { throw nameField.problem("'\(name)' is not grype") }
             }
-            createdAt = date
+            if let version = try descriptor.optional("version")?.string(), !version.isEmpty, version != "[not provided]" {
+                scannerVersion = version
+            }
+            if let field = try descriptor.optional("timestamp") {
+                let text = try field.string()
+                if !text.isEmpty {
+                    guard let date = Timestamp.parse(text) else { throw field.problem("'\(text)' is not an rfc 3339 timestamp") }
+                    createdAt = date
+                }
+            }
         }
-        let version = descriptor?.version.flatMap { $0 == "[not provided]" || $0.isEmpty ? nil : $0 }
-        return ScanReport(scanner: .grype, scannerVersion: version, vulnerabilities: findings, createdAt: createdAt)
+        return ScanReport(
+            scanner: .grype, scannerVersion: scannerVersion, vulnerabilities: findings, createdAt: createdAt,
+            artifact: try artifact(root))
+    }
+
+    private static func vulnerability(_ match: JSONField) throws(JSONError) -> Vulnerability {
+        _ = try match.object()
+        let vulnerability = try match.required("vulnerability")
+        let severityField = try vulnerability.required("severity")
+        let text = try severityField.string()
+        guard let severity = Severity(grype: text) else {
+            throw severityField.problem("unknown severity '\(text)' (grype writes Critical, High, Medium, Low, Negligible or Unknown)")
+        }
+        var versions: [String] = []
+        if let fix = try vulnerability.optional("fix") {
+            _ = try fix.object()
+            versions = try fix.optional("versions")?.strings() ?? []
+            if let state = try fix.optional("state") { _ = try state.string() }
+        }
+        let artifact = try match.required("artifact")
+        return Vulnerability(
+            id: try vulnerability.required("id").nonEmptyString(), package: try artifact.required("name").nonEmptyString(),
+            installedVersion: try artifact.optional("version")?.string() ?? "",
+            fixedVersion: versions.isEmpty ? nil : versions.joined(separator: ", "), severity: severity)
+    }
+
+    private static func artifact(_ root: JSONField) throws(JSONError) -> ReportArtifact {
+        var artifact = ReportArtifact()
+        guard let source = try root.optional("source") else { return artifact }
+        _ = try source.object()
+        // `target` is an object for images and a plain string ("unknown", a path) otherwise.
+        guard let target = try source.optional("target"), case .object = target.node.value else { return artifact }
+        if let input = try target.optional("userInput")?.string(), !input.isEmpty { artifact.names.append(input) }
+        artifact.names += try target.optional("tags")?.strings() ?? []
+        if let id = try target.optional("imageID")?.string(), !id.isEmpty { artifact.configDigests.append(id) }
+        if let digest = try target.optional("manifestDigest")?.string(), !digest.isEmpty { artifact.manifestDigests.append(digest) }
+        artifact.repoDigests += try target.optional("repoDigests")?.strings() ?? []
+        return artifact
     }
 }

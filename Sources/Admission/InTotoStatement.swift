@@ -1,8 +1,9 @@
 import Foundation
+import StrictJSON
 
 /// The in-toto Statement layer (in-toto/attestation `spec/v1/statement.md`): what the attestation is about
 /// (`subject`) and what kind of claim it makes (`predicateType`).
-public struct InTotoStatement: Sendable, Equatable, Decodable {
+public struct InTotoStatement: Sendable, Equatable {
     /// Statement v1.
     public static let typeV1 = "https://in-toto.io/Statement/v1"
     /// Statement v0.1, which cosign's own fixtures still write.
@@ -23,19 +24,29 @@ public struct InTotoStatement: Sendable, Equatable, Decodable {
     /// The predicate type URI.
     public var predicateType: String
 
-    private enum CodingKeys: String, CodingKey {
-        case type = "_type"
-        case subject
-        case predicateType
-    }
-
     /// Parses the statement header from verified payload bytes and checks `_type` (v1 or v0.1).
     public static func parse(_ payload: Data, source: String) throws -> InTotoStatement {
+        try AttestationPayload.read(payload, source: source).statement
+    }
+
+    /// Reads the header of a parsed statement: `_type`, `subject[]{name, digest}`, `predicateType`.
+    static func parse(_ root: JSONField, source: String) throws -> InTotoStatement {
         let statement: InTotoStatement
-        do {
-            statement = try JSONDecoder().decode(InTotoStatement.self, from: payload)
-        } catch let error as DecodingError {
-            throw AdmissionError.notAStatement(source: source, detail: DecodingErrorText.describe(error))
+        do throws(JSONError) {
+            _ = try root.object()
+            var subjects: [Subject] = []
+            let list = try root.required("subject")
+            for entry in try list.array() {
+                var digests: [String: String] = [:]
+                for member in try entry.required("digest").object() {
+                    digests[member.key] = try JSONField(member.value, path: "\(entry.path).digest.\(member.key)").string()
+                }
+                subjects.append(Subject(name: try entry.optional("name")?.string(), digest: digests))
+            }
+            guard !subjects.isEmpty else { throw list.problem("a statement needs at least one subject") }
+            statement = InTotoStatement(
+                type: try root.required("_type").string(), subject: subjects, predicateType: try root.required("predicateType").string())
+            _ = try root.required("predicate").object()
         } catch {
             throw AdmissionError.notAStatement(source: source, detail: "\(error)")
         }
@@ -50,10 +61,45 @@ public struct InTotoStatement: Sendable, Equatable, Decodable {
         subject.compactMap { $0.digest["sha256"].map { "sha256:\($0.lowercased())" } }
     }
 
+    /// Whether a subject's sha256 digest is `digest`.
+    public func names(_ digest: ImageDigest) -> Bool {
+        sha256Subjects.contains(digest.description)
+    }
+
     /// Throws unless a subject's sha256 digest is `digest`.
     public func requireSubject(_ digest: ImageDigest, source: String) throws {
-        guard sha256Subjects.contains(digest.description) else {
+        guard names(digest) else {
             throw AdmissionError.subjectMismatch(source: source, expected: digest.description, found: sha256Subjects)
         }
+    }
+}
+
+/// A statement read once from the exact payload bytes a signature covers: the header now, the vuln
+/// predicate (and its report) on demand from the same parsed tree, never from a second reading.
+public struct AttestationPayload {
+    /// The header.
+    public let statement: InTotoStatement
+    let root: JSONField
+    let source: String
+
+    /// Parses `payload` strictly (no duplicate keys, bounded size and depth) and reads the header.
+    public static func read(_ payload: Data, source: String) throws -> AttestationPayload {
+        let root: JSONField
+        do throws(JSONError) {
+            root = try JSONParser.field(payload, limits: AttestationLimits.payloadJSON)
+        } catch {
+            throw AdmissionError.notAStatement(source: source, detail: "\(error)")
+        }
+        return AttestationPayload(statement: try InTotoStatement.parse(root, source: source), root: root, source: source)
+    }
+
+    /// Whether the statement claims to be a cosign vulnerability scan.
+    public var isVulnScan: Bool { statement.predicateType == VulnPredicate.predicateType }
+
+    /// The vuln predicate with its report; throws for another predicate type (CVE-2022-35929), bad
+    /// metadata, or a report that cannot be judged.
+    public func vulnPredicate() throws -> VulnPredicate {
+        guard isVulnScan else { throw AdmissionError.wrongPredicateType(source: source, predicateType: statement.predicateType) }
+        return try VulnPredicate.parse(root, source: source)
     }
 }

@@ -31,25 +31,86 @@ public enum KeyFiles {
         return try SigningKey(pem: text, source: path)
     }
 
-    /// Copies a PEM public key into `<root>/trusted-keys/` after checking it parses. The file keeps its
-    /// name (with `.pub` added if it has neither `.pub` nor `.pem`); trusting the same key twice is a no-op,
-    /// and a different key under a taken name is refused. Returns the trusted copy.
+    /// Copies a PEM public key into `<root>/trusted-keys/` after checking it parses, as `name` (default: the
+    /// file's own name; `.pub` is added when it has neither `.pub` nor `.pem`). Trusting the same key twice
+    /// is a no-op that returns the existing copy; a different key under a taken name is refused (every
+    /// cosign key is called `cosign.pub`: give it a `name`). Returns the trusted copy and whether it is new.
     @discardableResult
-    public static func trust(publicKeyFile path: String, stateRoot: URL) throws -> URL {
+    public static func trust(publicKeyFile path: String, stateRoot: URL, name: String? = nil) throws -> (file: URL, added: Bool) {
         let key = try TrustedKey.load(file: URL(fileURLWithPath: path)).key
-        let directory = stateRoot.appendingPathComponent("trusted-keys", isDirectory: true)
+        let directory = trustedKeysDirectory(stateRoot)
         let existing = TrustedKey.load(paths: FileManager.default.fileExists(atPath: directory.path) ? [directory.path] : [])
-        if let same = existing.keys.first(where: { $0.key == key }) { return URL(fileURLWithPath: same.name) }
-        var name = URL(fileURLWithPath: path).lastPathComponent
-        if !name.hasSuffix(".pub") && !name.hasSuffix(".pem") { name += ".pub" }
-        let destination = directory.appendingPathComponent(name)
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw AdmissionError.io(path: directory.path, operation: "create directory", detail: IOText.describe(error))
+        if let same = existing.keys.first(where: { $0.key == key }) { return (URL(fileURLWithPath: same.name), false) }
+        var fileName = try validName(name ?? URL(fileURLWithPath: path).lastPathComponent)
+        if !fileName.hasSuffix(".pub") && !fileName.hasSuffix(".pem") { fileName += ".pub" }
+        let destination = directory.appendingPathComponent(fileName)
+        if FileManager.default.fileExists(atPath: destination.path) {
+            throw AdmissionError.invalidKeyName(
+                name: fileName, reason: "a different key is already trusted under that name; choose another with --name NAME")
         }
+        try AttestationStore.makePrivateDirectory(directory)
         try create(destination, contents: Data(key.pemRepresentation.utf8), mode: 0o644)
-        return destination
+        return (destination, true)
+    }
+
+    /// A key trusted on this host, and whether `key rm` can remove it (keys a profile names are the
+    /// profile's to change).
+    public struct Listed: Sendable, Equatable {
+        /// The key and its file.
+        public var key: TrustedKey
+        /// True for keys in `<root>/trusted-keys`.
+        public var removable: Bool
+    }
+
+    /// The keys `securerun key trust` added, then those `policy` names, each once; and unreadable ones.
+    public static func list(stateRoot: URL, policy: AdmissionPolicy) -> (keys: [Listed], problems: [String]) {
+        let directory = trustedKeysDirectory(stateRoot)
+        let own = TrustedKey.load(paths: FileManager.default.fileExists(atPath: directory.path) ? [directory.path] : [])
+        let named = TrustedKey.load(paths: policy.trustedKeys)
+        var listed = own.keys.map { Listed(key: $0, removable: true) }
+        for key in named.keys where !listed.contains(where: { $0.key.key == key.key }) {
+            listed.append(Listed(key: key, removable: false))
+        }
+        return (listed, own.problems + named.problems)
+    }
+
+    /// Removes the key `selector` names (its file name, with or without `.pub`/`.pem`, or a keyid prefix
+    /// of at least 8 hex digits) from `<root>/trusted-keys`; returns it.
+    @discardableResult
+    public static func remove(_ selector: String, stateRoot: URL, policy: AdmissionPolicy = AdmissionPolicy()) throws -> TrustedKey {
+        let (listed, _) = list(stateRoot: stateRoot, policy: policy)
+        let lowered = selector.lowercased()
+        let matches = listed.filter { entry in
+            let file = URL(fileURLWithPath: entry.key.name).lastPathComponent
+            return file == selector || file == selector + ".pub" || file == selector + ".pem"
+                || (lowered.count >= 8 && lowered.allSatisfy(\.isHexDigit) && entry.key.key.keyID.hasPrefix(lowered))
+        }
+        guard let match = matches.first else {
+            throw AdmissionError.notFound(what: "trusted key '\(selector)'", detail: "'securerun key ls' lists the trusted keys")
+        }
+        guard matches.count == 1 else { throw AdmissionError.ambiguous(what: selector, matches: matches.map(\.key.name)) }
+        guard match.removable else {
+            throw AdmissionError.notFound(
+                what: "key '\(selector)' in \(trustedKeysDirectory(stateRoot).path)",
+                detail: "\(match.key.name) is trusted because the profile lists it in admission.trustedKeys; remove it there")
+        }
+        guard unlink(match.key.name) == 0 else {
+            throw AdmissionError.io(path: match.key.name, operation: "remove", detail: String(cString: strerror(errno)))
+        }
+        return match.key
+    }
+
+    static func trustedKeysDirectory(_ stateRoot: URL) -> URL {
+        stateRoot.appendingPathComponent("trusted-keys", isDirectory: true)
+    }
+
+    /// A key file name: letters, digits, `.`, `_` and `-`, not starting with a dot, at most 64 characters.
+    static func validName(_ name: String) throws -> String {
+        guard !name.isEmpty, name.count <= 64 else { throw AdmissionError.invalidKeyName(name: name, reason: "give 1 to 64 characters") }
+        guard !name.hasPrefix("."), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            throw AdmissionError.invalidKeyName(name: name, reason: "use letters, digits, '.', '_' and '-' only, not starting with '.'")
+        }
+        return name
     }
 
     /// Creates `file` exclusively (O_EXCL: never follows or replaces an existing file) with `mode`.

@@ -56,16 +56,22 @@ public struct PublicKey: Sendable, Hashable {
 
     /// Checks `signature` over `message`. P-256 takes ASN.1 DER or raw r||s (64 bytes) with SHA-256.
     public func isValidSignature(_ signature: Data, for message: Data) -> Bool {
+        isValidSignature(signature, digest: SHA256.hash(data: message), message: message)
+    }
+
+    /// `isValidSignature(_:for:)` with the message's SHA-256 already computed (P-256 verifies the digest;
+    /// Ed25519 signs the message itself).
+    func isValidSignature(_ signature: Data, digest: SHA256.Digest, message: Data) -> Bool {
         switch algorithm {
         case .ecdsaP256:
             guard let key = try? P256.Signing.PublicKey(derRepresentation: spkiDER) else { return false }
             if let der = try? P256.Signing.ECDSASignature(derRepresentation: signature),
-                key.isValidSignature(der, for: message)
+                key.isValidSignature(der, for: digest)
             {
                 return true
             }
             if signature.count == 64, let raw = try? P256.Signing.ECDSASignature(rawRepresentation: signature) {
-                return key.isValidSignature(raw, for: message)
+                return key.isValidSignature(raw, for: digest)
             }
             return false
         case .ed25519:

@@ -10,9 +10,24 @@ public enum Severity: String, Sendable, Codable, CaseIterable, Comparable, Custo
     case high = "HIGH"
     case critical = "CRITICAL"
 
-    /// Parses any capitalisation (`high`, `High`, `HIGH`).
+    /// Parses any capitalisation (`high`, `High`, `HIGH`), as profiles write `blockAt`.
     public init?(parsing text: String) {
         self.init(rawValue: text.uppercased())
+    }
+
+    /// Trivy's spelling exactly: `CRITICAL`, `HIGH`, `MEDIUM`, `LOW`, `UNKNOWN`. Anything else in a report
+    /// (`critical`, `SEVERE`, `NEGLIGIBLE`) is refused: a reader that guessed would judge differently.
+    public init?(trivy text: String) {
+        guard let severity = Severity(rawValue: text), severity != .negligible else { return nil }
+        self = severity
+    }
+
+    /// Grype's spelling exactly: `Critical`, `High`, `Medium`, `Low`, `Negligible`, `Unknown`.
+    public init?(grype text: String) {
+        guard let severity = Severity.allCases.first(where: { $0.rawValue.prefix(1) + $0.rawValue.dropFirst().lowercased() == text }) else {
+            return nil
+        }
+        self = severity
     }
 
     public init(from decoder: Decoder) throws {

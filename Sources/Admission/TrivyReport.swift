@@ -1,54 +1,56 @@
 import Foundation
+import StrictJSON
 
-/// Trivy's JSON report (SchemaVersion 2): `Results[].Vulnerabilities[]`. A result without findings may omit the array.
-struct TrivyReport: Decodable {
-    struct Tool: Decodable {
-        var Version: String?
-    }
-
-    struct Result: Decodable {
-        var Target: String?
-        var Vulnerabilities: [Finding]?
-    }
-
-    struct Finding: Decodable {
-        var VulnerabilityID: String
-        var PkgName: String
-        var InstalledVersion: String?
-        var FixedVersion: String?
-        var Severity: Admission.Severity
-    }
-
-    /// Trivy writes `CreatedAt` as RFC 3339 today and wrote Unix seconds in older releases.
-    struct TrivyTime: Decodable {
-        var date: Date
-
-        init(from decoder: Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let seconds = try? container.decode(Double.self) {
-                date = Date(timeIntervalSince1970: seconds)
-                return
-            }
-            let text = try container.decode(String.self)
-            guard let date = Timestamp.parse(text) else {
-                throw DecodingError.dataCorrupted(
-                    .init(codingPath: decoder.codingPath, debugDescription: "createdat '\(text)' is not an rfc 3339 timestamp"))
-            }
-            self.date = date
+/// Trivy's JSON report (SchemaVersion 2): `Results[].Vulnerabilities[]`. A result without findings may
+/// omit the array, and a scan with no results may omit `Results`.
+enum TrivyReport {
+    static func parse(_ root: JSONField) throws(JSONError) -> ScanReport {
+        let schema = try root.required("SchemaVersion")
+        let version = try schema.integer()
+        guard version == 2 else { throw schema.problem("schema version \(version) is not 2 (trivy 0.20 and later write 2)") }
+        var createdAt: Date?
+        if let field = try root.optional("CreatedAt") {
+            let text = try field.string()
+            guard let date = Timestamp.parse(text) else { throw field.problem("'\(text)' is not an rfc 3339 timestamp") }
+            createdAt = date
         }
+        var findings: [Vulnerability] = []
+        for result in try root.optional("Results")?.array() ?? [] {
+            _ = try result.object()
+            if let target = try result.optional("Target") { _ = try target.string() }
+            for finding in try result.optional("Vulnerabilities")?.array() ?? [] {
+                findings.append(try vulnerability(finding))
+            }
+        }
+        let scannerVersion = try root.optional("Trivy")?.optional("Version")?.string()
+        return ScanReport(
+            scanner: .trivy, scannerVersion: scannerVersion.flatMap { $0.isEmpty ? nil : $0 }, vulnerabilities: findings,
+            createdAt: createdAt, artifact: try artifact(root))
     }
 
-    var SchemaVersion: Int?
-    var CreatedAt: TrivyTime?
-    var Trivy: Tool?
-    var Results: [Result]?
-
-    func scanReport() throws -> ScanReport {
-        let findings = (Results ?? []).flatMap { $0.Vulnerabilities ?? [] }.map {
-            Vulnerability(
-                id: $0.VulnerabilityID, package: $0.PkgName, installedVersion: $0.InstalledVersion ?? "",
-                fixedVersion: $0.FixedVersion.flatMap { $0.isEmpty ? nil : $0 }, severity: $0.Severity)
+    private static func vulnerability(_ finding: JSONField) throws(JSONError) -> Vulnerability {
+        _ = try finding.object()
+        let severityField = try finding.required("Severity")
+        let text = try severityField.string()
+        guard let severity = Severity(trivy: text) else {
+            throw severityField.problem("unknown severity '\(text)' (trivy writes CRITICAL, HIGH, MEDIUM, LOW or UNKNOWN)")
         }
-        return ScanReport(scanner: .trivy, scannerVersion: Trivy?.Version, vulnerabilities: findings, createdAt: CreatedAt?.date)
+        let fixed = try finding.optional("FixedVersion")?.string()
+        return Vulnerability(
+            id: try finding.required("VulnerabilityID").nonEmptyString(), package: try finding.required("PkgName").nonEmptyString(),
+            installedVersion: try finding.optional("InstalledVersion")?.string() ?? "",
+            fixedVersion: fixed.flatMap { $0.isEmpty ? nil : $0 }, severity: severity)
+    }
+
+    private static func artifact(_ root: JSONField) throws(JSONError) -> ReportArtifact {
+        var artifact = ReportArtifact()
+        if let name = try root.optional("ArtifactName")?.string(), !name.isEmpty { artifact.names.append(name) }
+        if let metadata = try root.optional("Metadata") {
+            _ = try metadata.object()
+            if let id = try metadata.optional("ImageID")?.string(), !id.isEmpty { artifact.configDigests.append(id) }
+            artifact.repoDigests += try metadata.optional("RepoDigests")?.strings() ?? []
+            artifact.names += try metadata.optional("RepoTags")?.strings() ?? []
+        }
+        return artifact
     }
 }

@@ -24,6 +24,8 @@ public struct Verdict: Sendable, Codable, Equatable {
     public var ignored: [Vulnerability]
     /// Things worth knowing that did not decide the verdict (skipped attestations, unreadable keys, expired ignores).
     public var notes: [String]
+    /// What the profile opts out of (`allowUnattested`, `maxScanAge: unlimited`), whatever the verdict.
+    public var warnings: [String]
 
     /// A verdict with only a decision and reasons.
     public init(admitted: Bool, imageDigest: String, reasons: [String], notes: [String] = []) {
@@ -38,5 +40,6 @@ public struct Verdict: Sendable, Codable, Equatable {
         self.blocking = []
         self.ignored = []
         self.notes = notes
+        self.warnings = []
     }
 }

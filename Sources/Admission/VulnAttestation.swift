@@ -2,14 +2,34 @@ import Foundation
 
 /// Builds signed cosign vuln attestations from scanner reports, the shape `cosign attest --type vuln` makes.
 public enum VulnAttestation {
+    /// The moment the scan finished: the report's own time (Trivy `CreatedAt`, Grype `descriptor.timestamp`)
+    /// or `given` (`--scanned-at`) when the report records none. Refused: neither, both disagreeing, a time
+    /// in the future beyond the clock-skew allowance, or one before any real scan.
+    public static func scanTime(report: ScanReport, given: Date?, now: Date = Date(), source: String) throws -> Date {
+        let time: Date
+        switch (report.createdAt, given) {
+        case (nil, nil): throw AdmissionError.noScanTime(source: source)
+        case (let recorded?, let given?) where abs(recorded.timeIntervalSince(given)) >= 1:
+            throw AdmissionError.scanTimeConflict(source: source, report: Timestamp.format(recorded), given: Timestamp.format(given))
+        case (let recorded?, _): time = recorded
+        case (nil, let given?): time = given
+        }
+        if time.timeIntervalSince(now) > AttestationLimits.clockSkew {
+            throw AdmissionError.implausibleScanTime(
+                source: source, time: Timestamp.format(time), reason: "is in the future (now is \(Timestamp.format(now))); check the scanner's clock")
+        }
+        if time < AttestationLimits.earliestScanTime {
+            throw AdmissionError.implausibleScanTime(source: source, time: Timestamp.format(time), reason: "is before any real scan (2000)")
+        }
+        return time
+    }
+
     /// Builds the in-toto Statement v1 payload for `digest` with the report embedded byte for byte as
-    /// `predicate.scanner.result`. The scan times come from the report when it records one, else `now`.
+    /// `predicate.scanner.result`, and both scan times set to `scannedAt` (see `scanTime`).
     public static func statement(
-        report reportData: Data, scanner: VulnScanner?, subjectName: String, digest: ImageDigest, now: Date = Date(),
-        source: String
+        report reportData: Data, parsed report: ScanReport, subjectName: String, digest: ImageDigest, scannedAt: Date
     ) throws -> Data {
-        let report = try ScanReport.parse(reportData, as: scanner, source: source)
-        let scanned = Timestamp.format(report.createdAt ?? now)
+        let scanned = Timestamp.format(scannedAt)
         let header = Header(
             type: InTotoStatement.typeV1, subject: [.init(name: subjectName, digest: ["sha256": digest.hex])],
             predicateType: VulnPredicate.predicateType)
@@ -32,13 +52,23 @@ public enum VulnAttestation {
         return payload
     }
 
+    /// Parses `report`, takes its scan time (or `scannedAt`), and builds the statement.
+    public static func statement(
+        report reportData: Data, scanner: VulnScanner?, subjectName: String, digest: ImageDigest, scannedAt: Date? = nil,
+        now: Date = Date(), source: String
+    ) throws -> Data {
+        let report = try ScanReport.parse(reportData, as: scanner, source: source)
+        let time = try scanTime(report: report, given: scannedAt, now: now, source: source)
+        return try statement(report: reportData, parsed: report, subjectName: subjectName, digest: digest, scannedAt: time)
+    }
+
     /// Builds and signs the attestation envelope (JSON bytes) for `digest`.
     public static func envelope(
-        report: Data, scanner: VulnScanner?, subjectName: String, digest: ImageDigest, key: SigningKey, now: Date = Date(),
-        source: String
+        report: Data, scanner: VulnScanner?, subjectName: String, digest: ImageDigest, key: SigningKey, scannedAt: Date? = nil,
+        now: Date = Date(), source: String
     ) throws -> Data {
         let payload = try statement(
-            report: report, scanner: scanner, subjectName: subjectName, digest: digest, now: now, source: source)
+            report: report, scanner: scanner, subjectName: subjectName, digest: digest, scannedAt: scannedAt, now: now, source: source)
         return try DSSEEnvelope.sign(payload: payload, payloadType: DSSEEnvelope.inTotoPayloadType, key: key).encoded()
     }
 

@@ -1,4 +1,4 @@
-import CSystem
+import CHostSystem
 import Dispatch
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-import CSystem
+import CHostSystem
 
 #if canImport(Glibc)
     import Glibc

@@ -5,7 +5,9 @@ extension ImageStore {
     /// `tag` (else the archive's own names), picking `platform` from multi-platform indexes.
     /// Everything is read, verified and unpacked in a private work area first; only the final commit
     /// holds the store lock. Setuid and setgid bits are stripped and `limits` bound the unpack.
-    public func importImage(at path: URL, tag: String?, platform: Platform = .linuxAMD64) throws(ImageError) -> StoredImage {
+    /// `ref` picks one image of an OCI layout by its `org.opencontainers.image.ref.name` (as skopeo's and
+    /// umoci's `DIR:REF` name it).
+    public func importImage(at path: URL, tag: String?, platform: Platform = .linuxAMD64, ref: String? = nil) throws(ImageError) -> StoredImage {
         let names: [ImageReference]? = try tag.map { (text) throws(ImageError) in [try Self.tagName(text)] }
         guard FS.exists(path) else {
             throw .io(path: path.path, operation: "import", errno: ENOENT)
@@ -24,7 +26,10 @@ extension ImageStore {
                 }
             }
             if source.file("oci-layout") != nil && source.file("index.json") != nil {
-                return try importOCI(source, names: names, platform: platform, staged: staged)
+                return try importOCI(source, names: names, platform: platform, ref: ref, layout: path, staged: staged)
+            }
+            if ref != nil {
+                throw .invalidReference(reference: "\(path.path):\(ref ?? "")", reason: "only an OCI layout has refs; import the archive without :REF")
             }
             if source.file("manifest.json") != nil {
                 return try importDockerArchive(source, names: names, staged: staged)
@@ -35,9 +40,11 @@ extension ImageStore {
 
     // MARK: - OCI layout
 
-    private func importOCI(_ source: ImageSource, names: [ImageReference]?, platform: Platform, staged: StagedBlobs) throws(ImageError) -> StoredImage {
+    private func importOCI(
+        _ source: ImageSource, names: [ImageReference]?, platform: Platform, ref: String?, layout: URL, staged: StagedBlobs
+    ) throws(ImageError) -> StoredImage {
         let index = try CanonicalJSON.decode(ImageIndex.self, from: try source.read("index.json"), source: "\(source.origin)/index.json")
-        let top = try Self.pick(index.manifests, platform: platform, origin: source.origin)
+        let top = try Self.pick(Self.entries(index.manifests, ref: ref, origin: source.origin), platform: platform, origin: source.origin)
         var descriptor = top
         var depth = 0
         while MediaType.indexes.contains(descriptor.mediaType) {
@@ -61,12 +68,40 @@ extension ImageStore {
                 file: file, expected: blob, what: "blob \(blob.digest) in \(source.origin)", owned: source.ownsFiles, maxBytes: limits.maxImageBytes)
         }
         var tags = names ?? []
-        if names == nil, let name = top.annotations?["io.containerd.image.name"] ?? top.annotations?["org.opencontainers.image.ref.name"],
-            name.contains("/") || name.contains(":"), let reference = try? Self.tagName(name)
-        {
-            tags = [reference]
+        if names == nil, let name = top.annotations?["io.containerd.image.name"] ?? top.annotations?[Self.refAnnotation] {
+            if name.contains("/") || name.contains(":"), let reference = try? Self.tagName(name) {
+                tags = [reference]
+            } else if let reference = try? Self.tagName("\(layout.deletingPathExtension().lastPathComponent.lowercased()):\(name)") {
+                // umoci and skopeo write a bare tag (`latest`) as the ref: it names the layout's image.
+                tags = [reference]
+            }
         }
         return try commit(manifestData: manifestData, names: tags, source: source.origin, registry: nil, staged: staged)
+    }
+
+    /// The annotation OCI layouts name their refs with.
+    static let refAnnotation = "org.opencontainers.image.ref.name"
+
+    /// The index entries to choose from: those named `ref` when given, and entries pointing at the same
+    /// manifest counted once (a layout tagged twice holds one image, not two).
+    static func entries(_ descriptors: [Descriptor], ref: String?, origin: String) throws(ImageError) -> [Descriptor] {
+        var chosen = descriptors
+        if let ref {
+            chosen = descriptors.filter { $0.annotations?[refAnnotation] == ref }
+            guard !chosen.isEmpty else {
+                let refs = descriptors.compactMap { $0.annotations?[refAnnotation] }
+                throw .invalidReference(
+                    reference: "\(origin):\(ref)", reason: "the layout has no ref \(ref) (it has: \(refs.isEmpty ? "none" : refs.joined(separator: ", ")))")
+            }
+        }
+        var seen: Set<Digest> = []
+        chosen = chosen.filter { seen.insert($0.digest).inserted }
+        let named = chosen.compactMap { $0.annotations?[refAnnotation] }
+        if ref == nil, chosen.count > 1, chosen.allSatisfy({ $0.platform == nil }), !named.isEmpty {
+            throw .invalidReference(
+                reference: origin, reason: "the layout holds \(chosen.count) images (refs: \(named.joined(separator: ", "))); import one as \(origin):REF")
+        }
+        return chosen
     }
 
     /// The one descriptor for `platform`: the only entry, else the entry whose platform matches.

@@ -1,15 +1,17 @@
 import Foundation
 
 extension ImageStore {
-    /// Pulls `reference` from its registry: picks `platform` from an index, fetches and verifies every blob
-    /// (digest and size) before storing it, then stores and unpacks the image like any import.
-    /// `allowedRegistries`, when given, refuses any other registry before contacting it. Blobs are kept in
-    /// the pull's work area until the commit; an image whose blobs declare more than `limits` allow is
-    /// refused before any blob is fetched.
+    /// Pulls `reference` from its registry: picks `platform` from an index, streams every blob to a file in
+    /// the pull's work area while hashing it (digest and size checked before it is stored), then stores and
+    /// unpacks the image like any import. `allowedRegistries`, when given, refuses any other registry before
+    /// contacting it; an image whose blobs declare more than `limits` allow is refused before any blob is
+    /// fetched. `client` (for its credentials and tokens) defaults to a new one; `transfer` gets byte
+    /// progress for each blob.
     public func pull(
         _ reference: String, insecure: Bool = false, credentials: RegistryCredentials? = nil,
         allowedRegistries: [String]? = nil, platform: Platform = .linuxAMD64,
-        progress: (@Sendable (String) -> Void)? = nil
+        progress: (@Sendable (String) -> Void)? = nil, client: RegistryClient? = nil,
+        transfer: (@Sendable (TransferProgress) -> Void)? = nil
     ) async throws(ImageError) -> StoredImage {
         let progress = progress ?? self.progress
         let parsed = try ImageReference(parsing: reference)
@@ -19,7 +21,13 @@ extension ImageStore {
                 throw .registryNotAllowed(registry: parsed.registry, allowed: allowedRegistries)
             }
         }
-        let client = try RegistryClient(registry: parsed.registry, insecure: insecure, credentials: credentials)
+        let given = client
+        let client: RegistryClient
+        if let given {
+            client = given
+        } else {
+            client = try RegistryClient(registry: parsed.registry, insecure: insecure, credentials: credentials)
+        }
         let repository = parsed.repository
 
         var fetched = try await client.manifest(parsed)
@@ -44,9 +52,8 @@ extension ImageStore {
         let staged = try StagedBlobs(work: work, store: blobs)
         for (number, descriptor) in ([manifest.config] + manifest.layers).enumerated() where !staged.linkExisting(descriptor) {
             progress?("fetching \(descriptor.digest) (\(descriptor.size) bytes, \(number + 1)/\(manifest.layers.count + 1))")
-            let data = try await client.blob(repository: repository, descriptor: descriptor)
             let file = work.directory.appendingPathComponent("fetched-\(descriptor.digest.hex)")
-            try FS.writeAtomically(data, to: file, temporaryName: ".partial-\(descriptor.digest.hex)")
+            try await client.blob(repository: repository, descriptor: descriptor, to: file, progress: transfer)
             _ = try staged.stage(
                 file: file, expected: descriptor, what: "blob \(descriptor.digest) from \(parsed.registry)", owned: true, maxBytes: limits.maxImageBytes)
         }

@@ -144,7 +144,15 @@ public struct ImageStore: Sendable {
         var result: [ImageReference: Digest] = [:]
         for file in try listNames(tagsDirectory) {
             guard let name = file.removingPercentEncoding, let reference = try? ImageReference(parsing: name) else { continue }
-            let text = String(decoding: try FS.read(tagsDirectory.appendingPathComponent(file)), as: UTF8.self)
+            // A tag removed by a concurrent `image rm` between listing and reading is simply gone.
+            let data: Data
+            do {
+                data = try FS.read(tagsDirectory.appendingPathComponent(file))
+            } catch {
+                if case .io(_, _, ENOENT) = error { continue }
+                throw error
+            }
+            let text = String(decoding: data, as: UTF8.self)
             if let digest = try? Digest(parsing: text.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 result[reference] = digest
             }

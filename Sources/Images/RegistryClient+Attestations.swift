@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 
 /// Media types under which registries keep attestations.
 public enum AttestationMediaType {
@@ -51,10 +52,21 @@ public struct RegistryAttestationScan: Sendable {
 }
 
 extension RegistryClient {
-    /// The largest attestation blob fetched (scanner reports of big images run to megabytes).
-    public static let attestationSizeLimit: Int64 = 64 << 20
-    /// How many referrers are followed at most.
+    /// The largest attestation blob fetched (the size the attestation store keeps at most).
+    public static let attestationSizeLimit: Int64 = 32 << 20
+    /// The most attestation bytes one lookup fetches in all, so a registry cannot make a pull hold gigabytes.
+    public static let attestationTotalLimit: Int64 = 96 << 20
+    /// How many referrers, and how many layers of the `.att` image, are followed at most.
     public static let referrerLimit = 64
+
+    /// Decodes a registry document strictly (duplicate keys refused, bounded size and depth).
+    static func strict<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws(ImageError) -> T {
+        do {
+            return try StrictJSONDecoder(limits: JSONLimits(maxBytes: manifestSizeLimit, maxDepth: 32)).decode(type, from: data)
+        } catch {
+            throw .invalidImage(source: source, reason: "cannot read it: \(error)")
+        }
+    }
 
     /// The attestations `repository` keeps for `subject`, in cosign's three places: the legacy tag
     /// `sha256-<hex>.att`, OCI 1.1 referrers, and (when the referrers API answers 404) the fallback index
@@ -62,6 +74,7 @@ extension RegistryClient {
     public func attestations(repository: String, for subject: Digest) async -> RegistryAttestationScan {
         var scan = RegistryAttestationScan()
         var seen: Set<Digest> = []
+        var budget = Self.attestationTotalLimit
         func add(_ found: [RegistryAttestation]) {
             for attestation in found where seen.insert(attestation.digest).inserted {
                 scan.attestations.append(attestation)
@@ -73,7 +86,8 @@ extension RegistryClient {
             if let manifest = try await manifestIfPresent(repository: repository, reference: legacyTag) {
                 add(
                     try await envelopes(
-                        in: manifest, repository: repository, location: .attTag, origin: "\(registry)/\(repository):\(legacyTag)", warnings: &scan.warnings))
+                        in: manifest, repository: repository, location: .attTag, origin: "\(registry)/\(repository):\(legacyTag)",
+                        warnings: &scan.warnings, budget: &budget))
             }
         } catch {
             scan.warnings.append("cannot read attestations at \(registry)/\(repository):\(legacyTag): \(error)")
@@ -88,7 +102,10 @@ extension RegistryClient {
             let origin = "\(registry)/\(repository)@\(entry.digest)"
             do {
                 let manifest = try await manifest(repository: repository, reference: entry.digest.description)
-                add(try await envelopes(in: manifest, repository: repository, location: location, origin: origin, warnings: &scan.warnings, entry: entry))
+                add(
+                    try await envelopes(
+                        in: manifest, repository: repository, location: location, origin: origin, warnings: &scan.warnings, budget: &budget,
+                        entry: entry))
             } catch {
                 scan.warnings.append("skipped referrer \(origin) (from \(listing)): \(error)")
             }
@@ -104,8 +121,10 @@ extension RegistryClient {
     {
         let api = "\(registry)/\(repository) referrers of \(subject)"
         do {
-            if let (data, _) = try await getIfPresent("/v2/\(repository)/referrers/\(subject)", repository: repository, accept: [MediaType.ociIndex]) {
-                return (try CanonicalJSON.decode(ArtifactIndex.self, from: data, source: api).manifests, .referrers, api)
+            if let response = try await getIfPresent(
+                "/v2/\(repository)/referrers/\(subject)", repository: repository, accept: [MediaType.ociIndex], sink: .memory(limit: Self.manifestSizeLimit))
+            {
+                return (try Self.strict(ArtifactIndex.self, from: response.body, source: api).manifests, .referrers, api)
             }
         } catch {
             warnings.append("cannot read the \(api): \(error)")
@@ -119,7 +138,7 @@ extension RegistryClient {
             guard MediaType.indexes.contains(index.mediaType) else {
                 throw ImageError.unsupportedMediaType(mediaType: index.mediaType, digest: index.digest.description)
             }
-            return (try CanonicalJSON.decode(ArtifactIndex.self, from: index.data, source: fallback).manifests, .referrersTag, fallback)
+            return (try Self.strict(ArtifactIndex.self, from: index.data, source: fallback).manifests, .referrersTag, fallback)
         } catch {
             warnings.append("cannot read the referrers index at \(fallback): \(error)")
             return ([], .referrersTag, fallback)
@@ -132,24 +151,41 @@ extension RegistryClient {
     /// descriptor; other layers (signatures, SBOM files) are passed over, unreadable ones become warnings.
     private func envelopes(
         in fetched: FetchedManifest, repository: String, location: RegistryAttestation.Location, origin: String,
-        warnings: inout [String], entry: ArtifactDescriptor? = nil
+        warnings: inout [String], budget: inout Int64, entry: ArtifactDescriptor? = nil
     ) async throws(ImageError) -> [RegistryAttestation] {
         guard MediaType.manifests.contains(fetched.mediaType) else {
             throw .unsupportedMediaType(mediaType: fetched.mediaType, digest: fetched.digest.description)
         }
-        let manifest = try CanonicalJSON.decode(ArtifactManifest.self, from: fetched.data, source: origin)
+        let manifest = try Self.strict(ArtifactManifest.self, from: fetched.data, source: origin)
         if let type = manifest.artifactType ?? entry?.artifactType, !AttestationMediaType.isAttestation(type) { return [] }
         let annotations = (entry?.annotations ?? [:]).merging(manifest.annotations ?? [:]) { $1 }
         var found: [RegistryAttestation] = []
-        for layer in manifest.layers where AttestationMediaType.isAttestation(layer.mediaType) {
+        var layers = manifest.layers.filter { AttestationMediaType.isAttestation($0.mediaType) }
+        if layers.count > Self.referrerLimit {
+            // cosign appends to the .att image, so its last layers are the newest.
+            warnings.append(
+                "\(origin) has \(layers.count) attestation layers; only the last \(Self.referrerLimit) are read (skipped "
+                    + layers.dropLast(Self.referrerLimit).map(\.digest.description).joined(separator: ", ") + ")")
+            layers = Array(layers.suffix(Self.referrerLimit))
+        }
+        for layer in layers.reversed() {
+            let claimed = layer.annotations?["predicateType"] ?? annotations["dev.sigstore.bundle.predicateType"]
+            // Other predicate types (SBOM, provenance) are not fetched at all: the gate reads only vuln scans.
+            if let claimed, claimed != Self.vulnPredicateType { continue }
             guard layer.size <= Self.attestationSizeLimit else {
-                warnings.append("skipped attestation \(layer.digest) in \(origin): \(layer.size) bytes is over the limit of \(Self.attestationSizeLimit)")
+                warnings.append("skipped attestation \(layer.digest) in \(origin): \(layer.size) bytes is over the limit of \(Self.attestationSizeLimit) bytes")
                 continue
             }
+            guard layer.size <= budget else {
+                warnings.append(
+                    "skipped attestation \(layer.digest) in \(origin): the attestations read so far already reach the limit of "
+                        + "\(Self.attestationTotalLimit) bytes per pull")
+                continue
+            }
+            budget -= layer.size
             do {
                 let descriptor = Descriptor(mediaType: layer.mediaType, digest: layer.digest, size: layer.size)
                 let data = try await blob(repository: repository, descriptor: descriptor)
-                let claimed = layer.annotations?["predicateType"] ?? annotations["dev.sigstore.bundle.predicateType"]
                 found.append(
                     RegistryAttestation(
                         data: data, mediaType: layer.mediaType, digest: layer.digest, predicateType: claimed, location: location, origin: origin))
@@ -159,6 +195,11 @@ extension RegistryClient {
         }
         return found
     }
+}
+
+extension RegistryClient {
+    /// cosign's vulnerability predicate type, as registries' annotations name it.
+    static let vulnPredicateType = "https://cosign.sigstore.dev/attestation/vuln/v1"
 }
 
 /// A descriptor with OCI 1.1's `artifactType` (the store's `Descriptor` has no use for it).

@@ -1,8 +1,6 @@
 import Foundation
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import NIOHTTP1
+import StrictJSON
 
 /// A manifest or index fetched from a registry, verified against its digest.
 public struct FetchedManifest: Sendable {
@@ -15,7 +13,8 @@ public struct FetchedManifest: Sendable {
 }
 
 /// A client for one OCI distribution (registry v2) endpoint: manifests and blobs, with bearer-token and
-/// basic auth. HTTPS by default; plain HTTP only for loopback hosts.
+/// basic auth. HTTPS by default; plain HTTP only for loopback hosts. Requests go through
+/// `RegistryTransport` (redirects without leaking credentials, bounded retries, streaming to disk).
 public struct RegistryClient: Sendable {
     /// The registry as written in references (`host[:port]`).
     public let registry: String
@@ -24,10 +23,16 @@ public struct RegistryClient: Sendable {
     /// Credentials for basic auth and token requests.
     public let credentials: RegistryCredentials?
     private let tokens = TokenCache()
-    private let session: URLSession
+    private let transport: RegistryTransport
 
     /// The Accept header for manifests: OCI and docker schema2 manifests and indexes.
     public static let manifestAccept = [MediaType.ociManifest, MediaType.ociIndex, MediaType.dockerManifest, MediaType.dockerManifestList]
+    /// The largest manifest or index read (they are a few kilobytes; a bigger one is not a manifest).
+    public static let manifestSizeLimit = 4 << 20
+    /// The largest blob kept in memory (configs, attestations); layers stream to disk.
+    public static let memoryBlobLimit = 64 << 20
+    /// The largest token-service answer read.
+    static let tokenSizeLimit = 1 << 20
 
     /// A client; `insecure` is refused unless the host is 127.0.0.0/8, ::1 or localhost.
     public init(registry: String, insecure: Bool = false, credentials: RegistryCredentials? = nil) throws(ImageError) {
@@ -37,9 +42,7 @@ public struct RegistryClient: Sendable {
         if insecure && !Self.isLoopback(registry) {
             throw .insecureNotLoopback(host: registry)
         }
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 60
-        session = URLSession(configuration: configuration, delegate: BasicChallengeHandler(credentials: credentials), delegateQueue: nil)
+        transport = RegistryTransport(registry: registry, insecure: insecure)
     }
 
     /// Whether `registry` (host[:port]) names a loopback address.
@@ -73,20 +76,23 @@ public struct RegistryClient: Sendable {
 
     /// `manifest(repository:reference:)`, or nil when the registry has no such manifest (HTTP 404).
     func manifestIfPresent(repository: String, reference: String) async throws(ImageError) -> FetchedManifest? {
-        guard let (data, response) = try await getIfPresent("/v2/\(repository)/manifests/\(reference)", repository: repository, accept: Self.manifestAccept)
+        guard
+            let response = try await getIfPresent(
+                "/v2/\(repository)/manifests/\(reference)", repository: repository, accept: Self.manifestAccept, sink: .memory(limit: Self.manifestSizeLimit))
         else {
             return nil
         }
+        let data = response.body
         let digest = Digest.of(data)
         if reference.hasPrefix("sha256:"), digest.description != reference {
             throw .digestMismatch(what: "manifest \(repository)@\(reference) from \(registry)", expected: reference, actual: digest.description)
         }
-        if let header = response.value(forHTTPHeaderField: "Docker-Content-Digest"), header.hasPrefix("sha256:"), header != digest.description {
+        if let header = response.header("Docker-Content-Digest"), header.hasPrefix("sha256:"), header != digest.description {
             throw .digestMismatch(what: "manifest \(repository):\(reference) from \(registry)", expected: header, actual: digest.description)
         }
         struct Probe: Decodable { var mediaType: String? }
-        let declared = (try? JSONDecoder().decode(Probe.self, from: data))?.mediaType
-        let contentType = response.value(forHTTPHeaderField: "Content-Type")?.split(separator: ";").first.map(String.init)
+        let declared = (try? StrictJSONDecoder(limits: JSONLimits(maxBytes: Self.manifestSizeLimit, maxDepth: 32)).decode(Probe.self, from: data))?.mediaType
+        let contentType = response.header("Content-Type")?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
         guard let mediaType = declared ?? contentType else {
             throw .invalidImage(source: "\(registry)/\(repository):\(reference)", reason: "the manifest has no media type")
         }
@@ -98,62 +104,91 @@ public struct RegistryClient: Sendable {
         try await manifest(repository: reference.repository, reference: reference.digest ?? reference.tag ?? "latest")
     }
 
-    /// Fetches a blob and checks it against `descriptor` (digest and size) before returning it.
+    /// Fetches a small blob (a config, an attestation) into memory and checks it against `descriptor`
+    /// (digest and size) before returning it.
     public func blob(repository: String, descriptor: Descriptor) async throws(ImageError) -> Data {
-        let data = try await blob(repository: repository, digest: descriptor.digest)
+        let what = "blob \(descriptor.digest) from \(registry)/\(repository)"
+        guard descriptor.size >= 0, descriptor.size <= Int64(Self.memoryBlobLimit) else {
+            throw .sizeMismatch(what: what, expected: Int64(Self.memoryBlobLimit), actual: descriptor.size)
+        }
+        let response = try await get(
+            "/v2/\(repository)/blobs/\(descriptor.digest)", repository: repository, accept: ["*/*"], sink: .memory(limit: Int(descriptor.size)))
+        let data = response.body
         guard Int64(data.count) == descriptor.size else {
-            throw .sizeMismatch(what: "blob \(descriptor.digest) from \(registry)/\(repository)", expected: descriptor.size, actual: Int64(data.count))
+            throw .sizeMismatch(what: what, expected: descriptor.size, actual: Int64(data.count))
+        }
+        let actual = Digest.of(data)
+        guard actual == descriptor.digest else {
+            throw .digestMismatch(what: what, expected: descriptor.digest.description, actual: actual.description)
         }
         return data
     }
 
-    /// Fetches a blob and checks it hashes to `digest`.
-    public func blob(repository: String, digest: Digest) async throws(ImageError) -> Data {
-        let (data, _) = try await get("/v2/\(repository)/blobs/\(digest)", repository: repository, accept: ["*/*"])
-        let actual = Digest.of(data)
-        guard actual == digest else {
-            throw .digestMismatch(what: "blob \(digest) from \(registry)/\(repository)", expected: digest.description, actual: actual.description)
+    /// Streams a blob into `file` (created exclusively, mode 0600) while hashing it, never holding more than
+    /// one network buffer in memory; checks digest and size as it goes and at the end. On failure the
+    /// file is removed. `progress` gets byte counts as they arrive.
+    public func blob(
+        repository: String, descriptor: Descriptor, to file: URL, progress: (@Sendable (TransferProgress) -> Void)? = nil
+    ) async throws(ImageError) {
+        let what = "blob \(descriptor.digest) from \(registry)/\(repository)"
+        let descriptorFD = open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard descriptorFD >= 0 else { throw .io(path: file.path, operation: "create", errno: errno) }
+        var kept = false
+        defer {
+            close(descriptorFD)
+            if !kept { unlink(file.path) }
         }
-        return data
+        let sink = StreamingSink(
+            descriptor: descriptorFD, path: file.path, expected: descriptor.size, what: what, label: descriptor.digest.description, progress: progress)
+        _ = try await get("/v2/\(repository)/blobs/\(descriptor.digest)", repository: repository, accept: ["*/*"], sink: .stream(sink))
+        guard sink.count == descriptor.size else { throw .sizeMismatch(what: what, expected: descriptor.size, actual: sink.count) }
+        let actual = Digest(hex: sink.hasher.finalize().hexString)
+        guard actual == descriptor.digest else {
+            throw .digestMismatch(what: what, expected: descriptor.digest.description, actual: actual.description)
+        }
+        guard fsync(descriptorFD) == 0 else { throw .io(path: file.path, operation: "fsync", errno: errno) }
+        kept = true
     }
 
     // MARK: - HTTP
 
-    private func get(_ path: String, repository: String, accept: [String]) async throws(ImageError) -> (Data, HTTPURLResponse) {
-        guard let found = try await getIfPresent(path, repository: repository, accept: accept) else {
+    private func get(_ path: String, repository: String, accept: [String], sink: RegistryTransport.Sink) async throws(ImageError) -> RegistryResponse {
+        guard let found = try await getIfPresent(path, repository: repository, accept: accept, sink: sink) else {
             throw .registry(host: registry, reason: "\(path) was not found (HTTP 404); check the repository and tag")
         }
         return found
     }
 
     /// GET with auth; nil when the registry answers 404 (absent, or an API it does not implement).
-    func getIfPresent(_ path: String, repository: String, accept: [String]) async throws(ImageError) -> (Data, HTTPURLResponse)? {
+    func getIfPresent(_ path: String, repository: String, accept: [String], sink: RegistryTransport.Sink) async throws(ImageError) -> RegistryResponse? {
         guard let url = URL(string: baseURL + path) else {
             throw .registry(host: registry, reason: "cannot build a URL for \(path)")
         }
         let scope = "repository:\(repository):pull"
-        var request = URLRequest(url: url)
-        request.setValue(accept.joined(separator: ", "), forHTTPHeaderField: "Accept")
-        if let token = tokens.token(for: scope) {
-            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        }
-        var (data, response) = try await send(request)
-        if response.statusCode == 401 {
-            guard let header = response.value(forHTTPHeaderField: "WWW-Authenticate"), let challenge = AuthChallenge(header: header) else {
+        var headers = HTTPHeaders([("Accept", accept.joined(separator: ", ")), ("User-Agent", "securerun")])
+        if let cached = tokens.token(for: scope) { headers.replaceOrAdd(name: "Authorization", value: cached) }
+        var response = try await transport.get(url, headers: headers, sink: sink)
+        if response.status == 401 {
+            guard let header = response.header("WWW-Authenticate"), let challenge = AuthChallenge(header: header) else {
                 throw .unauthorized(registry: registry, repository: repository, reason: "it answered 401 without a WWW-Authenticate challenge")
             }
-            request.setValue(try await authorization(for: challenge, scope: scope, repository: repository), forHTTPHeaderField: "Authorization")
-            (data, response) = try await send(request)
-            if response.statusCode == 401 || response.statusCode == 403 {
-                throw .unauthorized(registry: registry, repository: repository, reason: "the credentials were refused (HTTP \(response.statusCode))")
+            let authorization = try await authorization(for: challenge, scope: scope, repository: repository)
+            headers.replaceOrAdd(name: "Authorization", value: authorization)
+            if case .stream(let streaming) = sink { try streaming.reset() }
+            response = try await transport.get(url, headers: headers, sink: sink)
+            if response.status == 401 || response.status == 403 {
+                throw .unauthorized(registry: registry, repository: repository, reason: "the credentials were refused (HTTP \(response.status))")
             }
+            tokens.store(authorization, for: scope)
         }
-        if response.statusCode == 404 { return nil }
-        guard response.statusCode == 200 else {
-            let detail = String(decoding: data.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw .registry(host: registry, reason: "GET \(path) answered HTTP \(response.statusCode): \(detail)")
+        if response.status == 404 { return nil }
+        guard response.status == 200 else {
+            let detail = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                .replacingOccurrences(of: "\n", with: " ")
+            let tries = RegistryTransport.retryable(response.status) ? " (tried \(RegistryTransport.attempts) times)" : ""
+            throw .registry(host: registry, reason: "GET \(path) answered HTTP \(response.status)\(detail.isEmpty ? "" : ": " + detail)\(tries)")
         }
-        return (data, response)
+        return response
     }
 
     private func authorization(for challenge: AuthChallenge, scope: String, repository: String) async throws(ImageError) -> String {
@@ -171,64 +206,40 @@ public struct RegistryClient: Sendable {
             if let service = challenge.parameters["service"] { items.append(URLQueryItem(name: "service", value: service)) }
             items.append(URLQueryItem(name: "scope", value: challenge.parameters["scope"] ?? scope))
             components.queryItems = items
-            guard let url = components.url else {
+            guard let url = components.url, let scheme = url.scheme?.lowercased() else {
                 throw .unauthorized(registry: registry, repository: repository, reason: "its token realm \(realm) is not a URL")
             }
-            var request = URLRequest(url: url)
-            if let credentials { request.setValue(credentials.basicHeader, forHTTPHeaderField: "Authorization") }
-            let (data, response) = try await send(request)
+            // A password goes to the token service only over https (or to loopback with --insecure).
+            guard scheme == "https" || (scheme == "http" && insecure && Self.isLoopback(RegistryTransport.hostPort(url))) else {
+                throw .unauthorized(registry: registry, repository: repository, reason: "its token realm \(realm) is not https")
+            }
+            var headers = HTTPHeaders([("Accept", "application/json"), ("User-Agent", "securerun")])
+            if let credentials { headers.add(name: "Authorization", value: credentials.basicHeader) }
+            let response = try await transport.get(url, headers: headers, sink: .memory(limit: Self.tokenSizeLimit))
             struct TokenResponse: Decodable {
                 var token: String?
                 var access_token: String?
             }
-            guard response.statusCode == 200, let parsed = try? JSONDecoder().decode(TokenResponse.self, from: data),
-                let token = parsed.token ?? parsed.access_token
-            else {
-                throw .unauthorized(
-                    registry: registry, repository: repository, reason: "its token service \(realm) answered HTTP \(response.statusCode) without a token")
+            guard response.status == 200 else {
+                let reason =
+                    response.status == 401 || response.status == 403
+                    ? "its token service refused the credentials (HTTP \(response.status))"
+                    : "its token service \(realm) answered HTTP \(response.status) without a token"
+                throw .unauthorized(registry: registry, repository: repository, reason: reason)
             }
-            tokens.store(token, for: scope)
+            let parsed: TokenResponse
+            do {
+                parsed = try StrictJSONDecoder(limits: JSONLimits(maxBytes: Self.tokenSizeLimit, maxDepth: 8)).decode(TokenResponse.self, from: response.body)
+            } catch {
+                throw .unauthorized(
+                    registry: registry, repository: repository, reason: "its token service \(realm) answered something that is not a token: \(error)")
+            }
+            guard let token = parsed.token ?? parsed.access_token, !token.isEmpty else {
+                throw .unauthorized(registry: registry, repository: repository, reason: "its token service \(realm) answered without a token")
+            }
             return "Bearer \(token)"
         default:
             throw .unauthorized(registry: registry, repository: repository, reason: "it asks for unsupported auth scheme '\(challenge.scheme)'")
         }
-    }
-
-    private func send(_ request: URLRequest) async throws(ImageError) -> (Data, HTTPURLResponse) {
-        do {
-            let (data, response) = try await session.data(for: request)
-            guard let http = response as? HTTPURLResponse else {
-                throw ImageError.registry(host: registry, reason: "not an HTTP response")
-            }
-            return (data, http)
-        } catch let error as ImageError {
-            throw error
-        } catch let error as URLError where error.code == .cancelled {
-            let repository = request.url?.path.split(separator: "/").dropFirst().dropLast(2).joined(separator: "/") ?? ""
-            let reason = credentials == nil ? "it asks for a user name and password" : "the credentials were refused (HTTP 401)"
-            throw .unauthorized(registry: registry, repository: repository, reason: reason)
-        } catch {
-            throw .registry(host: registry, reason: "cannot reach \(request.url?.absoluteString ?? registry): \(error.localizedDescription)")
-        }
-    }
-}
-
-/// Answers URLSession's own Basic challenges: swift-corelibs-foundation handles a `Basic` 401 itself and,
-/// without a delegate, waits forever. With credentials they are used once; otherwise (or when refused) the
-/// request is cancelled, which `send` reports as unauthorized.
-final class BasicChallengeHandler: NSObject, URLSessionTaskDelegate, @unchecked Sendable {
-    let credentials: RegistryCredentials?
-
-    init(credentials: RegistryCredentials?) { self.credentials = credentials }
-
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-        completionHandler: @escaping @Sendable (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
-    ) {
-        guard let credentials, challenge.previousFailureCount == 0 else {
-            completionHandler(.cancelAuthenticationChallenge, nil)
-            return
-        }
-        completionHandler(.useCredential, URLCredential(user: credentials.username, password: credentials.password, persistence: .none))
     }
 }

@@ -53,7 +53,7 @@ public struct ContainerStart: Sendable {
     public func run() throws -> Int32 {
         let prepared = try prepare()
         if dryRun {
-            let id = request.name ?? "dry-run"
+            let id = request.containerName ?? "dry-run"
             let cgroups = SpecBuilder.cgroupsPath(id, stateRoot: stateRoot)
             let network = prepared.hardened.network
             let plan =
@@ -61,7 +61,7 @@ public struct ContainerStart: Sendable {
                 ? try NetworkPlan.preview(network, stateRoot: stateRoot, id: id, docker: prepared.backend.name == "docker") : nil
             var spec = SpecBuilder.spec(
                 for: prepared.hardened, rootfs: prepared.image.rootfs, cgroupsPath: cgroups, networkNamespace: plan?.names.namespacePath)
-            spec.process.terminal = request.tty
+            spec.process.terminal = request.allocatesTerminal
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             output(String(decoding: try encoder.encode(spec), as: UTF8.self))
@@ -73,7 +73,7 @@ public struct ContainerStart: Sendable {
         // What an interrupted import, pull or removal left (a killed import can leave hundreds of MB).
         let leftovers = ImageStore(root: stateRoot).sweep()
         if !leftovers.isEmpty { notice("removed \(leftovers.count) leftover(s) of interrupted image operations") }
-        if request.detach {
+        if request.runsDetached {
             return try DetachedStart.start(self)
         }
         return try Launch(prepared: prepared, stateRoot: stateRoot).foreground()
@@ -104,7 +104,9 @@ public struct ContainerStart: Sendable {
         // The working directory, and every part of it that exists in the image, must be a directory (the
         // runtime would otherwise fail mid-start).
         if let file = CommandLookup.firstNonDirectory(hardened.cwd, in: image.rootfs) {
-            throw PolicyError.invalidRequest(flag: "--workdir \(hardened.cwd)", reason: "\(file) is a file in the image, not a directory")
+            throw PolicyError.invalidRequest(
+                flag: request.workdir?.origin.typed ?? "--workdir \(hardened.cwd)", reason: "\(file) is a file in the image, not a directory",
+                origin: request.workdir?.origin)
         }
         if hardened.initProcess { _ = try InitBinary.locate() }
         try SeccompCheck.ensureCompiles(hardened.seccomp, source: hardened.seccompSource, stateRoot: stateRoot)
@@ -115,14 +117,22 @@ public struct ContainerStart: Sendable {
             verdict: verdict, backend: backend)
     }
 
-    /// The image's runtime defaults, with user names (the request's and the image's) made numeric.
+    /// The image's runtime defaults, with user and group names (the request's and the image's) made numeric
+    /// against the image's /etc/passwd and /etc/group.
     func imageDefaults(_ image: StoredImage, request: inout RunRequest) throws -> ImageDefaults {
         let config = image.config
-        if let user = request.user, !Self.isRoot(user), UserID(parsing: user) == nil {
-            guard let numeric = ImageUsers.numeric(user, rootfs: image.rootfs) else {
-                throw PolicyError.invalidRequest(flag: "--user \(user)", reason: "no such user or group in the image's /etc/passwd or /etc/group")
+        if let entry = request.user, !entry.value.namesRoot, UserID(parsing: entry.value.description) == nil {
+            guard let numeric = ImageUsers.numeric(entry.value.description, rootfs: image.rootfs), let resolved = UserID(parsing: numeric) else {
+                throw PolicyError.invalidRequest(
+                    flag: entry.origin.typed, reason: "no such user or group in the image's /etc/passwd or /etc/group", origin: entry.origin)
             }
-            request.user = numeric
+            request.user = Flagged(UserSpec(user: String(resolved.uid), group: String(resolved.gid)), entry.origin)
+        }
+        for (index, entry) in request.groupAdd.enumerated() where entry.value != "root" && !entry.value.utf8.allSatisfy({ (48...57).contains($0) }) {
+            guard let gid = ImageUsers.groupID(entry.value, rootfs: image.rootfs) else {
+                throw PolicyError.invalidRequest(flag: entry.origin.typed, reason: "no such group in the image's /etc/group", origin: entry.origin)
+            }
+            request.groupAdd[index] = Flagged(gid, entry.origin)
         }
         var imageUser = config.User.flatMap { $0.isEmpty ? nil : $0 }
         if let user = imageUser, UserID(parsing: user) == nil {
@@ -131,9 +141,5 @@ public struct ContainerStart: Sendable {
         return ImageDefaults(
             user: imageUser, env: config.Env ?? [], entrypoint: config.Entrypoint ?? [],
             cmd: config.Cmd ?? [], workingDir: config.WorkingDir)
-    }
-
-    static func isRoot(_ user: String) -> Bool {
-        user == "root" || user.hasPrefix("root:") || user == "0" || user.hasPrefix("0:")
     }
 }

@@ -121,7 +121,7 @@ public struct ExecStart: Sendable {
         // The container's own user is never a loosening; another one meets the rules a new container would.
         if parsed != container {
             let profile = try ProfileLoader.load(file: URL(fileURLWithPath: record.profileSource))
-            try Policy.checkExecUser(parsed, flag: flag, volumes: record.request.volumes, profile: profile)
+            try Policy.checkExecUser(parsed, typed: flag, request: record.request, profile: profile)
         }
         return parsed
     }

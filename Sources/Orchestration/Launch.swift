@@ -20,7 +20,7 @@ struct Launch: Sendable {
     /// The record a fresh claim starts with.
     func record(id: String, detached: Bool) -> ContainerRecord {
         ContainerRecord(
-            id: id, name: prepared.request.name, image: prepared.request.image, imageDigest: prepared.image.manifestDigest,
+            id: id, name: prepared.request.containerName, image: prepared.request.image, imageDigest: prepared.image.manifestDigest,
             profile: prepared.profile.name, profileSource: prepared.profile.source.path, profileDigest: prepared.profileDigest,
             runtime: backend.name, request: prepared.request, verdict: prepared.verdict, admittedAt: Clock.now(), detached: detached,
             ownerPID: getpid(), ownerStartTime: ProcessStat.read(getpid())?.startTime ?? "0", initPID: nil, status: .created,
@@ -29,7 +29,7 @@ struct Launch: Sendable {
 
     /// Claims the container (its name too) and records it.
     func claim(detached: Bool) throws(OrchestrationError) -> ContainerClaim {
-        try ContainerClaim.claim(name: prepared.request.name, stateRoot: stateRoot, imageDigest: prepared.image.manifestDigest) { id in
+        try ContainerClaim.claim(name: prepared.request.containerName, stateRoot: stateRoot, imageDigest: prepared.image.manifestDigest) { id in
             record(id: id, detached: detached)
         }
     }
@@ -42,8 +42,8 @@ struct Launch: Sendable {
         try AtomicFile.write(Array(try Audit.encoder.encode(prepared.hardened)), to: place.directory.appendingPathComponent("spec.json").path)
         let plan = try steps.setUp(place)
         let launch = BackendLaunch(
-            place: place, spec: prepared.hardened, plan: plan, sharedRootfs: prepared.image.rootfs, terminal: prepared.request.tty,
-            imageDigest: prepared.image.manifestDigest, interactive: prepared.request.interactive)
+            place: place, spec: prepared.hardened, plan: plan, sharedRootfs: prepared.image.rootfs, terminal: prepared.request.allocatesTerminal,
+            imageDigest: prepared.image.manifestDigest, interactive: prepared.request.keepsStdinOpen)
         var proxy: PortProxy?
         do {
             if let network = plan.network {
@@ -68,7 +68,7 @@ struct Launch: Sendable {
     /// then either the whole directory and name (`remove`) or everything but the record and log.
     /// Problems are returned, never hidden; a directory with a mount left in it is kept.
     func finish(_ claim: ContainerClaim, exit: ExitStatus?, remove: Bool, note: String? = nil) -> [String] {
-        Self.finish(place: claim.place, backend: backend, exit: exit, remove: remove, note: note, name: prepared.request.name)
+        Self.finish(place: claim.place, backend: backend, exit: exit, remove: remove, note: note, name: prepared.request.containerName)
     }
 
     static func finish(
@@ -123,12 +123,12 @@ struct Launch: Sendable {
         defer { forwarder.stop() }
         var proxy: PortProxy?
         defer { proxy?.stop() }
-        if prepared.request.tty {
+        if prepared.request.allocatesTerminal {
             let (started, ports) = try start(claim, io: .terminal)
             proxy = ports
             guard let master = started.terminal else { return 125 }
             let relay = TerminalRelay(
-                master: master, interactive: prepared.request.interactive, pending: started.relay?.pending ?? [], resize: started.resize)
+                master: master, interactive: prepared.request.keepsStdinOpen, pending: started.relay?.pending ?? [], resize: started.resize)
             defer { relay.restore() }
             forward(forwarder, started)
             let status = backend.wait(started)
@@ -136,7 +136,7 @@ struct Launch: Sendable {
             if started.relay == nil { close(master) }
             return status.code
         }
-        let stdio = try ContainerStdio(interactive: prepared.request.interactive)
+        let stdio = try ContainerStdio(interactive: prepared.request.keepsStdinOpen)
         let started: StartedContainer
         do {
             (started, proxy) = try start(claim, io: .descriptors(stdio.containerSide))

@@ -15,16 +15,18 @@ public struct Lifecycle: Sendable {
 
     var containers: Containers { Containers(stateRoot: stateRoot) }
 
-    /// Sends `signal` (default SIGTERM), waits up to `timeout` seconds for the container to end, then
-    /// SIGKILLs it and waits for its owner to record the end. Returns its name; one that is not running
-    /// is a clean outcome (as with docker).
-    public func stop(_ reference: String, timeout: Int, signal: Int32 = SIGTERM) throws -> String {
+    /// Sends `signal` (default: the container's `--stop-signal`, else SIGTERM), waits up to `timeout` seconds
+    /// (default: its `--stop-timeout`, else 10; -1 waits for ever) for the container to end, then SIGKILLs it
+    /// and waits for its owner to record the end. Returns its name; one that is not running is a clean
+    /// outcome (as with docker).
+    public func stop(_ reference: String, timeout: Int? = nil, signal: Int32? = nil) throws -> String {
         let view = try containers.find(reference)
         guard let record = view.record else { throw OrchestrationError.corruptRecord(path: view.directory.path, reason: view.problem ?? "") }
         guard record.status == .running else { return record.displayName }
         let backend = try containers.backend(record)
-        try? backend.kill(id: record.id, signal: signal)
-        if waitForEnd(record.id, seconds: Double(timeout)) { return record.displayName }
+        let seconds = timeout ?? record.request.stopTimeout?.value ?? 10
+        try? backend.kill(id: record.id, signal: signal ?? record.request.stopSignal?.value.number ?? SIGTERM)
+        if waitForEnd(record.id, seconds: seconds < 0 ? .infinity : Double(seconds)) { return record.displayName }
         try? backend.kill(id: record.id, signal: SIGKILL)
         _ = waitForEnd(record.id, seconds: 30)
         return record.displayName

@@ -1,4 +1,4 @@
-import CSystem
+import CHostSystem
 import Foundation
 import HostSystem
 import Policy
@@ -109,7 +109,7 @@ public enum Monitor {
             claim = try launch.claim(detached: true)
             do {
                 io = try MonitorIO(
-                    directory: claim.place.directory, terminal: order.request.tty, interactive: order.request.interactive,
+                    directory: claim.place.directory, terminal: order.request.allocatesTerminal, interactive: order.request.keepsStdinOpen,
                     engineKeepsOutput: prepared.backend.name == "docker")
                 (started, proxy) = try launch.start(claim, io: io.containerIO)
             } catch {
@@ -128,7 +128,7 @@ public enum Monitor {
         let status = launch.backend.wait(started)
         proxy?.stop()
         logging.finish()
-        _ = withExtendedLifetime(claim) { launch.finish(claim, exit: status, remove: order.request.remove) }
+        _ = withExtendedLifetime(claim) { launch.finish(claim, exit: status, remove: order.request.removesOnExit) }
         return 0
     }
 
@@ -157,7 +157,7 @@ public enum Monitor {
         logging?.finish()
         _ = withExtendedLifetime(claim) {
             Launch.finish(
-                place: claim.place, backend: backend, exit: nil, remove: record.request.remove,
+                place: claim.place, backend: backend, exit: nil, remove: record.request.removesOnExit,
                 note: "the exit code is unknown: its first monitor died while it ran", name: record.name)
         }
         return 0

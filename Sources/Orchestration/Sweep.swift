@@ -97,7 +97,7 @@ public enum Sweep {
         switch record.status {
         case .exited:
             // Already torn down by its monitor; `--rm` ones are removed once their monitor has gone.
-            if record.request.remove {
+            if record.request.removesOnExit {
                 outcome.messages += Launch.finish(place: place, backend: backend, exit: nil, remove: true, note: nil, name: record.name)
             }
         case .created, .running:
@@ -112,7 +112,7 @@ public enum Sweep {
                 return
             }
             killRuntimes(place)
-            let keep = record.detached && !record.request.remove
+            let keep = record.detached && !record.request.removesOnExit
             let note = record.detached ? "its monitor died; the exit code is unknown" : "its securerun process is gone"
             let problems = Launch.finish(place: place, backend: backend, exit: nil, remove: !keep, note: note, name: record.name)
             outcome.messages += problems.isEmpty ? ["removed abandoned container \(record.displayName) (\(note))"] : problems

@@ -10,6 +10,8 @@ public struct HardenedSpec: Sendable, Equatable, Encodable {
     public let profileName: String
     /// The non-root user and group the process runs as.
     public let user: UserID
+    /// Supplementary groups (`--group-add`), never 0.
+    public let additionalGids: [UInt32]
     /// Capabilities in the bounding, effective, permitted (and, when non-empty, inheritable and ambient) sets.
     public let capabilities: Set<Capability>
     /// Always true.
@@ -24,14 +26,34 @@ public struct HardenedSpec: Sendable, Equatable, Encodable {
     public let memory: ByteSize
     /// Memory plus swap in bytes.
     public let memorySwap: ByteSize
+    /// The soft limit (`--memory-reservation`), at most `memory`.
+    public let memoryReservation: ByteSize?
+    /// `--memory-swappiness` (0–100), nil to inherit.
+    public let memorySwappiness: UInt64?
     /// CPU quota per 100 ms period, in microseconds.
     public let cpuQuota: Int64
     /// CPU period in microseconds.
     public let cpuPeriod: UInt64
+    /// Relative CPU weight (`--cpu-shares`), nil for the default.
+    public let cpuShares: UInt64?
+    /// CPUs the container may run on (`--cpuset-cpus`), nil for all of securerun's.
+    public let cpusetCPUs: CPUSet?
+    /// Memory nodes (`--cpuset-mems`), nil for all.
+    public let cpusetMems: CPUSet?
     /// Maximum tasks.
     public let pidsLimit: Int64
-    /// Writable tmpfs mounts (nosuid, nodev, and noexec unless allowed).
+    /// Resource limits lowered with `--ulimit` (the rest are inherited).
+    public let rlimits: [Ulimit]
+    /// Writable tmpfs mounts (nosuid, nodev, and noexec unless allowed): the profile's, then extra ones.
     public let tmpfs: [TmpfsMount]
+    /// The size of /dev/shm; nil with `--ipc none` (no /dev/shm at all).
+    public let shmSize: ByteSize?
+    /// Namespaced sysctls to set (`--sysctl`, only the safe set).
+    public let sysctls: [String: String]
+    /// `--oom-score-adj`, only ever raised (more likely to be killed), nil to inherit.
+    public let oomScoreAdj: Int?
+    /// Whether the container gets a cgroup namespace of its own (`--cgroupns private`).
+    public let cgroupNamespace: Bool
     /// Bind mounts from the host.
     public let volumes: [BindMount]
     /// Masked paths.
@@ -48,6 +70,8 @@ public struct HardenedSpec: Sendable, Equatable, Encodable {
     public let cwd: String
     /// The container's hostname.
     public let hostname: String
+    /// The container's NIS domain name (`--domainname`).
+    public let domainname: String?
     /// Whether a minimal init runs as PID 1 in front of `args`.
     public let initProcess: Bool
 }
@@ -60,4 +84,10 @@ public struct BindMount: Sendable, Equatable, Hashable, Encodable {
     public var destination: String
     /// Mounted read-only.
     public var readOnly: Bool
+
+    public init(source: String, destination: String, readOnly: Bool) {
+        self.source = source
+        self.destination = destination
+        self.readOnly = readOnly
+    }
 }

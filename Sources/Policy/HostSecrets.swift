@@ -67,7 +67,7 @@ public struct HostSecrets: Sendable {
     }
 
     /// Why `host` (already symlink-resolved) may not be a volume source, or nil.
-    func refusal(for host: String) -> String? {
+    public func refusal(for host: String) -> String? {
         for pattern in patterns {
             if Self.isAtOrInside(host, pattern) {
                 let secret = "/" + Self.components(host).prefix(Self.components(pattern).count).joined(separator: "/")
@@ -89,6 +89,12 @@ public struct HostSecrets: Sendable {
             directory = (directory as NSString).deletingLastPathComponent
         }
         return nil
+    }
+
+    /// Whether the file with this device and inode is a secret, or a directory above one.
+    public func holdsSecret(device: UInt64, inode: UInt64) -> Bool {
+        let identity = FileIdentity(device: device, inode: inode)
+        return secretFiles.contains(identity) || containingDirectories.contains(identity)
     }
 
     // MARK: - Matching
@@ -143,6 +149,11 @@ public struct HostSecrets: Sendable {
 struct FileIdentity: Hashable, Sendable {
     var device: UInt64
     var inode: UInt64
+
+    init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
 
     /// The identity of what `path` names, following symlinks; nil when it does not exist.
     init?(_ path: String) {

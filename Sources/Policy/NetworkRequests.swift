@@ -1,108 +1,137 @@
-/// `--network`, `--egress-rate`, `--ingress-rate` and `-p` against the profile's `network:`: a request
-/// may go from `private` to `none` and lower a rate, never the other way; ports are published only where
-/// the profile allows it, on the host addresses it lists, and never below 1024.
+/// `--network`, `--egress-rate`, `--ingress-rate`, `-p` and docker's other network flags against the
+/// profile's `network:`. A request may go from `private` to `none` and lower a rate, never the other way;
+/// ports are published only where the profile allows it, on the host addresses it lists, never below 1024.
+/// `RequestRules` reports every refusal (lint); `Policy.enforce` throws the first.
 enum NetworkRequests {
-    static func enforce(
-        _ request: RunRequest, profile: Profile,
-        refuse: (PolicyViolation.Rule, String, String) -> PolicyError
-    ) throws(PolicyError) -> NetworkSpec {
-        let network = profile.network
+    /// The container's network, or every problem with the request's network flags.
+    static func evaluate(_ request: RunRequest, network: NetworkProfile, judge: Judge) -> (spec: NetworkSpec?, problems: [PolicyError]) {
+        var problems: [PolicyError] = []
         var mode = network.mode
-        if let text = request.network {
-            switch text {
-            case "none":
+        let offered = network.mode == .private ? "none or private" : "none"
+        if let requested = request.network {
+            let name = requested.value.name
+            let origin = requested.origin
+            if name == "host" {
+                problems.append(
+                    judge.refuse(
+                        .network, origin,
+                        "the host's network namespace gives the container every host interface and port, and the host's loopback services; choose \(offered)"))
+            } else if name.hasPrefix("container:") {
+                problems.append(
+                    judge.refuse(
+                        .network, origin,
+                        "joining \(name.dropFirst("container:".count))'s network namespace shares its interfaces and its loopback services; choose \(offered)"))
+            } else if !requested.value.options.isEmpty {
+                problems.append(judge.refuse(.network, origin, "network \(name) takes no options (aliases, addresses): securerun chooses the addresses"))
+            } else if name == "none" {
                 mode = .none
-            case "private" where network.mode == .private:
+            } else if name == "private", network.mode == .private {
                 mode = .private
-            case "private":
-                throw refuse(
-                    .network, "--network private",
-                    "containers get network mode \"none\" (a namespace with only lo); private networking needs a profile with network.mode private")
-            default:
-                throw refuse(
-                    .network, "--network \(text)",
-                    "containers get network mode \"\(network.mode.rawValue)\"; a request may only choose none\(network.mode == .private ? " or private" : "") (host, bridge and container: networks are never given)"
-                )
+            } else if name == "private" {
+                problems.append(
+                    judge.refuse(
+                        .network, origin,
+                        "containers get network none (a namespace with only lo) under this profile; private networking needs a profile with network.mode private"
+                    ))
+            } else {
+                problems.append(
+                    judge.refuse(
+                        .network, origin,
+                        "network \"\(name)\" is not available: containers get \(offered) (a request may tighten the profile's, never widen it)"))
             }
+        }
+        for setting in request.networkSettings {
+            let detail: String
+            switch setting.value {
+            case .publishAll: detail = "publish each port with -p HOST_IP:HOST_PORT:CONTAINER_PORT, where the profile allows it"
+            case .expose: detail = "exposing has no effect without -P; publish the port with -p where the profile allows it"
+            case .dns, .dnsSearch, .dnsOption: detail = "securerun's networks reach only the host end and the profile's egress allow-list, and set no DNS"
+            case .addHost: detail = "host entries would name addresses the container may not reach; the profile's egress allow-list decides what it reaches"
+            case .link, .alias: detail = "containers never reach one another: each has a point-to-point link to the host only"
+            case .ip, .ip6, .macAddress, .linkLocalIP: detail = "securerun gives each private container its address from the profile's network.addressRange"
+            }
+            problems.append(judge.refuse(.network, setting.origin, detail))
         }
         guard mode == .private, let profileEgress = network.egress, let profileIngress = network.ingress else {
-            for (flag, value) in [("--egress-rate", request.egressRate), ("--ingress-rate", request.ingressRate)] {
-                if let value { throw .invalidRequest(flag: "\(flag) \(value)", reason: "the container has network none: there is no traffic to shape") }
+            for rate in [request.egressRate, request.ingressRate].compactMap({ $0 }) {
+                problems.append(judge.invalid(rate.origin, "the container has network none: there is no traffic to shape"))
             }
-            if let first = request.publish.first {
-                throw refuse(.publish, "-p \(first)", "ports are published only with private networking, and this container has network none")
+            for port in request.ports {
+                problems.append(
+                    judge.refuse(.publish, port.origin, "ports are published only with private networking, and this container has network none"))
             }
-            return .none
+            return (problems.isEmpty ? NetworkSpec.none : nil, problems)
         }
-        let egress = try lower(profileEgress, request.egressRate, flag: "--egress-rate", what: "traffic out of the container", refuse: refuse)
-        let ingress = try lower(profileIngress, request.ingressRate, flag: "--ingress-rate", what: "traffic into the container", refuse: refuse)
-        var ports: [PortMapping] = []
-        for text in request.publish {
-            let mapping = try parsePublish(text, policy: network.publish, refuse: refuse)
-            if ports.contains(where: { $0.hostAddress == mapping.hostAddress && $0.hostPort == mapping.hostPort && $0.transport == mapping.transport }) {
-                throw .invalidRequest(flag: "-p \(text)", reason: "host port \(mapping.hostPort)/\(mapping.transport.rawValue) is published twice")
+        let egress = lower(profileEgress, request.egressRate, what: "traffic out of the container", judge: judge, problems: &problems)
+        let ingress = lower(profileIngress, request.ingressRate, what: "traffic into the container", judge: judge, problems: &problems)
+        var ports: [PublishedPort] = []
+        for entry in request.ports {
+            switch publish(entry, policy: network.publish, judge: judge) {
+            case .failure(let problem):
+                problems.append(problem)
+            case .success(let port):
+                if ports.contains(where: { $0.hostAddress == port.hostAddress && $0.hostPort == port.hostPort && $0.transport == port.transport }) {
+                    problems.append(judge.invalid(entry.origin, "host port \(port.hostPort)/\(port.transport.rawValue) is published twice"))
+                }
+                ports.append(port)
             }
-            ports.append(mapping)
         }
-        return NetworkSpec(mode: .private, addressRange: network.addressRange, egress: egress, ingress: ingress, allow: network.egressAllow, ports: ports)
+        guard problems.isEmpty else { return (nil, problems) }
+        return (NetworkSpec(mode: .private, addressRange: network.addressRange, egress: egress, ingress: ingress, allow: network.egressAllow, ports: ports), [])
     }
 
-    static func lower(
-        _ profile: Shaping, _ text: String?, flag: String, what: String,
-        refuse: (PolicyViolation.Rule, String, String) -> PolicyError
-    ) throws(PolicyError) -> Shaping {
-        guard let text else { return profile }
-        guard let rate = BitRate(parsing: text), rate.bitsPerSecond >= 8000 else {
-            throw .invalidRequest(flag: "\(flag) \(text)", reason: "expected a rate of at least 8kbit, such as 5mbit or 500kbit")
-        }
-        if rate > profile.rate {
-            throw refuse(.bandwidth, "\(flag) \(text)", "\(what) is capped at \(profile.rate); a request may only lower it")
+    /// The spec, or the first problem.
+    static func enforce(_ request: RunRequest, profile: Profile, judge: Judge) throws(PolicyError) -> NetworkSpec {
+        let (spec, problems) = evaluate(request, network: profile.network, judge: judge)
+        if let first = problems.first { throw first }
+        return spec ?? .none
+    }
+
+    static func lower(_ profile: Shaping, _ requested: Flagged<BitRate>?, what: String, judge: Judge, problems: inout [PolicyError]) -> Shaping {
+        guard let requested else { return profile }
+        if requested.value > profile.rate {
+            problems.append(judge.refuse(.bandwidth, requested.origin, "\(what) is capped at \(profile.rate); a request may only lower it"))
+            return profile
         }
         // The profile's burst stays: a bucket no larger than the one it allows.
-        return Shaping(rate: rate, burst: profile.burst)
+        return Shaping(rate: requested.value, burst: profile.burst)
     }
 
-    /// `[HOST_IP:]HOST_PORT:CTR_PORT[/tcp|udp]`; without HOST_IP, the profile's first host address (docker
-    /// would bind every address, which a profile lists only on purpose).
-    static func parsePublish(
-        _ text: String, policy: PublishPolicy, refuse: (PolicyViolation.Rule, String, String) -> PolicyError
-    ) throws(PolicyError) -> PortMapping {
-        let flag = "-p \(text)"
+    /// One `-p` as docker parsed it, checked against the profile: one TCP or UDP port, a host port of 1024
+    /// or above, on a host address the profile lists (the first of them when none is given: docker would
+    /// bind every address, which a profile lists only on purpose).
+    static func publish(_ entry: Flagged<PortMapping>, policy: PublishPolicy, judge: Judge) -> Result<PublishedPort, PolicyError> {
+        let mapping = entry.value
         let listed = policy.hostAddresses.joined(separator: ", ")
         guard policy.allowed else {
-            throw refuse(.publish, flag, "this profile publishes no ports (network.publish.allowed is false)")
+            return .failure(judge.refuse(.publish, entry.origin, "this profile publishes no ports (network.publish.allowed is false)"))
         }
-        let format = "expected [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp], such as 127.0.0.1:8080:80"
-        var body = Substring(text)
-        var transport = TransportProtocol.tcp
-        if let slash = body.lastIndex(of: "/") {
-            guard let parsed = TransportProtocol(rawValue: body[body.index(after: slash)...].lowercased()) else {
-                throw .invalidRequest(flag: flag, reason: "the protocol must be tcp or udp")
-            }
-            transport = parsed
-            body = body[..<slash]
+        guard let transport = TransportProtocol(rawValue: mapping.proto) else {
+            return .failure(judge.invalid(entry.origin, "only tcp and udp ports can be published"))
         }
-        if body.hasPrefix("[") { throw .invalidRequest(flag: flag, reason: "IPv6 host addresses are not supported; publish on one of \(listed)") }
-        let parts = body.split(separator: ":", omittingEmptySubsequences: false)
-        guard (2...3).contains(parts.count) else {
-            throw .invalidRequest(flag: flag, reason: parts.count == 1 ? "give the host port too (\(format))" : format)
+        guard let hostPorts = mapping.hostPorts, hostPorts.lowerBound > 0 else {
+            return .failure(judge.invalid(entry.origin, "give the host port too: [HOST_IP:]HOST_PORT:CONTAINER_PORT, such as 127.0.0.1:8080:80"))
+        }
+        guard hostPorts.count == 1, mapping.containerPorts.count == 1, let hostPort = UInt16(exactly: hostPorts.lowerBound),
+            let containerPort = UInt16(exactly: mapping.containerPorts.lowerBound)
+        else {
+            return .failure(judge.invalid(entry.origin, "publish one port at a time (no ranges)"))
         }
         var host = policy.hostAddresses.first ?? "127.0.0.1"
-        if parts.count == 3 {
-            guard let address = IPv4Network.parseAddress(String(parts[0])) else {
-                throw .invalidRequest(flag: flag, reason: "\"\(parts[0])\" is not an IPv4 address (\(format))")
+        if let text = mapping.hostIP, !text.isEmpty {
+            guard let address = IPv4Network.parseAddress(text) else {
+                return .failure(
+                    judge.refuse(.publish, entry.origin, "ports may be published only on \(listed) (network.publish.hostAddresses); \(text) is not one"))
             }
             host = IPv4Network.format(address)
         }
-        guard let hostPort = PortMapping.parsePort(parts[parts.count - 2]), let containerPort = PortMapping.parsePort(parts[parts.count - 1]) else {
-            throw .invalidRequest(flag: flag, reason: "ports are numbers from 1 to 65535, one each (no ranges); \(format)")
-        }
         guard policy.hostAddresses.contains(host) else {
-            throw refuse(.publish, flag, "ports may be published only on \(listed) (network.publish.hostAddresses)")
+            return .failure(judge.refuse(.publish, entry.origin, "ports may be published only on \(listed) (network.publish.hostAddresses)"))
         }
         guard hostPort >= 1024 else {
-            throw refuse(.publish, flag, "host ports below 1024 are privileged ports of the host's own services; publish on 1024 or above")
+            return .failure(
+                judge.refuse(.publish, entry.origin, "host ports below 1024 are privileged ports of the host's own services; publish on 1024 or above"))
         }
-        return PortMapping(hostAddress: host, hostPort: hostPort, containerPort: containerPort, transport: transport)
+        return .success(PublishedPort(hostAddress: host, hostPort: hostPort, containerPort: containerPort, transport: transport))
     }
 }

@@ -207,7 +207,7 @@ public struct EgressRule: Hashable, Sendable, Codable, CustomStringConvertible {
         }
         guard parts.count == 2 else { return .success(EgressRule(network: network)) }
         let portPart = parts[1].split(separator: "/", omittingEmptySubsequences: false)
-        guard (1...2).contains(portPart.count), let port = PortMapping.parsePort(portPart[0]) else {
+        guard (1...2).contains(portPart.count), let port = PublishedPort.parsePort(portPart[0]) else {
             return .failure(.badPort(String(parts[1])))
         }
         var transport: TransportProtocol?
@@ -245,7 +245,7 @@ public enum EgressRuleProblem: Error, Sendable, Equatable, CustomStringConvertib
 }
 
 /// A published port: a proxy on the host address and port forwards to the container's port.
-public struct PortMapping: Hashable, Sendable, Codable, CustomStringConvertible {
+public struct PublishedPort: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The host address the proxy binds (one the profile lists).
     public var hostAddress: String
     /// The host port (1024 or above).
@@ -326,10 +326,10 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
     /// Allowed destinations beyond the host end.
     public var allow: [EgressRule]
     /// Published ports.
-    public var ports: [PortMapping]
+    public var ports: [PublishedPort]
 
     /// A network.
-    public init(mode: NetworkMode, addressRange: IPv4Network, egress: Shaping?, ingress: Shaping?, allow: [EgressRule], ports: [PortMapping]) {
+    public init(mode: NetworkMode, addressRange: IPv4Network, egress: Shaping?, ingress: Shaping?, allow: [EgressRule], ports: [PublishedPort]) {
         self.mode = mode
         self.addressRange = addressRange
         self.egress = egress

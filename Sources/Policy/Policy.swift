@@ -3,56 +3,77 @@ import Foundation
 import Seccomp
 
 /// The one place that decides what a container gets: a request may tighten its profile, never loosen it.
+/// A flag asking for more than the profile gives (a larger `--memory`) is refused, never lowered silently:
+/// the profile is the contract.
 public enum Policy {
     /// Applies `request` to `profile` (with the image's defaults) and returns the spec to run, or
     /// throws the first loosening request as a `PolicyError.violation` before anything starts.
     /// `protectedHostPaths` (securerun's state root) are refused as volume sources, as are their parents, and
-    /// so are `hostSecrets` (the host's credentials; read from this host when nil).
+    /// so are `hostSecrets` (the host's credentials; read from this host when nil). `host` is read from this
+    /// host when nil and a request needs it (`--ulimit`, `--cpuset-*`, `--platform`).
     public static func enforce(
-        _ request: RunRequest, profile: Profile, image: ImageDefaults, protectedHostPaths: [String] = [], hostSecrets: HostSecrets? = nil
+        _ request: RunRequest, profile: Profile, image: ImageDefaults, protectedHostPaths: [String] = [], hostSecrets: HostSecrets? = nil,
+        host: HostFacts? = nil
     ) throws(PolicyError) -> HardenedSpec {
-        let name = profile.name
-        func refuse(_ rule: PolicyViolation.Rule, _ flag: String, _ detail: String) -> PolicyError {
-            .violation(PolicyViolation(rule: rule, flag: flag, profile: name, detail: detail))
+        let judge = Judge(profile: profile.name)
+        var cachedHost = host
+        let facts = { () -> HostFacts in
+            if let known = cachedHost { return known }
+            let current = HostFacts.current()
+            cachedHost = current
+            return current
         }
-
-        if request.privileged {
-            throw refuse(.privileged, "--privileged", "privileged containers get every capability, every device and no seccomp filter")
+        if let first = RequestRules.violations(request, network: profile.network, judge: judge, host: facts).first {
+            throw .violation(first)
         }
-        if request.readOnly == false {
-            throw refuse(.readOnlyRootfs, "--read-only=false", "the root filesystem is read-only; write to a --tmpfs mount or a volume instead")
+        try RequestValidation.check(request, judge: judge)
+        let (user, userOrigin) = try UserRules.enforceUser(request, profile: profile, image: image, judge: judge)
+        let groups = try UserRules.enforceGroups(request, judge: judge)
+        let capabilities = try enforceCapabilities(request, profile: profile, judge: judge)
+        let seccompFile = request.securityOptions.reduce(nil as Flagged<String>?) { chosen, entry in
+            switch entry.value {
+            case .seccompFile(let path): return Flagged(path, entry.origin)
+            case .seccompBuiltin: return nil
+            default: return chosen
+            }
         }
-        if let containerName = request.name { try RequestValidation.checkName(containerName) }
-        if let hostname = request.hostname { try RequestValidation.checkHostname(hostname) }
-        for entry in request.env { try RequestValidation.checkEnv(entry) }
-        let options = try SecurityOptions.parse(request.securityOptions, profile: name)
-        let (user, userOrigin) = try enforceUser(request, profile: profile, image: image, refuse: refuse)
-        let capabilities = try enforceCapabilities(request, profile: profile, refuse: refuse)
-        let seccomp = try enforceSeccomp(options.seccompFile, capabilities: capabilities, profile: profile, refuse: refuse)
-        let seccompSource = options.seccompFile ?? profile.seccompPath.path
-        let limits = try ResourceLimits.enforce(request, profile: profile, refuse: refuse)
-        let tmpfs = try TmpfsRequests.enforce(request.tmpfs, profile: profile, refuse: refuse)
+        let seccomp = try enforceSeccomp(seccompFile, capabilities: capabilities, profile: profile, protectedHostPaths: protectedHostPaths, judge: judge)
+        let limits = try ResourceLimits.enforce(request, profile: profile, judge: judge, host: facts)
+        let tmpfs = try TmpfsRequests.enforce(request, profile: profile, memory: limits.memory, judge: judge)
         // Reading the host's accounts and stat-ing its secrets is only needed when something is mounted.
-        let secrets = hostSecrets ?? (request.volumes.isEmpty ? HostSecrets(patterns: []) : HostSecrets.current(extraPaths: protectedHostPaths))
-        let volumes = try VolumeRequests.enforce(
-            request.volumes, profile: profile, protectedHostPaths: protectedHostPaths, secrets: secrets, refuse: refuse)
-        try VolumeUsers.enforce(user, origin: userOrigin, volumes: request.volumes, profile: profile, refuse: refuse)
-        let network = try NetworkRequests.enforce(request, profile: profile, refuse: refuse)
+        let secrets = hostSecrets ?? (request.binds.isEmpty ? HostSecrets(patterns: []) : HostSecrets.current(extraPaths: protectedHostPaths))
+        let volumes = try VolumeRequests.enforce(request, profile: profile, protectedHostPaths: protectedHostPaths, secrets: secrets, judge: judge)
+        try TmpfsRequests.checkOverlaps(tmpfs: tmpfs, volumes: volumes, request: request, judge: judge)
+        try VolumeUsers.enforce(user, origin: userOrigin, groups: groups, request: request, profile: profile, judge: judge)
+        let network = try NetworkRequests.enforce(request, profile: profile, judge: judge)
         let process = try ProcessDefaults.resolve(request, image: image)
+        let ipc = request.namespaces.last { $0.value.kind == .ipc }?.value.mode
+        let cgroupns = request.namespaces.last { $0.value.kind == .cgroupns }?.value.mode
         return HardenedSpec(
-            profileName: name,
+            profileName: profile.name,
             user: user,
+            additionalGids: groups.map(\.value),
             capabilities: capabilities,
             noNewPrivileges: true,
             readOnlyRootfs: true,
             seccomp: seccomp,
-            seccompSource: seccompSource,
+            seccompSource: seccompFile?.value ?? profile.seccompPath.path,
             memory: limits.memory,
             memorySwap: limits.memorySwap,
+            memoryReservation: limits.memoryReservation,
+            memorySwappiness: limits.swappiness,
             cpuQuota: limits.cpuQuota,
-            cpuPeriod: ResourceLimits.cpuPeriod,
+            cpuPeriod: limits.cpuPeriod,
+            cpuShares: limits.cpuShares,
+            cpusetCPUs: limits.cpusetCPUs,
+            cpusetMems: limits.cpusetMems,
             pidsLimit: limits.pids,
-            tmpfs: tmpfs,
+            rlimits: limits.rlimits,
+            tmpfs: tmpfs.mounts,
+            shmSize: ipc == NamespaceMode.none ? nil : tmpfs.shmSize,
+            sysctls: Dictionary(request.sysctls.map { ($0.value.key, $0.value.value) }, uniquingKeysWith: { $1 }),
+            oomScoreAdj: request.oomScoreAdj?.value,
+            cgroupNamespace: cgroupns == .own,
             volumes: volumes,
             maskedPaths: profile.maskedPaths,
             readonlyPaths: profile.readonlyPaths,
@@ -60,65 +81,58 @@ public enum Policy {
             args: process.args,
             env: process.env,
             cwd: process.cwd,
-            hostname: request.hostname ?? request.name ?? "securerun",
-            initProcess: request.initProcess
+            hostname: request.hostname?.value ?? request.name?.value ?? "securerun",
+            domainname: request.domainname?.value,
+            initProcess: request.runsInit
         )
     }
 
-    // MARK: - User
+    /// Every refusal of `request` that needs no image or host files (privileged, namespaces, devices,
+    /// network, sysctls, …), each with the flag's position: what lint reports for a `docker run` line.
+    public static func requestViolations(_ request: RunRequest, profile: Profile, host: HostFacts? = nil) -> [PolicyViolation] {
+        RequestRules.violations(request, network: profile.network, judge: Judge(profile: profile.name), host: { host ?? HostFacts.current() })
+    }
 
-    static func enforceUser(
-        _ request: RunRequest, profile: Profile, image: ImageDefaults,
-        refuse: (PolicyViolation.Rule, String, String) -> PolicyError
-    ) throws(PolicyError) -> (UserID, UserOrigin) {
-        if let text = request.user {
-            let refusal = refuse(.nonRootUser, "--user \(text)", "containers run as a non-root uid and gid (the profile's is \(profile.user))")
-            if text == "root" || text.hasPrefix("root:") || text.hasSuffix(":root") { throw refusal }
-            guard let user = UserID(parsing: text) else {
-                throw .invalidRequest(flag: "--user \(text)", reason: "expected uid[:gid] in numbers, or a user named in the image's /etc/passwd")
-            }
-            // Judged on the parsed ids: "00", "1000:00" and names whose passwd entry says 0 are all root.
-            if user.isRoot { throw refusal }
-            try RequestValidation.checkIDs(user, flag: "--user \(text)")
-            return (user, .flag(text))
+    /// Why securerun may not show the host path `path` to a container (as a volume, or as the contents of a
+    /// file a flag names, which securerun reads as root), or nil. `identity` is the device and inode of a file
+    /// already opened, so a hard link of a secret is refused whatever its name.
+    public static func hostPathRefusal(_ path: String, identity: (device: UInt64, inode: UInt64)? = nil, protectedHostPaths: [String] = []) -> String? {
+        let secrets = HostSecrets.current(extraPaths: protectedHostPaths)
+        let protected =
+            VolumeRequests.forbiddenHostPaths + protectedHostPaths.map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().standardizedFileURL.path }
+        let host = URL(fileURLWithPath: path).resolvingSymlinksInPath().standardizedFileURL.path
+        do {
+            try VolumeRequests.checkHostPath(host, protected: protected, secrets: secrets, origin: .flag(path), judge: Judge(profile: ""))
+        } catch {
+            if case .violation(let violation) = error { return violation.detail }
+            return error.description
         }
-        // The image's User is honoured only when it is a non-root numeric id; root images run as the profile's user.
-        if let text = image.user, let user = UserID(parsing: text), !user.isRoot {
-            return (user, .image)
+        if let identity, secrets.holdsSecret(device: identity.device, inode: identity.inode) {
+            return "\(path) is, through a bind mount or hard link, a file that holds host credentials"
         }
-        return (profile.user, .profile)
+        return nil
     }
 
     // MARK: - Capabilities
 
-    static func enforceCapabilities(
-        _ request: RunRequest, profile: Profile,
-        refuse: (PolicyViolation.Rule, String, String) -> PolicyError
-    ) throws(PolicyError) -> Set<Capability> {
+    static func enforceCapabilities(_ request: RunRequest, profile: Profile, judge: Judge) throws(PolicyError) -> Set<Capability> {
         var result = profile.capabilities
         let allowed = profile.capabilities.isEmpty ? "none" : profile.capabilities.sorted().map(\.name).joined(separator: ", ")
-        for name in request.capDrop {
-            if name.uppercased() == "ALL" {
-                result.removeAll()
-                continue
-            }
-            do {
-                result.remove(try Capability(parsing: name))
-            } catch {
-                throw .invalidRequest(flag: "--cap-drop \(name)", reason: error.description)
+        for entry in request.capDrop {
+            switch entry.value {
+            case .all: result.removeAll()
+            case .capability(let capability): result.remove(capability)
             }
         }
-        for name in request.capAdd {
+        for entry in request.capAdd {
             let added: Set<Capability>
-            do {
-                added = try Capability.parseList([name])
-            } catch {
-                throw .invalidRequest(flag: "--cap-add \(name)", reason: error.description)
+            switch entry.value {
+            case .all: added = Set(Capability.all)
+            case .capability(let capability): added = [capability]
             }
-            let outside = added.subtracting(profile.capabilities)
-            if !outside.isEmpty {
-                throw refuse(
-                    .capabilities, "--cap-add \(name)", "capabilities outside the profile's allow-list (\(allowed)) are dropped, bounding set included")
+            if !added.subtracting(profile.capabilities).isEmpty {
+                throw judge.refuse(
+                    .capabilities, entry.origin, "capabilities outside the profile's allow-list (\(allowed)) are dropped, bounding set included")
             }
             result.formUnion(added)
         }
@@ -128,31 +142,43 @@ public enum Policy {
     // MARK: - Seccomp
 
     static func enforceSeccomp(
-        _ file: String?, capabilities: Set<Capability>, profile: Profile,
-        refuse: (PolicyViolation.Rule, String, String) -> PolicyError
+        _ file: Flagged<String>?, capabilities: Set<Capability>, profile: Profile, protectedHostPaths: [String], judge: Judge
     ) throws(PolicyError) -> LinuxSeccomp {
         guard let file else {
             if capabilities == profile.capabilities { return profile.seccomp }
             // Fewer capabilities can only drop cap-conditional rules: re-resolve for the tighter set.
-            return try loadSeccomp(profile.seccompPath.path, capabilities: capabilities, flag: "--profile \(profile.name)")
+            return try loadSeccomp(profile.seccompPath.path, capabilities: capabilities, origin: .flag("--profile", profile.name), judge: judge)
         }
-        let flag = "--security-opt seccomp=\(file)"
-        let requested = try loadSeccomp(file, capabilities: capabilities, flag: flag)
+        // The file is the caller's and securerun reads it as root: never one a volume could not show.
+        let bytes: [UInt8]
+        do {
+            bytes = try CallerFiles.read(
+                file.value, limit: 4 << 20, protectedHostPaths: protectedHostPaths, trustedDirectories: [profile.seccompPath.deletingLastPathComponent().path])
+        } catch {
+            throw judge.invalid(file.origin, "cannot read \(file.value): \(error.reason)")
+        }
+        let requested: LinuxSeccomp
+        do {
+            requested = try SeccompProfile.decode(Data(bytes), source: file.value).resolve(capabilities: capabilities, source: file.value)
+        } catch {
+            throw judge.invalid(file.origin, error.description)
+        }
         let looser = requested.loosening(comparedTo: profile.seccomp)
         if !looser.isEmpty {
             let shown = looser.prefix(5).joined(separator: "; ")
             let more = looser.count > 5 ? " and \(looser.count - 5) more" : ""
-            throw refuse(
-                .seccomp, flag, "a seccomp profile may only be stricter than \(profile.seccompPath.lastPathComponent), but this one permits: \(shown)\(more)")
+            throw judge.refuse(
+                .seccomp, file.origin,
+                "a seccomp profile may only be stricter than \(profile.seccompPath.lastPathComponent), but this one permits: \(shown)\(more)")
         }
         return requested
     }
 
-    static func loadSeccomp(_ path: String, capabilities: Set<Capability>, flag: String) throws(PolicyError) -> LinuxSeccomp {
+    static func loadSeccomp(_ path: String, capabilities: Set<Capability>, origin: FlagOrigin, judge: Judge) throws(PolicyError) -> LinuxSeccomp {
         do {
             return try SeccompProfile.load(contentsOf: path).resolve(capabilities: capabilities, source: path)
         } catch {
-            throw .invalidRequest(flag: flag, reason: error.description)
+            throw judge.invalid(origin, error.description)
         }
     }
 }

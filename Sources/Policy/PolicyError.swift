@@ -12,8 +12,9 @@ public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownField(path: String, field: String)
     /// A request asked for less than the profile enforces.
     case violation(PolicyViolation)
-    /// A request that is malformed regardless of the profile (a bad flag value).
-    case invalidRequest(flag: String, reason: String)
+    /// A request that is malformed regardless of the profile (a bad flag value); `origin` places it on the
+    /// command line when it came from one.
+    case invalidRequest(flag: String, reason: String, origin: FlagOrigin? = nil)
     /// The image comes from a registry outside the profile's `allowedRegistries`.
     case registryNotAllowed(action: String, image: String, registry: String, profile: String, allowed: [String])
 
@@ -30,7 +31,7 @@ public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(path): unknown field \(field) (check its spelling; see profiles/default.yaml for the format)"
         case .violation(let violation):
             return violation.description
-        case .invalidRequest(let flag, let reason):
+        case .invalidRequest(let flag, let reason, _):
             return "invalid \(flag): \(reason)"
         case .registryNotAllowed(let action, let image, let registry, let profile, let allowed):
             return
@@ -49,12 +50,20 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
     public var profile: String
     /// What the profile allows instead.
     public var detail: String
+    /// Where the refused flag was typed (nil for a request not made from a command line).
+    public var origin: FlagOrigin?
 
-    public init(rule: Rule, flag: String, profile: String, detail: String) {
+    public init(rule: Rule, flag: String, profile: String, detail: String, origin: FlagOrigin? = nil) {
         self.rule = rule
         self.flag = flag
         self.profile = profile
         self.detail = detail
+        self.origin = origin
+    }
+
+    /// A refusal of the flag typed as `origin`.
+    public init(rule: Rule, origin: FlagOrigin, profile: String, detail: String) {
+        self.init(rule: rule, flag: origin.typed, profile: profile, detail: detail, origin: origin)
     }
 
     public var description: String {
@@ -77,8 +86,18 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
         case network = "SR012"
         case securityOptions = "SR013"
         case volumeIDs = "SR014"
-        case bandwidth = "SR020"
-        case publish = "SR021"
+        case hostNamespaces = "SR015"
+        case hostDevices = "SR016"
+        case oomProtection = "SR017"
+        case sysctls = "SR018"
+        case cgroupParent = "SR019"
+        case engineSocket = "SR020"
+        case volumesFrom = "SR021"
+        case runtimeOverrides = "SR022"
+        case ulimits = "SR023"
+        case notSupported = "SR024"
+        case bandwidth = "SR025"
+        case publish = "SR026"
 
         /// The stable id (`SR001`).
         public var id: String { rawValue }
@@ -100,8 +119,50 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .network: return "network-mode"
             case .securityOptions: return "security-options"
             case .volumeIDs: return "volume-host-ids"
+            case .hostNamespaces: return "no-host-namespaces"
+            case .hostDevices: return "no-host-devices"
+            case .oomProtection: return "no-oom-protection"
+            case .sysctls: return "namespaced-sysctls"
+            case .cgroupParent: return "no-cgroup-parent"
+            case .engineSocket: return "no-engine-socket"
+            case .volumesFrom: return "no-volumes-from"
+            case .runtimeOverrides: return "no-runtime-overrides"
+            case .ulimits: return "ulimits-lower-only"
+            case .notSupported: return "not-supported-yet"
             case .bandwidth: return "bandwidth-ceiling"
             case .publish: return "published-ports"
+            }
+        }
+
+        /// What the rule keeps, in one line (for lint's catalogue and the README's table).
+        public var summary: String {
+            switch self {
+            case .nonRootUser: return "containers run as a non-root uid and gid, supplementary groups included"
+            case .capabilities: return "capabilities outside the profile's allow-list are dropped, bounding set included"
+            case .readOnlyRootfs: return "the root filesystem is read-only"
+            case .noNewPrivileges: return "no-new-privileges is always set"
+            case .seccomp: return "a seccomp filter at least as strict as the profile's always applies"
+            case .memory: return "memory, swap and their soft limits stay within the profile's"
+            case .cpu: return "CPU time, weight, CPUs and real-time budget stay within the profile's"
+            case .pids: return "the number of tasks stays within the profile's limit"
+            case .privileged: return "privileged containers are never started"
+            case .volumes: return "host paths that expose the host or its credentials are never mounted; binds are read-only unless allowed"
+            case .tmpfs: return "tmpfs mounts are the profile's, or extra ones it allows, size-capped, noexec, nosuid and nodev"
+            case .network: return "containers get the profile's network (none, or private) or none, never the host's or another's"
+            case .securityOptions: return "masked /proc and /sys paths and mandatory access control stay on"
+            case .volumeIDs: return "with a volume mounted, the container's ids are not host system accounts or groups"
+            case .hostNamespaces: return "the container never shares the host's or another container's namespaces"
+            case .hostDevices: return "no host devices, GPUs or device cgroup rules"
+            case .oomProtection: return "the OOM killer may always kill the container before host processes"
+            case .sysctls: return "only sysctls of the container's own IPC namespace and safe network ones may be set"
+            case .cgroupParent: return "containers live in securerun's own cgroup"
+            case .engineSocket: return "a container never gets a container engine's API"
+            case .volumesFrom: return "volumes come from the command line, never from another container"
+            case .runtimeOverrides: return "the OCI runtime and its annotations are securerun's choice"
+            case .ulimits: return "resource limits may only be lowered"
+            case .notSupported: return "flags securerun cannot honour yet are refused, never ignored"
+            case .bandwidth: return "traffic out of and into a private container stays within the profile's rates"
+            case .publish: return "ports are published only where the profile allows, on its host addresses, from port 1024 up"
             }
         }
     }

@@ -30,6 +30,8 @@ public struct Profile: Sendable, Equatable {
     public var pidsLimit: Int64
     /// Writable tmpfs mounts; always nosuid, nodev and noexec unless the entry allows exec.
     public var tmpfs: [TmpfsMount]
+    /// Further tmpfs mounts a request may add (`--tmpfs /run`), if any.
+    public var extraTmpfs: ExtraTmpfs
     /// Paths masked from /proc and /sys.
     public var maskedPaths: [String]
     /// Paths mounted read-only.
@@ -114,4 +116,26 @@ public struct TmpfsMount: Hashable, Sendable, Encodable {
         self.exec = exec
         self.mode = mode
     }
+}
+
+/// The tmpfs mounts a request may add at paths of its own (`--tmpfs /run`, `--mount type=tmpfs,…`): always
+/// noexec, nosuid and nodev, each at most `maxSize` (and that size when none is asked for), at most
+/// `maxMounts` of them, and together no larger than the container's memory limit (their pages are charged
+/// to the container's memory cgroup).
+public struct ExtraTmpfs: Sendable, Equatable {
+    /// Whether requests may add tmpfs mounts at all.
+    public var allowed: Bool
+    /// The size cap of each.
+    public var maxSize: ByteSize
+    /// How many a request may add.
+    public var maxMounts: Int
+
+    public init(allowed: Bool, maxSize: ByteSize, maxMounts: Int) {
+        self.allowed = allowed
+        self.maxSize = maxSize
+        self.maxMounts = maxMounts
+    }
+
+    /// None may be added (the default for a profile that does not say).
+    public static let forbidden = ExtraTmpfs(allowed: false, maxSize: ByteSize(bytes: 64 << 20), maxMounts: 0)
 }

@@ -8,6 +8,7 @@ struct ProfileDocument: Decodable {
     var seccomp: String?
     var resources: Resources?
     var tmpfs: [Tmpfs]?
+    var extraTmpfs: ExtraTmpfs?
     var maskedPaths: [String]?
     var readonlyPaths: [String]?
     var network: Network?
@@ -74,6 +75,12 @@ struct ProfileDocument: Decodable {
         }
     }
 
+    struct ExtraTmpfs: Decodable {
+        var allow: Bool?
+        var maxSize: String?
+        var maxMounts: Int?
+    }
+
     struct Volumes: Decodable {
         var allowWritable: Bool?
         var allowedUids: [String]?
@@ -92,12 +99,13 @@ struct ProfileDocument: Decodable {
     /// (a silently ignored `readOnlyRootFS: true` would give a false sense of safety).
     static let knownKeys: [String: Set<String>] = [
         "": [
-            "name", "user", "capabilities", "seccomp", "resources", "tmpfs", "maskedPaths", "readonlyPaths",
+            "name", "user", "capabilities", "seccomp", "resources", "tmpfs", "extraTmpfs", "maskedPaths", "readonlyPaths",
             "network", "volumes", "allowedRegistries", "store", "admission", "readOnlyRootfs",
             "noNewPrivileges", "description",
         ],
         "resources": ["memory", "memorySwap", "cpus", "pidsLimit"],
         "tmpfs[]": ["path", "size", "exec", "mode"],
+        "extraTmpfs": ["allow", "maxSize", "maxMounts"],
         "volumes": ["allowWritable", "allowedUids", "allowedGids"],
         "network": ["mode", "addressRange", "egressRate", "egressBurst", "ingressRate", "ingressBurst", "egress", "publish"],
         "network.egress": ["allow"],

@@ -130,6 +130,9 @@ public enum ProfileLoader {
         if let resources = mapping["resources"] {
             try checkMapping(resources, level: "resources", prefix: "resources.", path: path)
         }
+        if let extra = mapping["extraTmpfs"] {
+            try checkMapping(extra, level: "extraTmpfs", prefix: "extraTmpfs.", path: path)
+        }
         if let volumes = mapping["volumes"] {
             try checkMapping(volumes, level: "volumes", prefix: "volumes.", path: path)
         }

@@ -56,6 +56,7 @@ struct ProfileValidator {
             cpus: cpus,
             pidsLimit: pids,
             tmpfs: try validateTmpfs(),
+            extraTmpfs: try validateExtraTmpfs(memory: memory),
             maskedPaths: try absolutePaths(document.maskedPaths, field: "maskedPaths", default: Self.defaultMaskedPaths),
             readonlyPaths: try absolutePaths(document.readonlyPaths, field: "readonlyPaths", default: Self.defaultReadonlyPaths),
             network: network,
@@ -157,6 +158,20 @@ struct ProfileValidator {
             throw .invalidField(path: path, field: "store.maxExpansionRatio", reason: "must be a number of times, 1 or more, such as 100")
         }
         return UnpackLimits(maxImageBytes: bytes.bytes, maxEntries: files, maxExpansionRatio: ratio, expansionAllowance: allowance.bytes)
+    }
+
+    func validateExtraTmpfs(memory: ByteSize) throws(PolicyError) -> ExtraTmpfs {
+        guard let entry = document.extraTmpfs, entry.allow == true else { return .forbidden }
+        let maxSize = try size(entry.maxSize, field: "extraTmpfs.maxSize", default: ByteSize(bytes: 64 << 20))
+        if maxSize > memory {
+            throw .invalidField(
+                path: path, field: "extraTmpfs.maxSize", reason: "\(maxSize) is above resources.memory \(memory); tmpfs pages count against the memory limit")
+        }
+        let count = entry.maxMounts ?? 8
+        guard (1...64).contains(count) else {
+            throw .invalidField(path: path, field: "extraTmpfs.maxMounts", reason: "must be a number from 1 to 64")
+        }
+        return ExtraTmpfs(allowed: true, maxSize: maxSize, maxMounts: count)
     }
 
     func size(_ text: String?, field: String, default fallback: ByteSize) throws(PolicyError) -> ByteSize {

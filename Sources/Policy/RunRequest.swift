@@ -1,65 +1,167 @@
-/// What a caller asked for, in the vocabulary of `docker run`: every start path (securerun run,
-/// securerun docker run) parses its flags into one of these, and only `Policy.enforce` reads it.
+/// What a caller asked for, in the vocabulary of `docker run`, typed: every start path (securerun run,
+/// securerun docker run) parses its flags into one of these (DockerCompat does), and only `Policy.enforce`
+/// decides what of it a container gets. Each value keeps the flag it came from (``Flagged``), so a refusal
+/// quotes what the user typed. It is Codable: detached containers' records store it, and audit re-applies it
+/// to the current profile.
 public struct RunRequest: Sendable, Equatable, Codable {
+    // MARK: - What runs
+
     /// The image reference as typed.
     public var image: String
     /// Command and arguments after the image; empty means the image's Cmd.
     public var command: [String] = []
-    /// `--entrypoint`; nil means the image's Entrypoint.
-    public var entrypoint: [String]?
-    /// `--user uid[:gid]` (names are resolved against the image before enforcement).
-    public var user: String?
-    /// `--memory`.
-    public var memory: String?
-    /// `--memory-swap` (memory plus swap; -1 unlimited).
-    public var memorySwap: String?
-    /// `--cpus`.
-    public var cpus: String?
-    /// `--pids-limit`.
-    public var pidsLimit: String?
-    /// `--tmpfs PATH[:OPTIONS]`.
-    public var tmpfs: [String] = []
-    /// `-e/--env KEY=VALUE` (or `KEY` to copy from securerun's environment, resolved by the parser).
-    public var env: [String] = []
+    /// `--entrypoint`; nil means the image's Entrypoint, `[]` (`--entrypoint ""`) clears it.
+    public var entrypoint: Flagged<[String]>?
+    /// `-u/--user`; names are made numeric against the image before enforcement.
+    public var user: Flagged<UserSpec>?
+    /// `--group-add`: supplementary groups (names made numeric against the image before enforcement).
+    public var groupAdd: [Flagged<String>] = []
+    /// `-e/--env` and `--env-file` entries, `KEY=VALUE` (a bare `-e KEY` already taken from the caller's environment).
+    public var env: [Flagged<String>] = []
     /// `-w/--workdir`.
-    public var workdir: String?
-    /// `-v/--volume HOST:CTR[:ro|rw]`.
-    public var volumes: [String] = []
-    /// `--name`.
-    public var name: String?
-    /// `--rm`.
-    public var remove = false
-    /// `-i/--interactive`: the caller's stdin reaches the container (otherwise it gets /dev/null).
-    public var interactive = false
-    /// `-t/--tty`: the process gets a terminal of its own.
-    public var tty = false
-    /// `-d/--detach`: start it and return its id; a monitor process looks after it.
-    public var detach = false
-    /// `--init`: a minimal init runs as PID 1, forwards signals and reaps zombies.
-    public var initProcess = false
-    /// `--cap-add`.
-    public var capAdd: [String] = []
-    /// `--cap-drop`.
-    public var capDrop: [String] = []
-    /// `--read-only=false` (or `--no-read-only`) sets this to false.
-    public var readOnly: Bool?
-    /// `--privileged`.
-    public var privileged = false
-    /// `--security-opt` values (`seccomp=FILE`, `no-new-privileges`, …).
-    public var securityOptions: [String] = []
-    /// `--network` (`none` or `private`; only as tight as the profile's or tighter).
-    public var network: String?
-    /// `--egress-rate` (lower than the profile's only).
-    public var egressRate: String?
-    /// `--ingress-rate` (lower than the profile's only).
-    public var ingressRate: String?
-    /// `-p/--publish [HOST_IP:]HOST_PORT:CTR_PORT[/tcp|udp]`.
-    public var publish: [String] = []
-    /// `--hostname`.
-    public var hostname: String?
+    public var workdir: Flagged<String>?
 
+    // MARK: - Identity and metadata
+
+    /// `--name`.
+    public var name: Flagged<String>?
+    /// `-h/--hostname`.
+    public var hostname: Flagged<String>?
+    /// `--domainname`.
+    public var domainname: Flagged<String>?
+    /// `-l/--label` and `--label-file`.
+    public var labels: [Flagged<Label>] = []
+    /// `--stop-signal` (what `securerun stop` sends first; SIGTERM when nil).
+    public var stopSignal: Flagged<StopSignal>?
+    /// `--stop-timeout` seconds before `securerun stop` sends SIGKILL (-1: never); nil means 10.
+    public var stopTimeout: Flagged<Int>?
+
+    // MARK: - How it runs
+
+    /// `--rm`.
+    public var remove: Flagged<Bool>?
+    /// `-i/--interactive`: the caller's stdin reaches the container (otherwise it gets /dev/null).
+    public var interactive: Flagged<Bool>?
+    /// `-t/--tty`: the process gets a terminal of its own.
+    public var tty: Flagged<Bool>?
+    /// `-d/--detach`: start it and return its id; a monitor process looks after it.
+    public var detach: Flagged<Bool>?
+    /// `--init`: a minimal init runs as PID 1, forwards signals and reaps zombies.
+    public var initProcess: Flagged<Bool>?
+    /// `--restart`.
+    public var restart: Flagged<RestartPolicy>?
+    /// `--pull`.
+    public var pull: Flagged<PullPolicy>?
+    /// `--platform`.
+    public var platform: Flagged<String>?
+
+    // MARK: - Privileges
+
+    /// `--privileged`.
+    public var privileged: Flagged<Bool>?
+    /// `--read-only` (false for `--read-only=false`).
+    public var readOnly: Flagged<Bool>?
+    /// `--cap-add`.
+    public var capAdd: [Flagged<CapabilityName>] = []
+    /// `--cap-drop`.
+    public var capDrop: [Flagged<CapabilityName>] = []
+    /// `--security-opt`.
+    public var securityOptions: [Flagged<SecurityOption>] = []
+    /// `--pid`, `--ipc`, `--uts`, `--userns`, `--cgroupns`.
+    public var namespaces: [Flagged<NamespaceRequest>] = []
+    /// `--device`, `--gpus`, `--device-cgroup-rule`.
+    public var devices: [Flagged<DeviceRequest>] = []
+    /// `--sysctl`.
+    public var sysctls: [Flagged<Sysctl>] = []
+    /// `--oom-kill-disable`.
+    public var oomKillDisable: Flagged<Bool>?
+    /// `--oom-score-adj`.
+    public var oomScoreAdj: Flagged<Int>?
+    /// `--cgroup-parent`.
+    public var cgroupParent: Flagged<String>?
+    /// `--use-api-socket`.
+    public var useAPISocket: Flagged<Bool>?
+    /// `--volumes-from`.
+    public var volumesFrom: [Flagged<String>] = []
+    /// docker's `--runtime` and `--annotation`.
+    public var runtimeOverrides: [Flagged<RuntimeOverride>] = []
+
+    // MARK: - Resources
+
+    /// `-m/--memory`.
+    public var memory: Flagged<ByteSize>?
+    /// `--memory-swap` (memory plus swap; `0` means unset and is not recorded).
+    public var memorySwap: Flagged<SwapLimit>?
+    /// `--memory-reservation` (the soft limit).
+    public var memoryReservation: Flagged<ByteSize>?
+    /// `--memory-swappiness` (0–100).
+    public var memorySwappiness: Flagged<Int>?
+    /// `--shm-size`.
+    public var shmSize: Flagged<ByteSize>?
+    /// `--cpus`, in billionths of a CPU.
+    public var nanoCPUs: Flagged<Int64>?
+    /// `--cpu-quota` (microseconds per period; -1 unlimited).
+    public var cpuQuota: Flagged<Int64>?
+    /// `--cpu-period` (microseconds).
+    public var cpuPeriod: Flagged<Int64>?
+    /// `-c/--cpu-shares` (relative weight).
+    public var cpuShares: Flagged<Int64>?
+    /// `--cpu-rt-period` / `--cpu-rt-runtime` (real-time scheduling budget).
+    public var realtimeCPU: [Flagged<Int64>] = []
+    /// `--cpuset-cpus`.
+    public var cpusetCPUs: Flagged<CPUSet>?
+    /// `--cpuset-mems`.
+    public var cpusetMems: Flagged<CPUSet>?
+    /// `--pids-limit` (0 and -1 ask for unlimited).
+    public var pidsLimit: Flagged<Int64>?
+    /// `--ulimit`.
+    public var ulimits: [Flagged<Ulimit>] = []
+
+    // MARK: - Files and network
+
+    /// `--tmpfs`.
+    public var tmpfs: [Flagged<TmpfsRequest>] = []
+    /// `-v/--volume` and `--mount`, in the order given.
+    public var mounts: [Flagged<MountRequest>] = []
+    /// `--network`/`--net`.
+    public var network: Flagged<NetworkRequest>?
+    /// `-p/--publish`.
+    public var ports: [Flagged<PortMapping>] = []
+    /// `--egress-rate`: the cap on traffic out of the container, only lower than the profile's.
+    public var egressRate: Flagged<BitRate>?
+    /// `--ingress-rate`: the cap on traffic into the container, only lower than the profile's.
+    public var ingressRate: Flagged<BitRate>?
+    /// `-P`, `--expose`, `--dns*`, `--add-host`, `--link`, `--ip`, `--ip6`, `--mac-address`, `--network-alias`, `--link-local-ip`.
+    public var networkSettings: [Flagged<NetworkSetting>] = []
+
+    /// Flags securerun understands but cannot honour yet, each with the reason (refused by the policy).
+    public var unsupported: [Flagged<String>] = []
+
+    /// A request for `image` and nothing else: the profile's floor.
     public init(image: String) {
         self.image = image
+    }
+
+    // MARK: - Convenience
+
+    /// `--rm` was given (and not `--rm=false`).
+    public var removesOnExit: Bool { remove?.value == true }
+    /// `-i` was given.
+    public var keepsStdinOpen: Bool { interactive?.value == true }
+    /// `-t` was given.
+    public var allocatesTerminal: Bool { tty?.value == true }
+    /// `-d` was given.
+    public var runsDetached: Bool { detach?.value == true }
+    /// `--init` was given.
+    public var runsInit: Bool { initProcess?.value == true }
+    /// `--name`, if given.
+    public var containerName: String? { name?.value }
+    /// The bind mounts among `mounts`, with their origins.
+    public var binds: [Flagged<BindRequest>] {
+        mounts.compactMap { entry in
+            if case .bind(let bind) = entry.value { return Flagged(bind, entry.origin) }
+            return nil
+        }
     }
 }
 

@@ -57,22 +57,28 @@ public struct VolumeIDs: Sendable, Equatable {
 
 /// Where the container's user came from, for refusals that name what to change.
 enum UserOrigin {
-    /// `--user` (as typed, names already resolved to ids).
-    case flag(String)
+    /// `--user` (names already resolved to ids).
+    case flag(FlagOrigin)
     /// The image's `User`.
     case image
     /// The profile's `user`.
     case profile
 }
 
-/// The rule itself, applied once the user and the volumes are known.
+/// The rule itself, applied once the user, the groups and the volumes are known.
 enum VolumeUsers {
     static func enforce(
-        _ user: UserID, origin: UserOrigin, volumes: [String], profile: Profile,
-        refuse: (PolicyViolation.Rule, String, String) -> PolicyError
+        _ user: UserID, origin: UserOrigin, groups: [Flagged<UInt32>], request: RunRequest, profile: Profile, judge: Judge
     ) throws(PolicyError) {
-        guard let firstVolume = volumes.first else { return }
+        guard let firstVolume = request.binds.first else { return }
         let allowed = profile.volumeIDs
+        let advice =
+            "(no user namespace: container ids are host ids, and ids below 1000 are system accounts and groups); run as ids of 1000 or more (--user 1000:1000), as the profile's user \(profile.user), or list the id in the profile's volumes.allowedUids/allowedGids"
+        for group in groups where !allowed.allowsGID(group.value, own: profile.user) {
+            throw judge.refuse(
+                .volumeIDs, group.origin,
+                "with a volume mounted, the supplementary gid \(group.value)\(groupName(gid: group.value)) is a host system group \(advice)")
+        }
         let problem: String
         if !allowed.allowsUID(user.uid, own: profile.user) {
             problem = "uid \(user.uid)\(accountName(uid: user.uid))"
@@ -81,20 +87,17 @@ enum VolumeUsers {
         } else {
             return
         }
-        let flag: String
+        let flag: FlagOrigin
         let whose: String
         switch origin {
-        case .flag(let text):
-            flag = "--user \(text)"
+        case .flag(let typed):
+            flag = typed
             whose = "the requested"
         case .image, .profile:
-            flag = "--volume \(firstVolume)"
+            flag = firstVolume.origin
             whose = "the image's user's"
         }
-        throw refuse(
-            .volumeIDs, flag,
-            "with a volume mounted, \(whose) \(problem) is a host system id (no user namespace: container ids are host ids, and ids below 1000 are system accounts and groups); run as ids of 1000 or more (--user 1000:1000), as the profile's user \(profile.user), or list the id in the profile's volumes.allowedUids/allowedGids"
-        )
+        throw judge.refuse(.volumeIDs, flag, "with a volume mounted, \(whose) \(problem) is a host system id \(advice)")
     }
 
     /// ` ("name" on this host)` for a host account, or empty.

@@ -31,6 +31,11 @@ public enum ImageUsers {
         return "\(uid):\(gid ?? uid)"
     }
 
+    /// The gid of a group the image's /etc/group names, as text; nil when it has none of that name.
+    public static func groupID(_ name: String, rootfs: URL) -> String? {
+        entries("/etc/group", rootfs: rootfs).first(where: { $0.count > 2 && $0[0] == name && isNumber($0[2]) })?[2]
+    }
+
     /// The colon-separated lines of an image file, read through the rootfs (never a host file).
     static func entries(_ path: String, rootfs: URL) -> [[String]] {
         guard let (hostPath, kind) = RootfsPath.resolve(path, in: rootfs), case .regularFile = kind,

@@ -10,6 +10,7 @@ public struct RuntimeSpec: Codable, Sendable, Equatable {
     public var hostname: String?
     public var mounts: [Mount]
     public var linux: Linux
+    public var domainname: String? = nil
 
     /// `process`.
     public struct Process: Codable, Sendable, Equatable {
@@ -21,6 +22,7 @@ public struct RuntimeSpec: Codable, Sendable, Equatable {
         public var capabilities: Capabilities
         public var rlimits: [Rlimit]
         public var noNewPrivileges: Bool
+        public var oomScoreAdj: Int? = nil
     }
 
     /// `process.user`.
@@ -68,6 +70,7 @@ public struct RuntimeSpec: Codable, Sendable, Equatable {
         public var seccomp: LinuxSeccomp
         public var maskedPaths: [String]
         public var readonlyPaths: [String]
+        public var sysctl: [String: String]? = nil
     }
 
     /// `linux.resources`.
@@ -88,12 +91,17 @@ public struct RuntimeSpec: Codable, Sendable, Equatable {
     public struct Memory: Codable, Sendable, Equatable {
         public var limit: Int64
         public var swap: Int64
+        public var reservation: Int64? = nil
+        public var swappiness: UInt64? = nil
     }
 
     /// `linux.resources.cpu`.
     public struct CPU: Codable, Sendable, Equatable {
         public var quota: Int64
         public var period: UInt64
+        public var shares: UInt64? = nil
+        public var cpus: String? = nil
+        public var mems: String? = nil
     }
 
     /// `linux.resources.pids`.

@@ -29,27 +29,41 @@ public enum SpecBuilder {
             bounding: caps, effective: caps, inheritable: caps, permitted: caps, ambient: caps)
         let process = RuntimeSpec.Process(
             terminal: false,
-            user: .init(uid: hardened.user.uid, gid: hardened.user.gid, additionalGids: nil),
+            user: .init(uid: hardened.user.uid, gid: hardened.user.gid, additionalGids: hardened.additionalGids.isEmpty ? nil : hardened.additionalGids),
             args: hardened.initProcess ? [InitBinary.containerPath, "--"] + hardened.args : hardened.args,
             env: hardened.env,
             cwd: hardened.cwd,
             capabilities: capabilities,
-            rlimits: [],  // inherited: raising a hard limit needs CAP_SYS_RESOURCE, which the container lacks
-            noNewPrivileges: hardened.noNewPrivileges
+            // Unlisted limits are inherited from securerun; the policy only lets --ulimit lower them.
+            rlimits: hardened.rlimits.map {
+                .init(type: $0.name.rlimitName, hard: $0.hard == -1 ? UInt64.max : UInt64($0.hard), soft: $0.soft == -1 ? UInt64.max : UInt64($0.soft))
+            },
+            noNewPrivileges: hardened.noNewPrivileges,
+            oomScoreAdj: hardened.oomScoreAdj
         )
         let resources = RuntimeSpec.Resources(
             devices: [.init(allow: false, access: "rwm")],
-            memory: .init(limit: hardened.memory.bytes, swap: hardened.memorySwap.bytes),
-            cpu: .init(quota: hardened.cpuQuota, period: hardened.cpuPeriod),
+            memory: .init(
+                limit: hardened.memory.bytes, swap: hardened.memorySwap.bytes, reservation: hardened.memoryReservation?.bytes,
+                swappiness: hardened.memorySwappiness),
+            cpu: .init(
+                quota: hardened.cpuQuota, period: hardened.cpuPeriod, shares: hardened.cpuShares, cpus: hardened.cpusetCPUs?.description,
+                mems: hardened.cpusetMems?.description),
             pids: .init(limit: hardened.pidsLimit)
         )
+        // runc 1.1 reads no top-level domainname; the UTS namespace's kernel.domainname sysctl sets it on every runtime.
+        var sysctls = hardened.sysctls
+        if let domainname = hardened.domainname { sysctls["kernel.domainname"] = domainname }
         let linux = RuntimeSpec.Linux(
             resources: resources,
             cgroupsPath: cgroupsPath,
-            namespaces: ["pid", "network", "ipc", "uts", "mount"].map { .init(type: $0, path: $0 == "network" ? networkNamespace : nil) },
+            namespaces: (["pid", "network", "ipc", "uts", "mount"] + (hardened.cgroupNamespace ? ["cgroup"] : [])).map {
+                .init(type: $0, path: $0 == "network" ? networkNamespace : nil)
+            },
             seccomp: hardened.seccomp,
             maskedPaths: hardened.maskedPaths,
-            readonlyPaths: hardened.readonlyPaths
+            readonlyPaths: hardened.readonlyPaths,
+            sysctl: sysctls.isEmpty ? nil : sysctls
         )
         return RuntimeSpec(
             ociVersion: ociVersion,
@@ -57,7 +71,8 @@ public enum SpecBuilder {
             root: .init(path: rootfs.path, readonly: hardened.readOnlyRootfs),
             hostname: hardened.hostname,
             mounts: mounts(for: hardened, volumeSources: volumeSources),
-            linux: linux
+            linux: linux,
+            domainname: hardened.domainname
         )
     }
 
@@ -88,11 +103,15 @@ public enum SpecBuilder {
             .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
             .init(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
             .init(destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]),
-            .init(destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]),
             .init(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
             .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
             .init(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"]),
         ]
+        // /dev/shm as docker makes it, sized by --shm-size; --ipc none has none.
+        if let shm = hardened.shmSize {
+            mounts.insert(
+                .init(destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=\(shm.bytes)"]), at: 3)
+        }
         for tmpfs in hardened.tmpfs {
             var options = ["nosuid", "nodev", tmpfs.exec ? "exec" : "noexec", "size=\(tmpfs.size.bytes)", "mode=\(String(tmpfs.mode, radix: 8))"]
             // Owned by the run user, so a non-root process can write to it.

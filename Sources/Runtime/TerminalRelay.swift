@@ -1,4 +1,4 @@
-import CSystem
+import CHostSystem
 import Dispatch
 import Foundation
 import HostSystem

@@ -91,30 +91,31 @@ struct ContainerRow: Encodable {
     }
 }
 
-/// Prints rows as columns, the first row as the header.
-func printTable(_ rows: [[String]]) {
-    guard let first = rows.first else { return }
-    let widths = (0..<first.count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-    for row in rows {
-        let cells = row.enumerated().map { index, cell in
-            index == row.count - 1 ? cell : cell.padding(toLength: widths[index] + 3, withPad: " ", startingAt: 0)
-        }
-        print(cells.joined())
-    }
-}
-
 /// `securerun stop`.
 struct StopCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stop", abstract: "Stop containers: SIGTERM, then SIGKILL after the timeout.")
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop containers: their --stop-signal (SIGTERM by default), then SIGKILL after the timeout.")
 
-    @Option(name: [.short, .customLong("time")], help: "Seconds to wait before SIGKILL.")
-    var time = 10
+    @Option(name: [.short, .customLong("time")], help: "Seconds to wait before SIGKILL (default: the container's --stop-timeout, else 10).")
+    var time: Int?
+
+    @Option(name: [.short, .long], help: "Signal to send first (default: the container's --stop-signal, else TERM).")
+    var signal: String?
 
     @Argument(help: "Names or ids.")
     var containers: [String]
 
     func run() async throws {
-        try await each(containers) { try Lifecycle(stateRoot: stateRoot()).stop($0, timeout: max(0, time)) }
+        var number: Int32?
+        if let signal {
+            guard let parsed = SignalName.number(signal) else {
+                printError("invalid --signal \(signal): use a signal name such as TERM or HUP, or a number from 1 to 64")
+                throw ExitCode(1)
+            }
+            number = parsed
+        }
+        let seconds = time.map { max(0, $0) }
+        try await each(containers) { try Lifecycle(stateRoot: stateRoot()).stop($0, timeout: seconds, signal: number) }
     }
 }
 

@@ -9,7 +9,13 @@ extension VulnScanner: ExpressibleByArgument {}
 struct ImageAttestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attest",
-        abstract: "Wrap a Trivy or Grype JSON report into a signed cosign vuln attestation for the image's digest and store it.")
+        abstract: "Wrap a Trivy or Grype JSON report into a signed cosign vuln attestation for the image's digest and store it.",
+        discussion: """
+            The report must be of this image: when it names its artifact (Trivy ArtifactName, Metadata.ImageID, RepoDigests; \
+            Grype source.target) and that is another image, or when it names nothing, it is refused unless --force. The scan \
+            time is the report's own (Trivy CreatedAt, Grype descriptor.timestamp); give --scanned-at only for a report that \
+            records none. Attesting the same report with the same key again stores nothing new.
+            """)
 
     @Argument(help: "NAME[:TAG], NAME@sha256:…, or a (short) digest.")
     var image: String
@@ -23,8 +29,20 @@ struct ImageAttestCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The private key (PKCS#8 PEM from 'securerun key generate').", valueName: "KEY"))
     var key: String
 
+    @Option(help: ArgumentHelp("When the scan finished (RFC 3339), for a report that records no time.", valueName: "TIME"))
+    var scannedAt: String?
+
+    @Flag(help: "Attest even when the report names another image, or none.")
+    var force = false
+
     @Option(help: ArgumentHelp("Also write the envelope to FILE.", valueName: "FILE"))
     var output: String?
+
+    func validate() throws {
+        if let scannedAt, Timestamp.parse(scannedAt) == nil {
+            throw ValidationError("--scanned-at '\(scannedAt)' is not an RFC 3339 time such as 2026-05-01T12:00:00Z")
+        }
+    }
 
     func run() async throws {
         try await reportingErrors {
@@ -32,17 +50,28 @@ struct ImageAttestCommand: AsyncParsableCommand {
             let stored = try ImageStore(root: root).resolve(image)
             let digest = try ImageDigest(stored.manifestDigest)
             let signingKey = try KeyFiles.readSigningKey(key)
-            let reportData: Data
-            do {
-                reportData = try Data(contentsOf: URL(fileURLWithPath: report))
-            } catch {
-                throw AdmissionError.io(path: report, operation: "read report", detail: "\(error.localizedDescription.lowercased())")
-            }
+            let reportData = try readBounded(report, limit: AttestationLimits.maxEnvelopeBytes / 4 * 3, what: "report")
             let parsed = try ScanReport.parse(reportData, as: scanner, source: report)
-            let envelope = try VulnAttestation.envelope(
-                report: reportData, scanner: parsed.scanner, subjectName: subjectName(stored.names.first ?? image),
-                digest: digest, key: signingKey, source: report)
-            let file = try AttestationStore(root: root).add(envelope: envelope, for: digest)
+            let time = try VulnAttestation.scanTime(report: parsed, given: scannedAt.flatMap(Timestamp.parse), source: report)
+            if !force {
+                try ReportBinding.check(
+                    parsed, image: AttestedImage(manifestDigest: stored.manifestDigest, configDigest: stored.configDigest, names: stored.names),
+                    source: report)
+            }
+            let payload = try VulnAttestation.statement(
+                report: reportData, parsed: parsed, subjectName: subjectName(stored.names.first ?? image), digest: digest, scannedAt: time)
+            let store = AttestationStore(root: root)
+            let file: URL
+            let envelope: Data
+            if let existing = store.find(payload: payload, signedBy: signingKey.publicKey, for: digest) {
+                file = existing.file
+                envelope = try store.read(existing)
+                print("already attested: the same \(parsed.scanner.rawValue) report signed by this key is stored; nothing new stored")
+            } else {
+                envelope = try DSSEEnvelope.sign(payload: payload, payloadType: DSSEEnvelope.inTotoPayloadType, key: signingKey).encoded()
+                file = try store.add(envelope: envelope, for: digest)
+                print("attested \(image) (\(digest)) with a \(parsed.scanner.rawValue) report (\(parsed.summary)), scan finished \(Timestamp.format(time))")
+            }
             if let output {
                 do {
                     try envelope.write(to: URL(fileURLWithPath: output), options: .atomic)
@@ -50,12 +79,6 @@ struct ImageAttestCommand: AsyncParsableCommand {
                     throw AdmissionError.io(path: output, operation: "write", detail: "\(error.localizedDescription.lowercased())")
                 }
             }
-            let counts = Severity.allCases.reversed().compactMap { severity -> String? in
-                let count = parsed.countsBySeverity[severity] ?? 0
-                return count > 0 ? "\(count) \(severity)" : nil
-            }
-            let summary = counts.isEmpty ? "no vulnerabilities" : "\(parsed.vulnerabilities.count) vulnerabilities: " + counts.joined(separator: ", ")
-            print("attested \(image) (\(digest)) with a \(parsed.scanner.rawValue) report (\(summary))")
             print("stored \(file.path)")
             let trusted = AdmissionGate(stateRoot: root).trustedKeys(for: AdmissionPolicy(trustedKeys: [])).keys
             if !trusted.contains(where: { $0.key == signingKey.publicKey }) {
@@ -70,5 +93,17 @@ struct ImageAttestCommand: AsyncParsableCommand {
         if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
         if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") { name = String(name[..<colon]) }
         return name
+    }
+}
+
+/// Reads a whole file of at most `limit` bytes, or says why not in one line.
+func readBounded(_ path: String, limit: Int, what: String) throws -> Data {
+    let url = URL(fileURLWithPath: path)
+    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+    guard size <= limit else { throw AdmissionError.attestationTooLarge(source: path, bytes: size, limit: limit) }
+    do {
+        return try Data(contentsOf: url)
+    } catch {
+        throw AdmissionError.io(path: path, operation: "read \(what)", detail: "\(error.localizedDescription.lowercased())")
     }
 }

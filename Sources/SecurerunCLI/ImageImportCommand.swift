@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Images
+import Orchestration
 import Policy
 
 /// `securerun image import`: store an image from a rootfs directory, an OCI layout, an OCI archive or a docker-save tar.
@@ -9,7 +10,7 @@ struct ImageImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import an image from an OCI layout, OCI archive, docker-save tar, or a rootfs directory (--rootfs).")
 
-    @Argument(help: "An OCI layout directory, OCI archive or docker-save tar.")
+    @Argument(help: "An OCI layout directory (DIR or DIR:REF), OCI archive, docker-save tar, or docker-daemon:NAME.")
     var path: String?
 
     @Option(help: "Pack this root filesystem directory into a one-layer image.")
@@ -45,7 +46,13 @@ struct ImageImportCommand: AsyncParsableCommand {
                 image = try store.importRootfs(directory: URL(fileURLWithPath: rootfs), tag: tag)
             } else if let path {
                 let wanted = try platform.map { (text) throws(ImageError) in try Platform(parsing: text) } ?? .linuxAMD64
-                image = try store.importImage(at: URL(fileURLWithPath: path), tag: tag, platform: wanted)
+                let source = ImportSource(path)
+                switch source {
+                case .file(let file, let ref):
+                    image = try store.importImage(at: file, tag: tag, platform: wanted, ref: ref)
+                case .dockerDaemon(let name):
+                    image = try DaemonImport.run(name: name, store: store, tag: tag)
+                }
             } else {
                 return
             }
@@ -75,4 +82,32 @@ func jsonString<T: Encodable>(_ value: T) throws -> String {
 func terminalProgress(json: Bool) -> (@Sendable (String) -> Void)? {
     guard isatty(STDOUT_FILENO) == 1, !json else { return nil }
     return { line in print(line) }
+}
+
+/// What `image import` was given: a file or directory (with an OCI layout's `:REF`), or an image in the
+/// local Docker Engine (`docker-daemon:NAME`).
+enum ImportSource: Equatable {
+    case file(URL, ref: String?)
+    case dockerDaemon(String)
+
+    init(_ text: String) {
+        if text.hasPrefix("docker-daemon:") {
+            self = .dockerDaemon(String(text.dropFirst("docker-daemon:".count)))
+            return
+        }
+        var path = text
+        for prefix in ["oci:", "oci-archive:", "docker-archive:"] where path.hasPrefix(prefix) && !FileManager.default.fileExists(atPath: path) {
+            path = String(path.dropFirst(prefix.count))
+        }
+        // DIR:REF, as skopeo and umoci write layouts; a path that exists as typed wins.
+        if !FileManager.default.fileExists(atPath: path), let colon = path.lastIndex(of: ":") {
+            let directory = String(path[..<colon])
+            let ref = String(path[path.index(after: colon)...])
+            if !ref.isEmpty, !ref.contains("/"), FileManager.default.fileExists(atPath: directory) {
+                self = .file(URL(fileURLWithPath: directory), ref: ref)
+                return
+            }
+        }
+        self = .file(URL(fileURLWithPath: path), ref: nil)
+    }
 }

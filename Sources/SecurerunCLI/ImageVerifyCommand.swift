@@ -37,6 +37,7 @@ struct ImageVerifyCommand: AsyncParsableCommand {
                 target = try ImageStore(root: root).resolve(image ?? "").manifestDigest
             }
             let verdict = AdmissionGate(stateRoot: root).verdict(imageDigest: target, policy: loaded.admission)
+            for warning in verdict.warnings { printError("warning: profile \(loaded.name): \(warning)") }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

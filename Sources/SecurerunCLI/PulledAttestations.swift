@@ -3,7 +3,9 @@ import Foundation
 import Images
 
 /// The attestations `image pull` found in the registry for the pulled digest and stored with it, as they
-/// were served. Storing trusts nothing: the admission gate verifies them when the image is verified or run.
+/// were served. Only envelopes that could count are stored: signed by trusted keys, a vulnerability scan,
+/// of this image; a signed scan that cannot be judged is stored too (it refuses the image, fail closed).
+/// At most `AttestationLimits.maxPerImage` per image, newest scans first.
 struct PulledAttestations: Encodable {
     /// One stored envelope or bundle.
     struct Stored: Encodable {
@@ -21,13 +23,12 @@ struct PulledAttestations: Encodable {
     var stored: [Stored] = []
     /// Attestations skipped, and problems the gate will refuse stored ones for (one line each).
     var warnings: [String] = []
-    /// Attestations of other predicate types (SBOM, provenance) the registry's annotations named; not fetched
-    /// into the store, since the gate reads only vulnerability scans.
+    /// Attestations of other predicate types (SBOM, provenance); not fetched into the store, since the gate
+    /// reads only vulnerability scans.
     var otherPredicates = 0
 
-    /// Looks for `image`'s attestations in `repository` with `client`, and stores each that parses as a
-    /// DSSE envelope (bare or in a Sigstore bundle) with the image. `policy` supplies the trusted keys used
-    /// only to warn now about what the gate will refuse later.
+    /// Looks for `image`'s attestations in `repository` with `client`, and stores those that could count.
+    /// `policy` supplies the trusted keys and threshold.
     static func fetch(
         for image: StoredImage, repository: String, client: RegistryClient, policy: AdmissionPolicy, stateRoot: URL
     ) async throws -> PulledAttestations {
@@ -36,6 +37,7 @@ struct PulledAttestations: Encodable {
         let keys = AdmissionGate(stateRoot: stateRoot).trustedKeys(for: policy).keys
         let store = AttestationStore(root: stateRoot)
         var result = PulledAttestations(warnings: scan.warnings)
+        var keep: [(attestation: RegistryAttestation, findings: AttestationIntake.Findings)] = []
         for attestation in scan.attestations {
             // The annotation is unsigned; honouring it can only leave an attestation out, never admit one.
             if let claimed = attestation.predicateType, claimed != VulnPredicate.predicateType {
@@ -45,20 +47,56 @@ struct PulledAttestations: Encodable {
             let source = "attestation \(attestation.digest) from \(attestation.origin)"
             let findings: AttestationIntake.Findings
             do {
-                findings = try AttestationIntake.inspect(envelope: attestation.data, source: source, digest: subject, keys: keys)
+                findings = try AttestationIntake.inspect(
+                    envelope: attestation.data, source: source, digest: subject, keys: keys, threshold: policy.threshold)
             } catch {
-                result.warnings.append("skipped \(error)")
+                result.warn("skipped \(error)")
                 continue
             }
-            let file = try store.add(envelope: attestation.data, for: subject)
-            result.stored.append(
-                Stored(
-                    file: file.path, location: attestation.location, origin: attestation.origin, mediaType: attestation.mediaType,
-                    digest: attestation.digest.description))
-            // "no trusted keys" and the like would repeat once per attestation.
-            result.warnings += findings.warnings.filter { !result.warnings.contains($0) }
+            if case .notAVulnScan? = findings.problem {
+                result.otherPredicates += 1
+                continue
+            }
+            if let untrusted = findings.untrusted {
+                result.warn("skipped \(untrusted); trust its signer's key ('securerun key trust') and pull again to keep it")
+                continue
+            }
+            if case .otherImage(let error)? = findings.problem {
+                result.warn("skipped \(error)")
+                continue
+            }
+            if case .unjudgeable(let error)? = findings.problem {
+                result.warn("stored \(error); it is signed by a trusted key, so it refuses the image until removed")
+            }
+            for warning in findings.warnings { result.warn(warning) }
+            keep.append((attestation, findings))
+        }
+        // The newest scans are kept when there are more than the image may hold (unjudgeable ones first:
+        // they refuse whatever their date).
+        keep.sort { ($0.findings.scanFinishedOn ?? .distantFuture) > ($1.findings.scanFinishedOn ?? .distantFuture) }
+        var overLimit: [String] = []
+        for (attestation, _) in keep {
+            do {
+                let file = try store.add(envelope: attestation.data, for: subject)
+                result.stored.append(
+                    Stored(
+                        file: file.path, location: attestation.location, origin: attestation.origin, mediaType: attestation.mediaType,
+                        digest: attestation.digest.description))
+            } catch AdmissionError.tooManyAttestations {
+                overLimit.append(attestation.digest.description)
+            }
+        }
+        if !overLimit.isEmpty {
+            result.warn(
+                "skipped \(overLimit.count) older attestation\(overLimit.count == 1 ? "" : "s") over the limit of "
+                    + "\(AttestationLimits.maxPerImage) per image (\(overLimit.joined(separator: ", "))); "
+                    + "remove old ones with 'securerun image attestation rm' and pull again")
         }
         return result
+    }
+
+    private mutating func warn(_ line: String) {
+        if !warnings.contains(line) { warnings.append(line) }
     }
 
     /// Prints the pulled image and these attestations: JSON (the image's fields plus `attestations`), or
@@ -70,7 +108,7 @@ struct PulledAttestations: Encodable {
             try printImported(image, json: false)
             let count = "stored \(stored.count) attestation\(stored.count == 1 ? "" : "s") for \(image.manifestDigest)"
             let note = stored.isEmpty ? " (none found in the registry)" : " (checked by the admission gate when verified or run)"
-            Swift.print(count + note)
+            Swift.print(count + (stored.isEmpty && !warnings.isEmpty ? " (none could count)" : note))
         }
         for warning in warnings { printError("warning: \(warning)") }
     }

@@ -37,7 +37,7 @@ struct ImageCommand: AsyncParsableCommand {
 struct KeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key",
-        abstract: "Generate and trust attestation signing keys.",
-        subcommands: [KeyGenerateCommand.self, KeyTrustCommand.self]
+        abstract: "Generate, trust, list and remove attestation signing keys.",
+        subcommands: [KeyGenerateCommand.self, KeyTrustCommand.self, KeyListCommand.self, KeyRemoveCommand.self]
     )
 }

@@ -6,7 +6,7 @@ import SecurerunCLI
 @main
 enum Securerun {
     static func main() async {
-        let arguments = BooleanFlagSpelling.normalize(Array(CommandLine.arguments.dropFirst()))
+        let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try SecurerunCommand.parseAsRoot(arguments)
             defer { SecurerunCommand.secureStateRootAfterCommand() }

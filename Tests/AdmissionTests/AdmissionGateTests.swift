@@ -33,7 +33,7 @@ import Testing
     @Test func unattestedIsAdmittedOnlyWhenTheProfileSaysSo() throws {
         let gate = try GateFixture()
         defer { gate.directory.remove() }
-        var policy = AdmissionPolicy.default
+        var policy = anyAge
         policy.allowUnattested = true
         let verdict = gate.verdict(policy, now: now)
         #expect(verdict.admitted)
@@ -128,7 +128,7 @@ import Testing
         let gate = try GateFixture()
         defer { gate.directory.remove() }
         try gate.attest(report: "grype-keycloak-21.0.2-rhel9.json")  // 6 Low
-        var policy = AdmissionPolicy.default
+        var policy = anyAge
         policy.blockAt = .unknown
         let verdict = gate.verdict(policy, now: now)
         #expect(!verdict.admitted)
@@ -228,7 +228,7 @@ import Testing
         let gate = try GateFixture()
         defer { gate.directory.remove() }
         try gate.attest(report: "trivy-debian-buster.json")  // CVE-2019-18224 CRITICAL, CVE-2019-18276 LOW
-        var policy = AdmissionPolicy.default
+        var policy = anyAge
         policy.ignore = [try IgnoreEntry(id: "cve-2019-18224", reason: "idn2 is never called", expires: "2026-06-30")]
         let admitted = gate.verdict(policy, now: now)
         #expect(admitted.admitted, "\(admitted.reasons)")
@@ -261,7 +261,7 @@ import Testing
         let gate = try GateFixture()
         defer { gate.directory.remove() }
         try gate.attest(report: "trivy-alpine-310.json")
-        var policy = AdmissionPolicy.default
+        var policy = anyAge
         policy.threshold = 2
         let verdict = gate.verdict(policy, now: now)
         #expect(!verdict.admitted)
@@ -280,7 +280,7 @@ import Testing
             digest: try ImageDigest(testDigest), key: key, source: "r")
         try AttestationStore(root: directory.url).add(envelope: envelope, for: try ImageDigest(testDigest))
         let gate = AdmissionGate(stateRoot: directory.url)
-        let policy = AdmissionPolicy(trustedKeys: ["release.pub"]).resolvingPaths(relativeTo: directory.url)
+        let policy = AdmissionPolicy(trustedKeys: ["release.pub"], maxScanAge: "unlimited").resolvingPaths(relativeTo: directory.url)
         let verdict = gate.verdict(imageDigest: testDigest, policy: policy, now: now)
         #expect(!verdict.admitted)  // 3 HIGH findings
         #expect(verdict.signedBy == [keyFile.path])
@@ -316,7 +316,7 @@ import Testing
     @Test func storeIsContentAddressedAndIdempotent() throws {
         let gate = try GateFixture()
         defer { gate.directory.remove() }
-        let first = try gate.attest(report: "trivy-alpine-310.json", now: now)
+        let first = try gate.attest(report: "trivy-alpine-310.json")
         let bytes = try Data(contentsOf: first)
         let again = try gate.store(bytes)
         #expect(first == again)

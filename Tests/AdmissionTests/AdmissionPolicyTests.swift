@@ -9,7 +9,8 @@ import Testing
         #expect(policy == .default)
         #expect(policy.blockAt == .high)
         #expect(policy.threshold == 1)
-        #expect(policy.maxScanAge == nil)
+        #expect(policy.maxScanAge == "30d")
+        #expect(try policy.scanAgeLimit()?.seconds == 30 * 86_400)
         #expect(!policy.allowUnattested)
     }
 
@@ -40,6 +41,18 @@ import Testing
     ])
     func invalidSectionsAreRefused(json: String) {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(AdmissionPolicy.self, from: Data(json.utf8)) }
+    }
+
+    /// Scans go stale: with no maxScanAge a profile refuses scans older than 30 days; no limit at all must
+    /// be asked for by name, and the gate then warns.
+    @Test func noScanAgeLimitMustBeExplicitAndIsWarnedAbout() throws {
+        let unlimited = try JSONDecoder().decode(AdmissionPolicy.self, from: Data(#"{"maxScanAge":"unlimited"}"#.utf8))
+        #expect(try unlimited.scanAgeLimit() == nil)
+        #expect(AdmissionGate.warnings(for: unlimited) == ["the profile sets no maximum scan age (maxScanAge: unlimited): a scan of any age admits"])
+        #expect(AdmissionGate.warnings(for: .default).isEmpty)
+        let open = try JSONDecoder().decode(AdmissionPolicy.self, from: Data(#"{"allowUnattested":true}"#.utf8))
+        #expect(AdmissionGate.warnings(for: open) == ["the profile admits images without a valid attestation (allowUnattested: true)"])
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(AdmissionPolicy.self, from: Data(#"{"maxScanAge":"forever"}"#.utf8)) }
     }
 
     @Test func ignoreEntriesApplyThroughTheirExpiryDay() throws {

@@ -39,7 +39,7 @@ import Testing
         #expect(statement.predicateType == "https://slsa.dev/provenance/v0.2")
         // …and it is not a vulnerability scan, so admission would refuse it (CVE-2022-35929).
         #expect(throws: AdmissionError.wrongPredicateType(source: "rekor", predicateType: "https://slsa.dev/provenance/v0.2")) {
-            try VulnPredicate.parse(verified.payload, statement: statement, source: "rekor")
+            try AttestationPayload.read(verified.payload, source: "rekor").vulnPredicate()
         }
     }
 

@@ -19,7 +19,7 @@ import Testing
         try PythonVenv.run(python, ["sign", report.path, hex, work.path])
 
         // Trust the Python-made key the way a user would: a file named in the profile.
-        var policy = AdmissionPolicy(trustedKeys: [work.appendingPathComponent("key.pub").path], blockAt: .high)
+        var policy = AdmissionPolicy(trustedKeys: [work.appendingPathComponent("key.pub").path], blockAt: .high, maxScanAge: "unlimited")
         try FileManager.default.removeItem(at: gate.root.appendingPathComponent("trusted-keys"))
         let original = try Data(contentsOf: work.appendingPathComponent("envelope.json"))
         try gate.store(original)

@@ -72,4 +72,42 @@ import Testing
         #expect(problems.contains("trusted key /nonexistent/key.pub does not exist"))
         #expect(problems.contains { $0.contains("c.pub") })
     }
+
+    /// Item 8: every cosign key is called cosign.pub; a second one is trusted under a name of its own,
+    /// listed, and removed by name or keyid.
+    @Test func keysAreTrustedUnderANameListedAndRemoved() throws {
+        let root = try TemporaryDirectory()
+        defer { root.remove() }
+        let first = root.url.appendingPathComponent("a/cosign.pub")
+        let second = root.url.appendingPathComponent("b/cosign.pub")
+        for (file, key) in [(first, SigningKey.generate(.ecdsaP256)), (second, SigningKey.generate(.ecdsaP256))] {
+            try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try key.publicKey.pemRepresentation.write(to: file, atomically: true, encoding: .utf8)
+        }
+        #expect(try KeyFiles.trust(publicKeyFile: first.path, stateRoot: root.url).added)
+        #expect(try !KeyFiles.trust(publicKeyFile: first.path, stateRoot: root.url, name: "again").added)
+        #expect(throws: AdmissionError.self) { try KeyFiles.trust(publicKeyFile: second.path, stateRoot: root.url) }
+        #expect(throws: AdmissionError.self) { try KeyFiles.trust(publicKeyFile: second.path, stateRoot: root.url, name: "../escape") }
+        let named = try KeyFiles.trust(publicKeyFile: second.path, stateRoot: root.url, name: "release")
+        #expect(named.file.lastPathComponent == "release.pub")
+        let listed = KeyFiles.list(stateRoot: root.url, policy: AdmissionPolicy()).keys
+        #expect(listed.map { URL(fileURLWithPath: $0.key.name).lastPathComponent } == ["cosign.pub", "release.pub"])
+        #expect(listed.allSatisfy { $0.removable })
+        let keyID = try #require(listed.first?.key.key.keyID)
+        #expect(try KeyFiles.remove(String(keyID.prefix(12)), stateRoot: root.url).key == listed[0].key.key)
+        #expect(try KeyFiles.remove("release", stateRoot: root.url).key == listed[1].key.key)
+        #expect(KeyFiles.list(stateRoot: root.url, policy: AdmissionPolicy()).keys.isEmpty)
+        #expect(throws: AdmissionError.self) { try KeyFiles.remove("release", stateRoot: root.url) }
+    }
+
+    @Test func keysTheProfileNamesAreListedButNotRemovedHere() throws {
+        let root = try TemporaryDirectory()
+        defer { root.remove() }
+        let file = root.url.appendingPathComponent("ops.pub")
+        try SigningKey.generate(.ed25519).publicKey.pemRepresentation.write(to: file, atomically: true, encoding: .utf8)
+        let policy = AdmissionPolicy(trustedKeys: [file.path])
+        #expect(KeyFiles.list(stateRoot: root.url, policy: policy).keys.map { $0.removable } == [false])
+        #expect(throws: AdmissionError.self) { try KeyFiles.remove("ops", stateRoot: root.url, policy: policy) }
+        #expect(FileManager.default.fileExists(atPath: file.path))
+    }
 }

@@ -69,11 +69,14 @@ import Testing
         #expect(golden.vulnerabilities.first?.fixedVersion == "1.2.1, 2.1.3, 3.4.0")
     }
 
-    @Test func olderTrivyUnixCreatedAtParses() throws {
-        let report = try ScanReport.parse(
-            Data(#"{"SchemaVersion":2,"CreatedAt":1629894030,"Results":[{"Target":"x"}]}"#.utf8), source: "t")
-        #expect(report.createdAt == Date(timeIntervalSince1970: 1_629_894_030))
-        #expect(report.vulnerabilities.isEmpty)
+    /// Trivy writes RFC 3339 (Go's time.Time); anything else where a time belongs is refused, not guessed.
+    @Test func createdAtThatIsNotRFC3339IsRefused() throws {
+        #expect(throws: AdmissionError.self) {
+            try ScanReport.parse(Data(#"{"SchemaVersion":2,"CreatedAt":1629894030,"Results":[{"Target":"x"}]}"#.utf8), source: "t")
+        }
+        #expect(throws: AdmissionError.self) {
+            try ScanReport.parse(Data(#"{"SchemaVersion":2,"CreatedAt":"yesterday"}"#.utf8), source: "t")
+        }
     }
 
     @Test func forcingTheWrongScannerOrGarbageIsUnparseable() throws {
@@ -87,6 +90,52 @@ import Testing
                 Data(#"{"SchemaVersion":2,"Results":[{"Vulnerabilities":[{"VulnerabilityID":"CVE-1","PkgName":"p","Severity":"SEVERE"}]}]}"#.utf8),
                 source: "x")
         }
+    }
+
+    /// Item 3: reports are read strictly; anything another reader could take differently is refused,
+    /// with the field named.
+    @Test(arguments: [
+        (
+            #"{"SchemaVersion":2,"Results":[],"Results":[{"Vulnerabilities":[{"VulnerabilityID":"CVE-1","PkgName":"p","Severity":"CRITICAL"}]}]}"#,
+            #"duplicate key "Results""#
+        ),
+        (#"{"SchemaVersion":2,"Results":[{"Vulnerabilities":[{"VulnerabilityID":"CVE-1","Severity":"HIGH"}]}]}"#, "Results[0].Vulnerabilities[0].PkgName"),
+        (
+            #"{"SchemaVersion":2,"Results":[{"Vulnerabilities":[{"VulnerabilityID":"CVE-1","PkgName":"p","Severity":"critical"}]}]}"#,
+            "unknown severity 'critical'"
+        ),
+        (
+            #"{"SchemaVersion":2,"Results":[{"Vulnerabilities":[{"VulnerabilityID":"CVE-1","PkgName":"p","Severity":"NEGLIGIBLE"}]}]}"#,
+            "unknown severity 'NEGLIGIBLE'"
+        ),
+        (#"{"SchemaVersion":2,"Results":[{"Vulnerabilities":[{"VulnerabilityID":"","PkgName":"p","Severity":"LOW"}]}]}"#, "VulnerabilityID"),
+        (#"{"SchemaVersion":"2"}"#, "field SchemaVersion"),
+        (#"{"SchemaVersion":1,"Results":[]}"#, "schema version 1 is not 2"),
+        (#"{"SchemaVersion":2,"Results":{}}"#, "field Results"),
+        (#"{"SchemaVersion":2,"Results":[],"matches":[]}"#, "has both"),
+        (#"{"matches":[{"vulnerability":{"id":"CVE-1","severity":"CRITICAL"},"artifact":{"name":"p"}}]}"#, "unknown severity 'CRITICAL'"),
+        (#"{"matches":[{"vulnerability":{"id":"CVE-1","severity":"High"},"artifact":{}}]}"#, "matches[0].artifact.name"),
+        (#"{"matches":[],"descriptor":{"name":"trivy"}}"#, "descriptor.name"),
+        (#"{"matches":[],"descriptor":{"timestamp":"last tuesday"}}"#, "descriptor.timestamp"),
+        (#"{"SchemaVersion":2} trailing"#, "after the document's value"),
+    ])
+    func malformedReportsAreRefusedNamingTheField(report: String, expected: String) {
+        do {
+            _ = try ScanReport.parse(Data(report.utf8), source: "r.json")
+            Issue.record("accepted \(report)")
+        } catch {
+            #expect("\(error)".hasPrefix("r.json: unparseable report: "), "\(error)")
+            #expect("\(error)".contains(expected), "\(error)")
+        }
+    }
+
+    @Test func severitiesAreReadAsEachScannerSpellsThem() {
+        #expect(Severity(trivy: "CRITICAL") == .critical)
+        #expect(Severity(trivy: "Critical") == nil)
+        #expect(Severity(trivy: "NEGLIGIBLE") == nil)
+        #expect(Severity(grype: "Negligible") == .negligible)
+        #expect(Severity(grype: "HIGH") == nil)
+        #expect(Severity.allCases.allSatisfy { Severity(grype: $0.rawValue.prefix(1) + $0.rawValue.dropFirst().lowercased()) == $0 })
     }
 
     @Test func severitiesOrderFromUnknownToCritical() {

@@ -12,21 +12,24 @@ import Testing
         let statement = try InTotoStatement.parse(payload, source: "malformed")
         #expect(statement.type == InTotoStatement.typeV01)
         #expect(throws: AdmissionError.wrongPredicateType(source: "malformed", predicateType: "cosign.sigstore.dev/attestation/vuln/v1")) {
-            try VulnPredicate.parse(payload, statement: statement, source: "malformed")
+            try AttestationPayload.read(payload, source: "malformed").vulnPredicate()
         }
     }
 
-    /// The valid twin parses as a vuln predicate, but its `scanner.result` is null: an unparseable report.
-    @Test func cosignValidVulnFixtureParsesWithANullResult() throws {
+    /// The valid twin is a vuln statement, but what cosign writes when nothing is set cannot be judged: an
+    /// empty `scanner.uri` (no scanner to read the report as), zero scan times, a null result.
+    @Test func cosignValidVulnFixtureCannotBeJudged() throws {
         let envelope = try DSSEEnvelope.parse(try fixture("cosign-policy-valid-vuln.dsse.json"), source: "valid")
-        let payload = try envelope.payloadBytes(source: "valid")
-        let statement = try InTotoStatement.parse(payload, source: "valid")
-        let predicate = try VulnPredicate.parse(payload, statement: statement, source: "valid")
-        #expect(Timestamp.format(predicate.scanFinishedOn) == "0001-01-01T00:00:00Z")
-        #expect(throws: AdmissionError.unparseableReport(source: "valid", detail: "predicate.scanner.result is missing or null")) {
-            try predicate.report.get()
+        let payload = try AttestationPayload.read(try envelope.payloadBytes(source: "valid"), source: "valid")
+        #expect(payload.isVulnScan)
+        #expect(payload.statement.sha256Subjects == ["sha256:3c19aa980a9c5709a2c96c2d0779febf6e5e453b92b172ce84cb85fdaf695373"])
+        #expect(throws: AdmissionError.self) { try payload.vulnPredicate() }
+        do {
+            _ = try payload.vulnPredicate()
+        } catch {
+            #expect("\(error)".contains("field predicate.scanner.uri"), "\(error)")
+            #expect("\(error)".contains("must name one scanner: trivy (aquasecurity/trivy) or grype (anchore/grype)"), "\(error)")
         }
-        #expect(statement.sha256Subjects == ["sha256:3c19aa980a9c5709a2c96c2d0779febf6e5e453b92b172ce84cb85fdaf695373"])
     }
 
     /// cosign 3 stores attestations as Sigstore bundles; the DSSE envelope inside is read. This one carries
@@ -36,8 +39,9 @@ import Testing
         #expect(envelope.payloadType == DSSEEnvelope.inTotoPayloadType)
         let payload = try envelope.payloadBytes(source: "bundle")
         let statement = try InTotoStatement.parse(payload, source: "bundle")
+        #expect(statement.predicateType == "https://cosign.sigstore.dev/attestation/v1")
         #expect(throws: AdmissionError.wrongPredicateType(source: "bundle", predicateType: "https://cosign.sigstore.dev/attestation/v1")) {
-            try VulnPredicate.parse(payload, statement: statement, source: "bundle")
+            try AttestationPayload.read(payload, source: "bundle").vulnPredicate()
         }
     }
 
@@ -80,15 +84,36 @@ import Testing
         #expect(text.contains(String(decoding: report, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
-    @Test func reportWithoutTimestampUsesNow() throws {
-        let now = try time("2026-03-04T05:06:07Z")
+    /// A report without a time is never stamped "now": it needs an explicit --scanned-at.
+    @Test func reportWithoutTimestampNeedsAnExplicitScanTime() throws {
+        let report = try fixture("grype-empty-no-matches.json")  // "timestamp": ""
+        #expect(throws: AdmissionError.noScanTime(source: "r")) {
+            try VulnAttestation.statement(report: report, scanner: .grype, subjectName: "x", digest: try ImageDigest(testDigest), source: "r")
+        }
+        let scanned = try time("2026-03-04T05:06:07Z")
         let payload = try VulnAttestation.statement(
-            report: try fixture("grype-empty-no-matches.json"), scanner: .grype, subjectName: "x", digest: try ImageDigest(testDigest),
-            now: now, source: "r")
-        let statement = try InTotoStatement.parse(payload, source: "p")
-        let predicate = try VulnPredicate.parse(payload, statement: statement, source: "p")
-        #expect(predicate.scanFinishedOn == now)
-        #expect(try predicate.report.get().scanner == .grype)
+            report: report, scanner: .grype, subjectName: "x", digest: try ImageDigest(testDigest), scannedAt: scanned,
+            now: try time("2026-03-05T00:00:00Z"), source: "r")
+        let predicate = try AttestationPayload.read(payload, source: "p").vulnPredicate()
+        #expect(predicate.scanFinishedOn == scanned)
+        #expect(predicate.report.scanner == .grype)
+    }
+
+    /// The report's own time wins; --scanned-at may not contradict it, and no scan time may lie in the
+    /// future or before any real scan.
+    @Test func scanTimesAreTheReportsOwnAndPlausible() throws {
+        let now = try time("2026-03-05T00:00:00Z")
+        let trivy = try ScanReport.parse(try fixture("trivy-debian-buster.json"), source: "t")  // CreatedAt 2021-08-25T12:20:30Z
+        #expect(try VulnAttestation.scanTime(report: trivy, given: nil, now: now, source: "t") == trivy.createdAt)
+        #expect(try VulnAttestation.scanTime(report: trivy, given: trivy.createdAt, now: now, source: "t") == trivy.createdAt)
+        #expect(throws: AdmissionError.scanTimeConflict(source: "t", report: "2021-08-25T12:20:30Z", given: "2026-03-04T00:00:00Z")) {
+            try VulnAttestation.scanTime(report: trivy, given: try time("2026-03-04T00:00:00Z"), now: now, source: "t")
+        }
+        let untimed = try ScanReport.parse(try fixture("grype-empty-no-matches.json"), source: "g")
+        #expect(try VulnAttestation.scanTime(report: untimed, given: now.addingTimeInterval(200), now: now, source: "g") > now)
+        for bad in ["2026-03-05T00:10:00Z", "0001-01-01T00:00:00Z"] {
+            #expect(throws: AdmissionError.self) { try VulnAttestation.scanTime(report: untimed, given: try time(bad), now: now, source: "g") }
+        }
     }
 
     @Test func unparseableReportsAreNotAttested() {

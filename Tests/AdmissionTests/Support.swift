@@ -47,15 +47,18 @@ struct GateFixture {
         try key.publicKey.pemRepresentation.write(to: trusted.appendingPathComponent("ci.pub"), atomically: true, encoding: .utf8)
     }
 
-    /// Signs `report` for `digest` with `key` (default: the trusted one) and stores the envelope under `storeDigest`.
+    /// Signs `report` for `digest` with `key` (default: the trusted one) and stores the envelope under
+    /// `storeDigest`. A report that records no scan time is stamped `scannedAt`.
     @discardableResult
     func attest(
         report: String, digest: String = testDigest, storeDigest: String? = nil, key: SigningKey? = nil,
-        now: Date = Date()
+        scannedAt: Date = Date(timeIntervalSince1970: 1_770_000_000)
     ) throws -> URL {
+        let data = try fixture(report)
+        let parsed = try ScanReport.parse(data, source: report)
         let envelope = try VulnAttestation.envelope(
-            report: try fixture(report), scanner: nil, subjectName: "example.test/app", digest: try ImageDigest(digest),
-            key: key ?? self.key, now: now, source: report)
+            report: data, scanner: nil, subjectName: "example.test/app", digest: try ImageDigest(digest),
+            key: key ?? self.key, scannedAt: parsed.createdAt == nil ? scannedAt : nil, source: report)
         return try store(envelope, digest: storeDigest ?? digest)
     }
 
@@ -67,25 +70,36 @@ struct GateFixture {
     }
 
     @discardableResult
-    func store(_ envelope: Data, digest: String = testDigest) throws -> URL {
-        try AttestationStore(root: root).add(envelope: envelope, for: try ImageDigest(digest))
+    func store(_ envelope: Data, digest: String = testDigest, storedAt: Date? = nil) throws -> URL {
+        let file = try AttestationStore(root: root).add(envelope: envelope, for: try ImageDigest(digest))
+        if let storedAt { try setModified(file, storedAt) }
+        return file
     }
 
-    func verdict(_ policy: AdmissionPolicy = .default, digest: String = testDigest, now: Date = Date()) -> Verdict {
+    /// Sets a stored file's modification time (the moment securerun stored it).
+    func setModified(_ file: URL, _ date: Date) throws {
+        try FileManager.default.setAttributes([.modificationDate: date], ofItemAtPath: file.path)
+    }
+
+    func verdict(_ policy: AdmissionPolicy = anyAge, digest: String = testDigest, now: Date = Date()) -> Verdict {
         AdmissionGate(stateRoot: root).verdict(imageDigest: digest, policy: policy, now: now)
     }
 }
 
+/// The default policy without the scan-age limit, for tests whose fixtures were scanned years ago and
+/// whose point is not freshness.
+let anyAge = AdmissionPolicy(maxScanAge: AdmissionPolicy.unlimitedScanAge)
+
 /// A cosign-vuln statement built by hand (not by VulnAttestation), for tests of parsing edge cases.
 func handStatement(
     type: String = InTotoStatement.typeV1, predicateType: String = VulnPredicate.predicateType, digestHex: String,
-    result: String, finished: String = "2026-01-01T00:00:00Z"
+    result: String, finished: String = "2026-01-01T00:00:00Z", scannerURI: String = "pkg:github/aquasecurity/trivy@0.50.0"
 ) -> Data {
     Data(
         """
         {"_type":"\(type)","subject":[{"name":"example.test/app","digest":{"sha256":"\(digestHex)"}}],\
         "predicateType":"\(predicateType)","predicate":{"invocation":{"parameters":null,"uri":"","event_id":"","builder.id":""},\
-        "scanner":{"uri":"pkg:github/aquasecurity/trivy@0.50.0","version":"0.50.0","db":{"uri":"","version":""},"result":\(result)},\
+        "scanner":{"uri":"\(scannerURI)","version":"0.50.0","db":{"uri":"","version":""},"result":\(result)},\
         "metadata":{"scanStartedOn":"\(finished)","scanFinishedOn":"\(finished)"}}}
         """.utf8)
 }

@@ -146,4 +146,102 @@ import Testing
         #expect(leftovers(store.root).isEmpty, "\(leftovers(store.root))")
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: store.root.path + "/blobs/sha256")) ?? []).isEmpty)
     }
+
+    /// Item 7: the registry's credentials went along with a blob request redirected to a storage host
+    /// ("Only one auth mechanism allowed"; in general, a leak). A redirect to another host now gets none,
+    /// and the pull succeeds through a storage host that refuses any Authorization header.
+    @Test func credentialsNeverFollowARedirectToAnotherHost() async throws {
+        guard ready("redirects"), toolAvailable("/usr/bin/python3", for: "redirects") else { return }
+        let temp = TempDir()
+        let local = ImageStore(root: temp.path("local"))
+        let image = try local.importRootfs(directory: try makeSampleRootfs(in: temp), tag: "sample")
+        try exportLayout(image, from: local, to: temp.path("layout"))
+        let registry = try RegistryFixture(user: "alice", password: "s3cret")
+        defer { registry.stop() }
+        try registry.push(layout: temp.path("layout"), to: "private/sample:1", user: "alice", password: "s3cret")
+        let frontend = try RedirectingFrontend(for: registry, in: temp)
+        defer { frontend.stop() }
+
+        let store = ImageStore(root: temp.path("pulled"))
+        await #expect { try await store.pull("\(frontend.address)/private/sample:1", insecure: true) } throws: { error in
+            (error as? ImageError)?.description.contains("asks for a user name and password") == true
+        }
+        let pulled = try await store.pull("\(frontend.address)/private/sample:1", insecure: true, credentials: .init(username: "alice", password: "s3cret"))
+        #expect(pulled.manifestDigest == image.manifestDigest)
+        let requests = frontend.storageRequests
+        let manifest = try local.manifest(image)
+        #expect(requests.count == manifest.layers.count + 1, "config and layers came from the storage host: \(requests)")
+        #expect(requests.allSatisfy { $0.hasSuffix(" no-credentials") }, "\(requests)")
+    }
+
+    @Test func credentialsAreBoundToSchemeHostAndPort() throws {
+        func origin(_ text: String) throws -> String { RegistryTransport.origin(try #require(URL(string: text))) }
+        #expect(try origin("https://registry.test/v2/x") == origin("https://registry.test:443/v2/y"))
+        #expect(try origin("https://registry.test/v2/x") != origin("http://registry.test/v2/x"))
+        #expect(try origin("http://127.0.0.1:5000/v2/x") != origin("http://127.0.0.1:5001/v2/x"))
+        #expect(try origin("https://Registry.Test/v2/x") == origin("https://registry.test/v2/x"))
+        #expect(try origin("https://registry.test/v2/x") != origin("https://storage.test/v2/x"))
+    }
+
+    /// Item 7: transient failures (503 from a busy registry) are retried, a bounded number of times.
+    @Test func transientFailuresAreRetriedABoundedNumberOfTimes() async throws {
+        guard ready("retries"), toolAvailable("/usr/bin/python3", for: "retries") else { return }
+        let (temp, _, image, registry) = try pushedSample()
+        defer { registry.stop() }
+        let flaky = try RedirectingFrontend(for: registry, in: temp, failFirst: RegistryTransport.attempts - 1)
+        defer { flaky.stop() }
+        let pulled = try await ImageStore(root: temp.path("flaky")).pull("\(flaky.address)/team/sample:1", insecure: true)
+        #expect(pulled.manifestDigest == image.manifestDigest)
+
+        let down = try RedirectingFrontend(for: registry, in: temp, failFirst: 100)
+        defer { down.stop() }
+        let store = ImageStore(root: temp.path("down"))
+        await #expect { try await store.pull("\(down.address)/team/sample:1", insecure: true) } throws: { error in
+            let message = (error as? ImageError)?.description ?? ""
+            return message.contains("answered HTTP 503") && message.contains("tried \(RegistryTransport.attempts) times")
+        }
+        #expect(try store.list().isEmpty)
+    }
+
+    /// Item 7: a plain-HTTP registry answered over TLS gives one line that suggests --insecure, not an
+    /// OpenSSL string.
+    @Test func plainHTTPRegistryAnsweredOverTLSSuggestsInsecure() async throws {
+        guard ready("tls to plain http") else { return }
+        let (temp, _, _, registry) = try pushedSample()
+        defer { registry.stop() }
+        await #expect { try await ImageStore(root: temp.path("pulled")).pull("\(registry.address)/team/sample:1") } throws: { error in
+            let message = (error as? ImageError)?.description ?? ""
+            return message
+                == "registry \(registry.address): \(registry.address) answered in plain http, not https; for a registry on this machine use --insecure"
+        }
+    }
+
+    /// Item 7: with no flags, credentials come from podman's auth.json, then docker's config.json; entries kept
+    /// by a credential helper (which securerun does not run) and unreadable files give notes.
+    @Test func credentialsComeFromPodmanThenDockerAuthFiles() throws {
+        let temp = TempDir()
+        let podman = #"{"auths":{"registry.test:5000":{"auth":"\#(Data("pod:man".utf8).base64EncodedString())"}}}"#
+        let docker =
+            #"{"auths":{"https://registry.test:5000":{"auth":"\#(Data("dock:er".utf8).base64EncodedString())"},"other.test":{}},"credHelpers":{"helped.test":"pass"}}"#
+        try temp.write("run/containers/auth.json", podman)
+        try temp.write("home/.docker/config.json", docker)
+        let both = ["XDG_RUNTIME_DIR": temp.path("run").path, "HOME": temp.path("home").path]
+        #expect(RegistryCredentials.lookup(registry: "registry.test:5000", environment: both).credentials == .init(username: "pod", password: "man"))
+        let dockerOnly = RegistryCredentials.lookup(registry: "registry.test:5000", environment: ["HOME": temp.path("home").path])
+        #expect(dockerOnly.credentials == .init(username: "dock", password: "er"))
+        #expect(dockerOnly.source == temp.path("home/.docker/config.json").path)
+        let helped = RegistryCredentials.lookup(registry: "helped.test", environment: both)
+        #expect(helped.credentials == nil)
+        #expect(
+            helped.notes == [
+                "\(temp.path("home/.docker/config.json").path) keeps the credentials for helped.test in docker-credential-pass, which securerun does not run; pass --username/--password-stdin or --authfile"
+            ])
+        #expect(RegistryCredentials.lookup(registry: "nowhere.test", environment: both) == CredentialLookup())
+
+        try temp.write("bad/containers/auth.json", #"{"auths":{},"auths":{"registry.test:5000":{"auth":"eDp5"}}}"#)
+        let duplicate = RegistryCredentials.lookup(registry: "registry.test:5000", environment: ["XDG_RUNTIME_DIR": temp.path("bad").path])
+        #expect(duplicate.credentials == nil)
+        #expect(duplicate.notes.first?.contains(#"duplicate key "auths""#) == true, "\(duplicate.notes)")
+        #expect(throws: ImageError.self) { try RegistryCredentials.fromAuthFile(temp.path("bad/containers/auth.json"), registry: "registry.test:5000") }
+    }
 }

@@ -79,14 +79,17 @@ import Testing
         #expect(result.stdout.contains("signature invalid: the signature by trusted key"), "\(result)")
     }
 
+    /// Item 4: `attestation add` used to store an envelope for a different digest and exit 0; it refuses
+    /// now and stores nothing. One planted behind its back is still refused by the gate.
     @Test func attestationOfAnotherImageIsRefused() throws {
         let setup = try Setup()
         let other = String(repeating: "0", count: 64)
-        let report = String(decoding: try Data(contentsOf: URL(fileURLWithPath: setup.report("trivy-alpine-310.json"))), as: UTF8.self)
+        let report = try setup.reportText("trivy-alpine-310.json")
         let added = try setup.addSigned(setup.statement(digestHex: other, result: report))
-        #expect(added.status == 0, "\(added)")
-        #expect(added.stderr.contains("warning:"))
-        #expect(added.stderr.contains("subject digest is not this image"))
+        #expect(added.status == 125, "\(added)")
+        #expect(added.stderr.contains("subject digest is not this image: attests sha256:\(other), image is \(setup.digest)"), "\(added)")
+        #expect(setup.storedAttestations().isEmpty)
+        try setup.plantSigned(setup.statement(digestHex: other, result: report))
         let result = try setup.verify()
         #expect(result.status == 1)
         #expect(result.stdout.contains("subject digest is not this image: attests sha256:\(other), image is \(setup.digest)"), "\(result)")
@@ -94,7 +97,7 @@ import Testing
 
     @Test func staleScanIsRefusedUnderAScanAgeLimit() throws {
         let setup = try Setup()
-        _ = try setup.attest("trivy-alpine-310.json")  // scanned 2021-08-25
+        _ = try setup.attest("trivy-alpine-310.json", fresh: false)  // scanned 2021-08-25
         let profile = try setup.profile("  blockAt: HIGH\n  maxScanAge: 7d")
         let result = try setup.verify(["--profile", profile])
         #expect(result.status == 1)
@@ -124,23 +127,26 @@ import Testing
 
     @Test func unparseableReportIsRefused() throws {
         let setup = try Setup()
-        let hex = String(setup.digest.dropFirst("sha256:".count))
-        let added = try setup.addSigned(setup.statement(digestHex: hex, result: #"{"findings":[]}"#))
-        #expect(added.status == 0)
-        #expect(added.stderr.contains("unparseable report"))
+        let statement = setup.statement(digestHex: setup.digestHex, result: #"{"findings":[]}"#)
+        let added = try setup.addSigned(statement)
+        #expect(added.status == 125, "\(added)")
+        #expect(added.stderr.contains("unparseable report"), "\(added)")
+        #expect(setup.storedAttestations().isEmpty)
+        try setup.plantSigned(statement)
         let result = try setup.verify()
         #expect(result.status == 1)
-        #expect(
-            result.stdout.contains(
-                "unparseable report: predicate.scanner.result: neither a trivy report (SchemaVersion, Results) nor a grype report (matches)"), "\(result)")
+        #expect(result.stdout.contains("unparseable report: field predicate.scanner.result (line 1, column "), "\(result)")
+        #expect(result.stdout.contains("neither a trivy report (SchemaVersion, Results) nor a grype report (matches)"), "\(result)")
     }
 
     /// CVE-2022-35929: a trusted signature over another predicate type must not admit.
     @Test func wrongPredicateTypeIsRefused() throws {
         let setup = try Setup()
-        let hex = String(setup.digest.dropFirst("sha256:".count))
-        let report = String(decoding: try Data(contentsOf: URL(fileURLWithPath: setup.report("trivy-alpine-310.json"))), as: UTF8.self)
-        _ = try setup.addSigned(setup.statement(digestHex: hex, result: report, predicateType: "cosign.sigstore.dev/attestation/vuln/v1"))
+        let statement = setup.statement(
+            digestHex: setup.digestHex, result: try setup.reportText("trivy-alpine-310.json"), predicateType: "cosign.sigstore.dev/attestation/vuln/v1")
+        let added = try setup.addSigned(statement)
+        #expect(added.status == 125, "\(added)")
+        try setup.plantSigned(statement)
         let result = try setup.verify()
         #expect(result.status == 1)
         #expect(result.stdout.contains("wrong predicate type 'cosign.sigstore.dev/attestation/vuln/v1'"), "\(result)")

@@ -40,11 +40,11 @@ struct AdmissionRunTests {
             name: "subject digest is not this image",
             prepare: { fixture in
                 let statement = fixture.statement(digestHex: otherDigest, result: try fixture.reportText("trivy-alpine-310.json"))
-                try expectSuccess(fixture.addSigned(statement))
+                try fixture.plantSigned(statement)
             }, reason: { "subject digest is not this image: attests sha256:\(otherDigest), image is \($0.digest)" }),
         Refusal(
             name: "scan too old", admission: "  blockAt: HIGH\n  maxScanAge: 7d",
-            prepare: { try expectSuccess($0.attest("trivy-alpine-310.json")) },  // scanned 2021-08-25
+            prepare: { try expectSuccess($0.attest("trivy-alpine-310.json", fresh: false)) },  // scanned 2021-08-25
             reason: { _ in "scan too old: attestation" }),
         Refusal(
             name: "blocking vulnerabilities",
@@ -54,15 +54,15 @@ struct AdmissionRunTests {
         Refusal(
             name: "unparseable report",
             prepare: { fixture in
-                try expectSuccess(fixture.addSigned(fixture.statement(digestHex: fixture.digestHex, result: #"{"findings":[]}"#)))
-            }, reason: { _ in "unparseable report: predicate.scanner.result: neither a trivy report" }),
+                try fixture.plantSigned(fixture.statement(digestHex: fixture.digestHex, result: #"{"findings":[]}"#))
+            }, reason: { _ in "neither a trivy report (SchemaVersion, Results) nor a grype report (matches); it is signed by " }),
         Refusal(
             name: "wrong predicate type (CVE-2022-35929)",
             prepare: { fixture in
                 let statement = fixture.statement(
                     digestHex: fixture.digestHex, result: try fixture.reportText("trivy-alpine-310.json"),
                     predicateType: "cosign.sigstore.dev/attestation/vuln/v1")
-                try expectSuccess(fixture.addSigned(statement))
+                try fixture.plantSigned(statement)
             }, reason: { _ in "wrong predicate type 'cosign.sigstore.dev/attestation/vuln/v1'" }),
     ]
 

@@ -115,7 +115,7 @@ struct DockerBackendTests {
         guard mount("tmpfs", nested.path, "tmpfs", 0, "size=1m") == 0 else { throw TestFailure("mount tmpfs failed") }
         defer { umount2(nested.path, Int32(MNT_DETACH)) }
         let result = try root.cli.run([
-            "run", "--runtime", "docker", "--profile", root.profile, "-v", "\(source.path):/v", root.image, "sh", "-c",
+            "run", "--runtime", "docker", "--profile", root.profile, "-v", "\(source.path):/v:ro", root.image, "sh", "-c",
             "cat /v/keep; /probe write /v/x; /probe write /v/nested/x; grep ' /v/nested ' /proc/self/mountinfo",
         ])
         #expect(result.stdout.contains("precious") && result.stdout.contains("/v/x: EROFS") && result.stdout.contains("/v/nested/x: EROFS"), "\(result)")

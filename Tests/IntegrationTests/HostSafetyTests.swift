@@ -125,10 +125,10 @@ struct HostSafetyTests {
             (["--name", String(repeating: "n", count: 65)], "invalid --name"),
             (["--hostname", String(repeating: "h", count: 70)], "invalid --hostname"),
             (["--hostname", ""], "invalid --hostname \"\""),
-            (["-e", "=x"], "invalid --env =x"),
+            (["-e", "=x"], "invalid -e =x"),
             (["--user", "4294967295"], "invalid --user 4294967295"),
-            (["-w", "/bin/busybox"], "invalid --workdir /bin/busybox"),
-            (["-w", "/etc/passwd/sub"], "invalid --workdir /etc/passwd/sub"),
+            (["-w", "/bin/busybox"], "invalid -w /bin/busybox"),
+            (["-w", "/etc/passwd/sub"], "invalid -w /etc/passwd/sub"),
         ])
     func refusedBeforeTheRuntime(flags: [String], message: String) throws {
         guard let fixture = RunFixture.available() else { return }
@@ -145,7 +145,7 @@ struct HostSafetyTests {
         guard let fixture = RunFixture.available() else { return }
         let isolated = try RunMountTests.Isolated(fixture)
         let source = try isolated.hostSource("dir")
-        let result = try isolated.run(["-v", "\(source.path):/bin/busybox"], ["true"])
+        let result = try isolated.run(["-v", "\(source.path):/bin/busybox:ro"], ["true"])
         #expect(result.status == 125, "\(result)")
         let lines = result.stderr.split(separator: "\n")
         #expect(lines.count == 1, "\(result)")
@@ -237,7 +237,7 @@ struct HostSafetyTests {
         let source = try isolated.hostSource("vol")
         for (index, delay) in [0, 3, 8, 15, 25, 40, 60, 90, 140, 250].enumerated() {
             let run = try BackgroundRun(
-                ["run", "--profile", fixture.profile, "-v", "\(source.path):/v", "--name", "fault\(index)", isolated.image, "sleep", "60"],
+                ["run", "--profile", fixture.profile, "-v", "\(source.path):/v:ro", "--name", "fault\(index)", isolated.image, "sleep", "60"],
                 root: isolated.cli.root, logDirectory: isolated.temp.url, name: "fault\(index)")
             usleep(UInt32(delay * 1000))
             run.killHard()

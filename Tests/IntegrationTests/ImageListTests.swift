@@ -26,9 +26,9 @@ struct ImageListTests {
         let key = temp.url.appendingPathComponent("ci").path
         #expect(try cli.run(["key", "generate", "--out", key]).status == 0)
         #expect(try cli.run(["key", "trust", key + ".pub"]).status == 0)
-        // A real Trivy report with a CRITICAL vulnerability (scanned in the past).
+        // A real Trivy report with a CRITICAL vulnerability (scanned in the past, of another image: --force).
         let critical = CLI.packageRoot.appendingPathComponent("Tests/AdmissionTests/Fixtures/trivy-debian-buster.json").path
-        #expect(try cli.run(["image", "attest", "ls/app:1", "--report", critical, "--key", key + ".key"]).status == 0)
+        #expect(try cli.run(["image", "attest", "ls/app:1", "--report", critical, "--key", key + ".key", "--force"]).status == 0)
         #expect(try column() == "1, refused")
 
         let clean = temp.url.appendingPathComponent("clean.json")

@@ -1,3 +1,4 @@
+import Admission
 import Foundation
 import Testing
 
@@ -216,18 +217,18 @@ struct RegistryAttestationTests {
         try setup.expectAdmittedAndRuns()
     }
 
-    @Test("a tampered attestation is stored on pull, but the gate refuses it and nothing runs")
+    @Test("a tampered attestation is not stored on pull (a warning says why); the gate finds none and nothing runs")
     func tamperedAttestation() async throws {
         guard let setup = try Self.setup() else { return }
         try await setup.pushAttTag([try setup.envelope("trivy-debian-buster.json", tampered: true)])
         let pulled = try setup.pull()
         #expect(pulled.status == 0, "\(pulled)")
-        #expect(pulled.stdout.contains("\nstored 1 attestation for \(setup.digest)"), "\(pulled)")
-        #expect(pulled.stderr.hasPrefix("securerun: warning: "), "\(pulled)")
+        #expect(pulled.stdout.contains("\nstored 0 attestations for \(setup.digest) (none could count)"), "\(pulled)")
+        #expect(pulled.stderr.hasPrefix("securerun: warning: skipped "), "\(pulled)")
         #expect(pulled.stderr.contains("signature invalid"), "\(pulled)")
         let verified = try setup.consumer.run(["image", "verify", "--profile", try setup.profile(), setup.reference])
         #expect(verified.status == 1, "\(verified)")
-        try setup.expectRunRefused(listing: "signature invalid: the signature by trusted key")
+        try setup.expectRunRefused(listing: "no attestation for \(setup.digest)")
     }
 
     @Test("malformed and corrupted attestations are skipped with a warning; none found is no error, and the gate refuses")
@@ -257,5 +258,32 @@ struct RegistryAttestationTests {
         let stored = setup.consumer.root.appendingPathComponent("attestations/sha256-\(setup.publisher.digestHex)").path
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: stored)) ?? []).isEmpty)
         try setup.expectRunRefused(listing: "no attestation for \(setup.digest)")
+    }
+
+    /// Item 6: a registry may hold any number of attestations; a pull keeps the newest 32 and names the
+    /// ones it skipped.
+    @Test("more attestations than an image may keep: the newest are stored, the skipped ones named")
+    func attestationsOverTheLimitAreSkippedOldestFirst() async throws {
+        guard let setup = try Self.setup() else { return }
+        let key = try KeyFiles.readSigningKey(setup.publisher.keyPrefix + ".key")
+        let report = try setup.publisher.reportText("trivy-alpine-39-skip-no-results.json")
+        var envelopes: [Data] = []
+        let newest = AdmissionFixture.now()
+        for minutes in 0...32 {
+            let statement = setup.publisher.statement(
+                digestHex: setup.publisher.digestHex, result: report, finished: minutes == 0 ? newest : AdmissionFixture.now(offset: -60 * Double(minutes)))
+            envelopes.append(try DSSEEnvelope.sign(payload: statement, payloadType: DSSEEnvelope.inTotoPayloadType, key: key).encoded())
+        }
+        let layers = try await setup.pushAttTag(envelopes)
+        let pulled = try setup.pull()
+        #expect(pulled.status == 0, "\(pulled)")
+        #expect(pulled.stdout.contains("\nstored 32 attestations for \(setup.digest)"), "\(pulled)")
+        let oldest = try #require(layers.last).digest
+        #expect(
+            pulled.stderr == "securerun: warning: skipped 1 older attestation over the limit of 32 per image (\(oldest)); "
+                + "remove old ones with 'securerun image attestation rm' and pull again\n", "\(pulled)")
+        let verified = try setup.consumer.run(["image", "verify", "--profile", try setup.profile(), setup.reference])
+        #expect(verified.status == 0, "\(verified)")
+        #expect(verified.stdout.contains("scan finished \(newest) ("), "the newest decides: \(verified)")
     }
 }

@@ -71,14 +71,14 @@ struct RunMountTests {
         let isolated = try Isolated(fixture)
         let source = try isolated.hostSource("data")
         try "b\n".write(to: source.appendingPathComponent("other"), atomically: true, encoding: .utf8)
-        let direct = try isolated.run(["-v", "\(source.path):/data"], ["sh", "-c", "ls -A /data; cat /data/keep"])
+        let direct = try isolated.run(["-v", "\(source.path):/data:ro"], ["sh", "-c", "ls -A /data; cat /data/keep"])
         #expect(direct.status == 0, "\(direct)")
         #expect(direct.stdout == "keep\nother\nprecious\n")
         let link = isolated.temp.url.appendingPathComponent("link")
         try FileManager.default.createSymbolicLink(at: link, withDestinationURL: source)
-        let linked = try isolated.run(["-v", "\(link.path):/data"], ["ls", "-A", "/data"])
+        let linked = try isolated.run(["-v", "\(link.path):/data:ro"], ["ls", "-A", "/data"])
         #expect(linked.stdout == "keep\nother\n", "\(linked)")
-        let file = try isolated.run(["-v", "\(source.path)/keep:/etc/keep"], ["cat", "/etc/keep"])
+        let file = try isolated.run(["-v", "\(source.path)/keep:/etc/keep:ro"], ["cat", "/etc/keep"])
         #expect(file.stdout == "precious\n", "\(file)")
         #expect(isolated.mounts().isEmpty)
     }
@@ -113,7 +113,7 @@ struct RunMountTests {
         }
         var mounted = 0
         for _ in 0..<30 {
-            let result = try isolated.run(["-v", "\(x.path):/data"], ["ls", "-A", "/data"])
+            let result = try isolated.run(["-v", "\(x.path):/data:ro"], ["ls", "-A", "/data"])
             #expect(result.status == 0 ? result.stdout == "marker\n" : result.status == 125, "\(result)")
             #expect(!result.stdout.contains("etc"), "the host's / was mounted: \(result)")
             if result.status == 0 { mounted += 1 }
@@ -135,7 +135,7 @@ struct RunMountTests {
         try #require(mounted.status == 0, "\(mounted)")
         defer { _ = try? CLI.exec("umount", [nested.path]) }
 
-        let readOnly = try isolated.run(["-v", "\(source.path):/h"], ["sh", "-c", "/probe write /h/sub/pwned; grep ' /h/sub ' /proc/self/mountinfo"])
+        let readOnly = try isolated.run(["-v", "\(source.path):/h:ro"], ["sh", "-c", "/probe write /h/sub/pwned; grep ' /h/sub ' /proc/self/mountinfo"])
         #expect(readOnly.stdout.contains("/h/sub/pwned: EROFS"), "\(readOnly)")
         let options = readOnly.stdout.split(separator: "\n").last.map { String($0.split(separator: " ")[5]) } ?? ""
         #expect(options.split(separator: ",").contains("ro") && options.contains("nosuid") && options.contains("nodev"), "\(readOnly)")
@@ -159,7 +159,7 @@ struct RunMountTests {
         let before = Self.listing(shared)
         let source = try isolated.hostSource("src")
         let run = try isolated.run(
-            ["-v", "\(source.path):/newdir", "-v", "\(source.path)/keep:/usr/local/bin/sh", "-w", "/newdir2"],
+            ["-v", "\(source.path):/newdir:ro", "-v", "\(source.path)/keep:/usr/local/bin/sh:ro", "-w", "/newdir2"],
             ["sh", "-c", "pwd; ls /newdir; cat /usr/local/bin/sh"])
         #expect(run.status == 0, "\(run)")
         #expect(run.stdout == "/newdir2\nkeep\nprecious\n")
@@ -174,13 +174,13 @@ struct RunMountTests {
         guard let fixture = RunFixture.available() else { return }
         let isolated = try Isolated(fixture)
         let source = try isolated.hostSource("src")
-        let ok = try isolated.run(["--name", "left-ok", "-v", "\(source.path):/data"], ["cat", "/data/keep"])
+        let ok = try isolated.run(["--name", "left-ok", "-v", "\(source.path):/data:ro"], ["cat", "/data/keep"])
         #expect(ok.status == 0 && ok.stdout == "precious\n", "\(ok)")
         #expect(isolated.mounts().isEmpty)
         let refused = try isolated.run(["--name", "left-refused", "-v", "\(source.path):/data:rw"], ["true"])
         #expect(refused.status == 125, "\(refused)")
         // runc fails after every mount is in place: the volume's target lies beneath a file.
-        let failed = try isolated.run(["--name", "left-failed", "-v", "\(source.path):/probe/data"], ["true"])
+        let failed = try isolated.run(["--name", "left-failed", "-v", "\(source.path):/probe/data:ro"], ["true"])
         #expect(failed.status != 0 && failed.stderr.contains("/probe/data"), "\(failed)")
         #expect(isolated.mounts().isEmpty)
         // Other tests' containers run meanwhile; cgroups are shared by every state root.
@@ -196,7 +196,7 @@ struct RunMountTests {
         let source = try isolated.hostSource("src")
         let run = try BackgroundRun(
             [
-                "run", "--profile", fixture.profile, "--name", "killed", "-v", "\(source.path):/data", isolated.image, "sh", "-c",
+                "run", "--profile", fixture.profile, "--name", "killed", "-v", "\(source.path):/data:ro", isolated.image, "sh", "-c",
                 "echo ready; sleep 60",
             ], root: isolated.cli.root, logDirectory: isolated.temp.url, name: "killed")
         #expect(run.waitFor("ready"))

@@ -19,7 +19,7 @@ struct SeccompAttackTests {
         #expect(host.stdout.contains("i386 socketcall AF_INET: ok"), "\(host)")
 
         // The probe is on the volume; the shell starts it (the start path looks commands up in the image).
-        let result = try fixture.run(["-v", "\(tools.url.path):/t"], ["sh", "-c", "/t/compat-socket"])
+        let result = try fixture.run(["-v", "\(tools.url.path):/t:ro"], ["sh", "-c", "/t/compat-socket"])
         #expect(result.status == 0, "\(result)")
         // The shipped filter lists the native ABI only; libseccomp's bad-architecture action is KILL (runc
         // cannot change it), so the compat call is killed with SIGSYS before any socket exists.

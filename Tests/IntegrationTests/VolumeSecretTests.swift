@@ -6,11 +6,11 @@ import Testing
 @Suite("securerun run: host credentials and host ids through volumes")
 struct VolumeSecretTests {
     static let refusedSources: [(volume: String, flag: String, rule: String)] = [
-        ("/etc/shadow:/s", "--volume /etc/shadow:/s", "SR010"),
-        ("/etc:/e", "--volume /etc:/e", "SR010"),
-        ("/root/.ssh:/x", "--volume /root/.ssh:/x", "SR010"),
-        ("/home:/h", "--volume /home:/h", "SR010"),
-        ("/etc/ssh:/k", "--volume /etc/ssh:/k", "SR010"),
+        ("/etc/shadow:/s", "-v /etc/shadow:/s", "SR010"),
+        ("/etc:/e", "-v /etc:/e", "SR010"),
+        ("/root/.ssh:/x", "-v /root/.ssh:/x", "SR010"),
+        ("/home:/h", "-v /home:/h", "SR010"),
+        ("/etc/ssh:/k", "-v /etc/ssh:/k", "SR010"),
     ]
 
     @Test("a credential path or a directory containing one is refused as a volume", arguments: refusedSources.indices)
@@ -29,7 +29,7 @@ struct VolumeSecretTests {
         let temp = try TemporaryDirectory("securerun-link-to-etc")
         let link = temp.url.appendingPathComponent("link-to-etc")
         try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "/etc")
-        let result = try fixture.run(["-v", "\(link.path):/e"], ["cat", "/e/shadow"])
+        let result = try fixture.run(["-v", "\(link.path):/e:ro"], ["cat", "/e/shadow"])
         #expect(result.status == 125, "\(result)")
         #expect(result.stderr.contains("the host path /etc contains /etc/"), "\(result.stderr)")
     }
@@ -38,7 +38,7 @@ struct VolumeSecretTests {
         guard let fixture = RunFixture.available() else { return }
         let temp = try TemporaryDirectory("securerun-volume-ids")
         try "hello\n".write(to: temp.url.appendingPathComponent("file"), atomically: true, encoding: .utf8)
-        let refused = try fixture.run(["-v", "\(temp.url.path):/d", "--user", "65534:42"], ["id", "-G"])
+        let refused = try fixture.run(["-v", "\(temp.url.path):/d:ro", "--user", "65534:42"], ["id", "-G"])
         #expect(refused.status == 125, "\(refused)")
         #expect(
             refused.stderr.hasPrefix("securerun: --user 65534:42 refused by profile \"unattested\": with a volume mounted, the requested gid 42"),
@@ -49,7 +49,7 @@ struct VolumeSecretTests {
         #expect(alone.status == 0, "\(alone)")
         #expect(alone.stdout == "65534\n42\n")
         // A harmless directory with ordinary ids is still mounted.
-        let allowed = try fixture.run(["-v", "\(temp.url.path):/d", "--user", "1000:1000"], ["cat", "/d/file"])
+        let allowed = try fixture.run(["-v", "\(temp.url.path):/d:ro", "--user", "1000:1000"], ["cat", "/d/file"])
         #expect(allowed.status == 0, "\(allowed)")
         #expect(allowed.stdout == "hello\n")
     }

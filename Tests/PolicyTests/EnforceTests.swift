@@ -14,17 +14,15 @@ struct EnforceTests {
             "name: unit\ncapabilities: [NET_BIND_SERVICE]\nresources:\n  memory: 256m\n  memorySwap: 512m\n  cpus: 1\n  pidsLimit: 100\n")
     }
 
-    func request(_ configure: (inout RunRequest) -> Void) -> RunRequest {
-        var request = RunRequest(image: "img")
-        configure(&request)
-        return request
+    func enforce(_ flags: [String], image: ImageDefaults? = nil, protectedHostPaths: [String] = []) throws -> HardenedSpec {
+        try Policy.enforce(Requests.parse(flags), profile: profile, image: image ?? self.image, protectedHostPaths: protectedHostPaths)
     }
 
-    func violation(_ request: RunRequest) -> PolicyViolation? {
+    func violation(_ flags: [String]) throws -> PolicyViolation? {
         do {
-            _ = try Policy.enforce(request, profile: profile, image: image)
+            _ = try enforce(flags)
             return nil
-        } catch {
+        } catch let error as PolicyError {
             if case .violation(let violation) = error { return violation }
             return nil
         }
@@ -32,7 +30,7 @@ struct EnforceTests {
 
     @Test("a plain request gets exactly the profile's floor")
     func floor() throws {
-        let spec = try Policy.enforce(RunRequest(image: "img"), profile: profile, image: image)
+        let spec = try enforce([])
         #expect(spec.user == UserID(uid: 65534, gid: 65534))
         #expect(spec.readOnlyRootfs && spec.noNewPrivileges)
         #expect(spec.capabilities == [try Capability(parsing: "NET_BIND_SERVICE")])
@@ -43,60 +41,75 @@ struct EnforceTests {
         #expect(spec.env == ["PATH=/bin", "LANG=C"])
         #expect(spec.cwd == "/")
         #expect(spec.tmpfs.allSatisfy { !$0.exec })
+        #expect(spec.shmSize?.bytes == 64 << 20 && spec.additionalGids.isEmpty && spec.rlimits.isEmpty && spec.sysctls.isEmpty)
     }
 
-    static let loosening: [(String, @Sendable (inout RunRequest) -> Void, PolicyViolation.Rule)] = [
-        ("uid 0", { $0.user = "0" }, .nonRootUser),
-        ("root by name", { $0.user = "root" }, .nonRootUser),
-        ("root group", { $0.user = "1000:0" }, .nonRootUser),
-        ("uid 0 spelt 00", { $0.user = "00" }, .nonRootUser),
-        ("gid 0 spelt 00", { $0.user = "1000:00" }, .nonRootUser),
-        ("root group by name", { $0.user = "1000:root" }, .nonRootUser),
-        ("cap outside allow-list", { $0.capAdd = ["SYS_ADMIN"] }, .capabilities),
-        ("cap ALL", { $0.capAdd = ["ALL"] }, .capabilities),
-        ("writable root", { $0.readOnly = false }, .readOnlyRootfs),
-        ("no-new-privileges off", { $0.securityOptions = ["no-new-privileges:false"] }, .noNewPrivileges),
-        ("seccomp unconfined", { $0.securityOptions = ["seccomp=unconfined"] }, .seccomp),
-        ("memory above", { $0.memory = "257m" }, .memory),
-        ("swap unlimited", { $0.memorySwap = "-1" }, .memory),
-        ("swap above", { $0.memorySwap = "1g" }, .memory),
-        (
-            "lower memory turned into swap",
-            {
-                $0.memory = "64m"; $0.memorySwap = "512m"
-            }, .memory
-        ),
-        ("cpus above", { $0.cpus = "1.5" }, .cpu),
-        ("pids above", { $0.pidsLimit = "101" }, .pids),
-        ("pids unlimited", { $0.pidsLimit = "0" }, .pids),
-        ("privileged", { $0.privileged = true }, .privileged),
-        ("rw volume", { $0.volumes = ["/srv:/srv:rw"] }, .volumes),
-        ("host root volume", { $0.volumes = ["/:/host:ro"] }, .volumes),
-        ("docker socket", { $0.volumes = ["/var/run/docker.sock:/sock"] }, .volumes),
-        ("volume over /proc", { $0.volumes = ["/srv:/proc/x"] }, .volumes),
-        ("parent of the docker socket", { $0.volumes = ["/run:/x:ro"] }, .volumes),
-        ("parent of the state root", { $0.volumes = ["/var:/x:ro"] }, .volumes),
-        ("grandparent of the state root", { $0.volumes = ["/var/lib:/x:ro"] }, .volumes),
-        ("new tmpfs", { $0.tmpfs = ["/run"] }, .tmpfs),
-        ("bigger tmpfs", { $0.tmpfs = ["/tmp:size=1g"] }, .tmpfs),
-        ("exec tmpfs", { $0.tmpfs = ["/tmp:exec"] }, .tmpfs),
-        ("suid tmpfs", { $0.tmpfs = ["/tmp:suid"] }, .tmpfs),
-        ("host network", { $0.network = "host" }, .network),
-        ("bridge network", { $0.network = "bridge" }, .network),
-        ("systempaths", { $0.securityOptions = ["systempaths=unconfined"] }, .securityOptions),
-        ("apparmor off", { $0.securityOptions = ["apparmor=unconfined"] }, .securityOptions),
+    static let loosening: [(String, [String], PolicyViolation.Rule)] = [
+        ("uid 0", ["--user", "0"], .nonRootUser),
+        ("root by name", ["-u", "root"], .nonRootUser),
+        ("root group", ["--user", "1000:0"], .nonRootUser),
+        ("uid 0 spelt 00", ["--user=00"], .nonRootUser),
+        ("gid 0 spelt 00", ["-u1000:00"], .nonRootUser),
+        ("root group by name", ["--user", "1000:root"], .nonRootUser),
+        ("supplementary root group", ["--group-add", "0"], .nonRootUser),
+        ("cap outside allow-list", ["--cap-add", "SYS_ADMIN"], .capabilities),
+        ("cap ALL", ["--cap-add=ALL"], .capabilities),
+        ("writable root", ["--read-only=false"], .readOnlyRootfs),
+        ("no-new-privileges off", ["--security-opt", "no-new-privileges:false"], .noNewPrivileges),
+        ("seccomp unconfined", ["--security-opt", "seccomp=unconfined"], .seccomp),
+        ("memory above", ["-m", "257m"], .memory),
+        ("memory 0 means unlimited", ["--memory", "0"], .memory),
+        ("swap unlimited", ["--memory-swap", "-1"], .memory),
+        ("swap above", ["--memory-swap", "1g"], .memory),
+        ("lower memory turned into swap", ["--memory", "64m", "--memory-swap", "512m"], .memory),
+        ("cpus above", ["--cpus", "1.5"], .cpu),
+        ("cpus 0 means unlimited", ["--cpus=0"], .cpu),
+        ("quota above the profile's CPUs", ["--cpu-period", "50000", "--cpu-quota", "75000"], .cpu),
+        ("quota -1 means unlimited", ["--cpu-quota", "-1"], .cpu),
+        ("shares above the default weight", ["-c", "2048"], .cpu),
+        ("real-time budget", ["--cpu-rt-runtime", "950000"], .cpu),
+        ("pids above", ["--pids-limit", "101"], .pids),
+        ("pids unlimited", ["--pids-limit", "0"], .pids),
+        ("privileged", ["--privileged"], .privileged),
+        ("rw volume", ["-v", "/srv:/srv:rw"], .volumes),
+        ("-v is writable unless :ro", ["-v", "/srv:/srv"], .volumes),
+        ("host root volume", ["-v", "/:/host:ro"], .volumes),
+        ("docker socket", ["-v", "/var/run/docker.sock:/sock:ro"], .volumes),
+        ("volume over /proc", ["-v", "/srv:/proc/x:ro"], .volumes),
+        ("parent of the docker socket", ["-v", "/run:/x:ro"], .volumes),
+        ("parent of the state root", ["-v", "/var:/x:ro"], .volumes),
+        ("grandparent of the state root", ["-v", "/var/lib:/x:ro"], .volumes),
+        ("named volume", ["-v", "data:/data"], .volumes),
+        ("anonymous volume", ["-v", "/data"], .volumes),
+        ("--mount type=volume", ["--mount", "type=volume,source=data,target=/data"], .volumes),
+        ("--mount bind is writable by default", ["--mount", "type=bind,src=/srv,dst=/srv"], .volumes),
+        ("shared propagation", ["-v", "/srv:/srv:ro,rshared"], .volumes),
+        ("SELinux relabel", ["-v", "/srv:/srv:ro,Z"], .volumes),
+        ("new tmpfs without extraTmpfs", ["--tmpfs", "/run"], .tmpfs),
+        ("bigger tmpfs", ["--tmpfs", "/tmp:size=1g"], .tmpfs),
+        ("exec tmpfs", ["--tmpfs", "/tmp:exec"], .tmpfs),
+        ("suid tmpfs", ["--tmpfs", "/tmp:suid"], .tmpfs),
+        ("bigger /dev/shm", ["--shm-size", "1g"], .tmpfs),
+        ("host network", ["--network", "host"], .network),
+        ("bridge network", ["--net=bridge"], .network),
+        ("published port", ["-p", "8080:80"], .publish),
+        ("systempaths", ["--security-opt", "systempaths=unconfined"], .securityOptions),
+        ("apparmor off", ["--security-opt", "apparmor=unconfined"], .securityOptions),
+        ("SELinux off", ["--security-opt", "label=disable"], .securityOptions),
+        ("writable cgroups", ["--security-opt", "writable-cgroups=true"], .securityOptions),
     ]
 
     @Test("each loosening request is refused by its rule", arguments: loosening.indices)
-    func refused(_ index: Int) {
-        let (_, configure, rule) = Self.loosening[index]
-        #expect(violation(request(configure))?.rule == rule)
+    func refused(_ index: Int) throws {
+        let (name, flags, rule) = Self.loosening[index]
+        let refused = try violation(flags)
+        #expect(refused?.rule == rule, "\(name): \(refused.map(\.description) ?? "accepted")")
     }
 
     @Test("user ids must be plain digits: +0 and other spellings are not numbers")
     func userSpelling() {
-        for text in ["+0", " 1", "1e3", "0x1", "１"] {
-            #expect(throws: PolicyError.self) { try Policy.enforce(request { $0.user = text }, profile: profile, image: image) }
+        for text in ["+0", "1e3", "0x1", "１"] {
+            #expect(throws: PolicyError.self) { try enforce(["--user", text]) }
         }
         #expect(UserID(parsing: "+0") == nil)
         #expect(UserID(parsing: "00")?.isRoot == true)
@@ -106,37 +119,28 @@ struct EnforceTests {
     func protectedStateRoot() throws {
         let state = "/srv/securerun-state"
         for source in ["/srv/securerun-state", "/srv/securerun-state/rootfs", "/srv"] {
-            #expect(throws: PolicyError.self) {
-                try Policy.enforce(request { $0.volumes = ["\(source):/x"] }, profile: profile, image: image, protectedHostPaths: [state])
-            }
+            #expect(throws: PolicyError.self) { try enforce(["-v", "\(source):/x:ro"], protectedHostPaths: [state]) }
         }
-        let sibling = try Policy.enforce(request { $0.volumes = ["/srv/data:/x"] }, profile: profile, image: image, protectedHostPaths: [state])
+        let sibling = try enforce(["-v", "/srv/data:/x:ro"], protectedHostPaths: [state])
         #expect(sibling.volumes.map(\.source) == ["/srv/data"])
     }
 
-    @Test("the refusal names the flag, the profile and the rule")
-    func message() {
-        let refused = violation(request { $0.user = "0" })
+    @Test("the refusal names the flag as typed, the profile and the rule, and keeps the flag's position")
+    func message() throws {
+        let refused = try violation(["-d", "-u", "0"])
         #expect(
             refused?.description
-                == "--user 0 refused by profile \"unit\": containers run as a non-root uid and gid (the profile's is 65534:65534) [SR001 non-root-user]")
+                == "-u 0 refused by profile \"unit\": containers run as a non-root uid and gid (the profile's is 65534:65534); name another user, such as -u 1000:1000 [SR001 non-root-user]"
+        )
+        #expect(refused?.origin?.index == 1)
     }
 
     @Test("tightening applies: lower limits, another non-root user, fewer capabilities, smaller tmpfs")
     func tightening() throws {
-        let spec = try Policy.enforce(
-            request {
-                $0.memory = "64m"
-                $0.cpus = "0.25"
-                $0.pidsLimit = "10"
-                $0.user = "1000:1000"
-                $0.capDrop = ["ALL"]
-                $0.tmpfs = ["/tmp:size=1m,mode=700"]
-                $0.securityOptions = ["no-new-privileges", "seccomp=builtin"]
-                $0.readOnly = true
-                $0.network = "none"
-                $0.volumes = ["/srv:/data"]
-            }, profile: profile, image: image)
+        let spec = try enforce([
+            "-m", "64m", "--cpus", "0.25", "--pids-limit", "10", "--user", "1000:1000", "--cap-drop", "ALL", "--tmpfs", "/tmp:size=1m,mode=700",
+            "--security-opt", "no-new-privileges", "--security-opt", "seccomp=builtin", "--read-only", "--network", "none", "-v", "/srv:/data:ro",
+        ])
         #expect(spec.memory.bytes == 64 << 20)
         // Unset swap keeps the profile's swap allowance (256m) on top of the lower memory.
         #expect(spec.memorySwap.bytes == (64 + 256) << 20)
@@ -150,44 +154,45 @@ struct EnforceTests {
 
     @Test("--cap-add of an allowed capability after --cap-drop ALL keeps just that one")
     func capDropAllThenAdd() throws {
-        let spec = try Policy.enforce(
-            request {
-                $0.capDrop = ["ALL"]; $0.capAdd = ["cap_net_bind_service"]
-            }, profile: profile, image: image)
+        let spec = try enforce(["--cap-drop", "ALL", "--cap-add", "cap_net_bind_service"])
         #expect(spec.capabilities.map(\.name) == ["CAP_NET_BIND_SERVICE"])
     }
 
     @Test("memory-swap below memory is a bad request, not a violation")
-    func swapBelowMemory() {
-        #expect(throws: PolicyError.invalidRequest(flag: "--memory-swap 32m", reason: "memory plus swap must be at least --memory (64m)")) {
-            try Policy.enforce(
-                request {
-                    $0.memory = "64m"; $0.memorySwap = "32m"
-                }, profile: profile, image: image)
+    func swapBelowMemory() throws {
+        #expect {
+            try enforce(["--memory", "64m", "--memory-swap", "32m"])
+        } throws: { error in
+            guard case .invalidRequest(let flag, let reason, let origin) = error as? PolicyError else { return false }
+            return flag == "--memory-swap 32m" && reason == "memory plus swap must be at least --memory (64m)" && origin?.index == 2
         }
     }
 
     @Test("the image's root user is replaced by the profile's; a non-root image user is honoured")
     func imageUser() throws {
-        let rootImage = ImageDefaults(user: "0:0", cmd: ["/bin/sh"])
-        #expect(try Policy.enforce(RunRequest(image: "img"), profile: profile, image: rootImage).user.uid == 65534)
-        let appImage = ImageDefaults(user: "1000:1000", cmd: ["/bin/sh"])
-        #expect(try Policy.enforce(RunRequest(image: "img"), profile: profile, image: appImage).user.uid == 1000)
+        #expect(try enforce([], image: ImageDefaults(user: "0:0", cmd: ["/bin/sh"])).user.uid == 65534)
+        #expect(try enforce([], image: ImageDefaults(user: "1000:1000", cmd: ["/bin/sh"])).user.uid == 1000)
     }
 
-    @Test("entrypoint and command follow docker's rules")
+    @Test("entrypoint and command follow docker's rules; --entrypoint \"\" clears the entrypoint and the Cmd")
     func processArgs() throws {
         let image = ImageDefaults(entrypoint: ["/entry"], cmd: ["--default"], workingDir: "/app")
-        #expect(try Policy.enforce(RunRequest(image: "i"), profile: profile, image: image).args == ["/entry", "--default"])
-        #expect(try Policy.enforce(request { $0.command = ["x"] }, profile: profile, image: image).args == ["/entry", "x"])
-        #expect(try Policy.enforce(request { $0.entrypoint = ["/other"] }, profile: profile, image: image).args == ["/other"])
-        #expect(try Policy.enforce(RunRequest(image: "i"), profile: profile, image: image).cwd == "/app")
-        #expect(throws: PolicyError.self) { try Policy.enforce(RunRequest(image: "i"), profile: profile, image: ImageDefaults()) }
+        func args(_ flags: [String], _ command: [String] = []) throws -> [String] {
+            try Policy.enforce(Requests.parse(flags, command: command), profile: profile, image: image).args
+        }
+        #expect(try args([]) == ["/entry", "--default"])
+        #expect(try args([], ["x"]) == ["/entry", "x"])
+        #expect(try args(["--entrypoint", "/other"]) == ["/other"])
+        #expect(try args(["--entrypoint", ""], ["sh", "-c", "id"]) == ["sh", "-c", "id"])
+        #expect(try args(["--entrypoint="], ["sh"]) == ["sh"])
+        #expect(throws: PolicyError.self) { try args(["--entrypoint", ""]) }
+        #expect(try enforce([], image: image).cwd == "/app")
+        #expect(throws: PolicyError.self) { try enforce([], image: ImageDefaults()) }
     }
 
     @Test("request env overrides the image's and PATH is always set")
     func environment() throws {
-        let spec = try Policy.enforce(request { $0.env = ["LANG=en", "NEW=1"] }, profile: profile, image: ImageDefaults(env: ["LANG=C"], cmd: ["x"]))
+        let spec = try enforce(["-e", "LANG=en", "--env=NEW=1"], image: ImageDefaults(env: ["LANG=C"], cmd: ["x"]))
         #expect(spec.env == [ProcessDefaults.defaultPath, "LANG=en", "NEW=1"])
     }
 }

@@ -28,18 +28,19 @@ struct NetworkPolicyTests {
         profile = try ProfileFixtures.parse(Self.privateText)
     }
 
-    func enforce(_ configure: (inout RunRequest) -> Void, profile: Profile? = nil) throws(PolicyError) -> NetworkSpec {
-        var request = RunRequest(image: "img")
-        configure(&request)
-        return try Policy.enforce(request, profile: profile ?? self.profile, image: image).network
+    func enforce(_ flags: [String], profile: Profile? = nil) throws -> NetworkSpec {
+        try Policy.enforce(try Requests.parse(flags), profile: profile ?? self.profile, image: image).network
     }
 
-    func refusal(_ configure: (inout RunRequest) -> Void, profile: Profile? = nil) -> PolicyError? {
+    func refusal(_ flags: [String], profile: Profile? = nil) -> PolicyError? {
         do {
-            _ = try enforce(configure, profile: profile)
+            _ = try enforce(flags, profile: profile)
             return nil
-        } catch {
+        } catch let error as PolicyError {
             return error
+        } catch {
+            Issue.record("\(flags) did not parse: \(error)")
+            return nil
         }
     }
 
@@ -115,65 +116,56 @@ struct NetworkPolicyTests {
 
     @Test("a plain request gets the profile's network: rates, allow-list, no ports")
     func plain() throws {
-        let network = try enforce { _ in }
+        let network = try enforce([])
         #expect(network.mode == .private && network.egress == profile.network.egress && network.ingress == profile.network.ingress)
         #expect(network.allow == profile.network.egressAllow && network.ports.isEmpty)
     }
 
     @Test("--network none tightens private to none; --network private keeps it")
     func tightenToNone() throws {
-        #expect(try enforce { $0.network = "none" } == .none)
-        #expect(try enforce { $0.network = "private" }.mode == .private)
+        #expect(try enforce(["--network", "none"]) == .none)
+        #expect(try enforce(["--net=private"]).mode == .private)
     }
 
     @Test("--network private on a none profile, or host, bridge, container: are refused: a request never widens the network [SR012]")
     func widening() throws {
         let none = try ProfileFixtures.parse("name: unit\n")
         for (mode, profile) in [("private", none), ("host", profile), ("bridge", profile), ("container:abc", profile), ("host", none)] {
-            let error = refusal({ $0.network = mode }, profile: profile)
-            guard case .violation(let violation) = error else {
-                Issue.record("--network \(mode) was not refused: \(String(describing: error))")
+            guard case .violation(let violation) = refusal(["--network", mode], profile: profile) else {
+                Issue.record("--network \(mode) was not refused")
                 continue
             }
-            #expect(violation.rule == .network && violation.flag == "--network \(mode)")
+            #expect(violation.rule == .network && violation.flag == "--network \(mode)", "\(violation)")
         }
     }
 
-    @Test("rates may only go down: a higher --egress-rate or --ingress-rate is refused [SR020]")
+    @Test("rates may only go down: a higher --egress-rate or --ingress-rate is refused [SR025]")
     func rates() throws {
-        let lowered = try enforce {
-            $0.egressRate = "2mbit"
-            $0.ingressRate = "500kbit"
-        }
+        let lowered = try enforce(["--egress-rate", "2mbit", "--ingress-rate=500kbit"])
         #expect(lowered.egress?.rate.bitsPerSecond == 2_000_000 && lowered.ingress?.rate.bitsPerSecond == 500_000)
-        for (flag, configure) in [
-            ("--egress-rate 9mbit", { (r: inout RunRequest) in r.egressRate = "9mbit" }),
-            ("--ingress-rate 1gbit", { (r: inout RunRequest) in r.ingressRate = "1gbit" }),
-        ] as [(String, (inout RunRequest) -> Void)] {
-            guard case .violation(let violation) = refusal(configure) else {
-                Issue.record("\(flag) was not refused")
+        #expect(lowered.egress?.burst == profile.network.egress?.burst)
+        for flags in [["--egress-rate", "9mbit"], ["--ingress-rate", "1gbit"]] {
+            guard case .violation(let violation) = refusal(flags) else {
+                Issue.record("\(flags) was not refused")
                 continue
             }
-            #expect(violation.rule == .bandwidth && violation.flag == flag && violation.description.contains("[SR020 bandwidth-ceiling]"))
+            #expect(violation.rule == .bandwidth && violation.flag == flags.joined(separator: " "), "\(violation)")
+            #expect(violation.description.contains("[SR025 bandwidth-ceiling]"), "\(violation)")
         }
-        #expect(refusal { $0.egressRate = "fast" }?.description.contains("invalid --egress-rate fast") == true)
-        #expect(
-            refusal {
-                $0.network = "none"; $0.egressRate = "1mbit"
-            }?.description.contains("there is no traffic to shape") == true)
+        #expect(throws: (any Error).self) { try Requests.parse(["--egress-rate", "fast"]) }
+        #expect(refusal(["--network", "none", "--egress-rate", "1mbit"])?.description.contains("there is no traffic to shape") == true)
     }
 
     @Test("-p binds the profile's first host address by default, keeps udp, and refuses duplicates")
     func publish() throws {
-        let ports = try enforce { $0.publish = ["8080:80", "127.0.0.2:8081:81/udp", "127.0.0.1:9000:9000/TCP"] }.ports
+        let ports = try enforce(["-p", "8080:80", "-p", "127.0.0.2:8081:81/udp", "--publish=127.0.0.1:9000:9000/TCP"]).ports
         #expect(ports.map(\.description) == ["127.0.0.1:8080->80/tcp", "127.0.0.2:8081->81/udp", "127.0.0.1:9000->9000/tcp"])
-        #expect(refusal { $0.publish = ["8080:80", "127.0.0.1:8080:81"] }?.description.contains("published twice") == true)
-        for bad in ["80", "a:b", "8080:80/sctp", "8080-8090:80", "[::1]:8080:80", "0:80", "8080:70000"] {
-            guard case .invalidRequest(let flag, _) = refusal({ $0.publish = [bad] }) else {
+        #expect(refusal(["-p", "8080:80", "-p", "127.0.0.1:8080:81"])?.description.contains("published twice") == true)
+        for bad in ["80", "8080-8090:80-90", "8080:80/sctp", ":80"] {
+            guard case .invalidRequest = refusal(["-p", bad]) else {
                 Issue.record("-p \(bad) was not refused as malformed")
                 continue
             }
-            #expect(flag == "-p \(bad)")
         }
     }
 
@@ -181,40 +173,45 @@ struct NetworkPolicyTests {
         ("a privileged host port (the host's own services live below 1024)", "127.0.0.1:80:80", "host ports below 1024"),
         ("a host address outside the profile's list (all interfaces)", "0.0.0.0:8080:80", "only on 127.0.0.1, 127.0.0.2"),
         ("a host address outside the profile's list (the LAN)", "192.0.2.2:8080:80", "network.publish.hostAddresses"),
+        ("an IPv6 host address", "[::1]:8080:80", "network.publish.hostAddresses"),
     ]
 
-    @Test("-p is refused, naming the rule, for ports and addresses the profile does not allow [SR021]", arguments: refusedPublish)
+    @Test("-p is refused, naming the rule, for ports and addresses the profile does not allow [SR026]", arguments: refusedPublish)
     func publishRefused(_ name: String, _ text: String, _ expected: String) {
-        guard case .violation(let violation) = refusal({ $0.publish = [text] }) else {
+        guard case .violation(let violation) = refusal(["-p", text]) else {
             Issue.record("\(name): -p \(text) was not refused")
             return
         }
         #expect(violation.rule == .publish && violation.flag == "-p \(text)", "\(name)")
-        #expect(violation.description.contains(expected) && violation.description.contains("[SR021 published-ports]"), "\(violation)")
+        #expect(violation.description.contains(expected) && violation.description.contains("[SR026 published-ports]"), "\(violation)")
     }
 
-    @Test("-p is refused where the profile publishes nothing, and with --network none [SR021]")
+    @Test("-p is refused where the profile publishes nothing, and with --network none [SR026]")
     func publishWithoutPermission() throws {
         let closed = try ProfileFixtures.parse(Self.privateText.replacingOccurrences(of: "allowed: true", with: "allowed: false"))
-        guard case .violation(let violation) = refusal({ $0.publish = ["127.0.0.1:8080:80"] }, profile: closed) else {
-            Issue.record("publish on a closed profile was not refused")
-            return
+        for (flags, profile) in [
+            (["-p", "127.0.0.1:8080:80"], closed), (["--network", "none", "-p", "8080:80"], self.profile),
+            (["-p", "8080:80"], try ProfileFixtures.shipped("default")),
+        ] {
+            guard case .violation(let violation) = refusal(flags, profile: profile) else {
+                Issue.record("\(flags) was not refused")
+                continue
+            }
+            #expect(violation.rule == .publish, "\(violation)")
         }
-        #expect(violation.rule == .publish && violation.detail.contains("network.publish.allowed is false"))
-        guard
-            case .violation(let none) = refusal({
-                $0.network = "none"; $0.publish = ["8080:80"]
-            })
-        else {
-            Issue.record("publish with --network none was not refused")
-            return
+    }
+
+    @Test("docker's other network flags are refused under private networking too, each with why")
+    func otherNetworkFlags() throws {
+        for flags in [["-P"], ["--dns", "1.1.1.1"], ["--add-host", "db:10.0.0.5"], ["--ip", "10.213.0.9"], ["--network-alias", "web"]] {
+            guard case .violation(let violation) = refusal(flags) else {
+                Issue.record("\(flags) was not refused")
+                continue
+            }
+            #expect(violation.rule == .network, "\(violation)")
         }
-        #expect(none.rule == .publish)
-        guard case .violation(let defaultProfile) = refusal({ $0.publish = ["8080:80"] }, profile: try ProfileFixtures.shipped("default")) else {
-            Issue.record("publish under default was not refused")
-            return
-        }
-        #expect(defaultProfile.rule == .publish)
+        let all = Policy.requestViolations(try Requests.parse(["--network", "host", "-p", "80:80", "--egress-rate", "1gbit"]), profile: profile)
+        #expect(Set(all.map(\.rule)) == [.network, .publish, .bandwidth], "lint sees every network refusal: \(all)")
     }
 
     // MARK: - Values

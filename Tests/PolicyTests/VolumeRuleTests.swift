@@ -16,9 +16,14 @@ import Testing
     func enforce(_ volumes: [String], user: String? = nil, image: ImageDefaults? = nil, profile: Profile? = nil, secrets: HostSecrets? = nil)
         throws(PolicyError) -> HardenedSpec
     {
-        var request = RunRequest(image: "img")
-        request.volumes = volumes
-        request.user = user
+        var flags = volumes.flatMap { ["-v", $0.hasSuffix(":ro") || $0.hasSuffix(":rw") ? $0 : $0 + ":ro"] }
+        if let user { flags += ["--user", user] }
+        let request: RunRequest
+        do {
+            request = try Requests.parse(flags)
+        } catch {
+            throw .invalidRequest(flag: flags.joined(separator: " "), reason: "\(error)")
+        }
         return try Policy.enforce(request, profile: profile ?? self.profile, image: image ?? self.image, hostSecrets: secrets)
     }
 
@@ -60,7 +65,7 @@ import Testing
     @Test func refusalNamesTheFlagTheSecretAndTheRule() {
         #expect(
             violation(["/etc:/e"])?.description
-                == "--volume /etc:/e refused by profile \"unit\": the host path /etc contains /etc/gshadow, which holds host credentials; mount a narrower directory [SR010 safe-volumes]"
+                == "-v /etc:/e:ro refused by profile \"unit\": the host path /etc contains /etc/gshadow, which holds host credentials; mount a narrower directory [SR010 safe-volumes]"
         )
     }
 
@@ -89,7 +94,9 @@ import Testing
         #expect(violation(["\(directory.path)/keys:/k"], secrets: secrets)?.description.contains("contains \(secret.path)") == true)
     }
 
-    static let harmlessSources = ["/srv/data", "/etc/hosts", "/etc/ssh/ssh_host_ed25519_key.pub", "/home/alice/project", "/opt/app/config"]
+    static let harmlessSources = [
+        "/srv/data", "/etc/hosts", "/etc/passwd", "/etc/ssl/certs", "/usr/share/zoneinfo", "/home/alice/project", "/opt/app/config",
+    ]
 
     @Test("a directory or file without credentials is still allowed", arguments: harmlessSources)
     func harmlessSourceIsAllowed(_ source: String) throws {
@@ -127,7 +134,7 @@ import Testing
     @Test func theImagesSystemUserWithAVolumeIsRefusedNamingTheVolume() {
         let refused = violation(["/srv/data:/d"], image: ImageDefaults(user: "33:33", cmd: ["/bin/sh"]))
         #expect(refused?.rule == .volumeIDs)
-        #expect(refused?.flag == "--volume /srv/data:/d")
+        #expect(refused?.flag == "-v /srv/data:/d:ro")
         #expect(refused?.detail.contains("the image's user's uid 33") == true)
     }
 

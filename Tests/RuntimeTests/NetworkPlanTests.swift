@@ -7,7 +7,7 @@ import Testing
 /// Issue 11: names, addresses and rules of a private container's network, without touching the host.
 @Suite("network plan: names, /30 choice, rules")
 struct NetworkPlanTests {
-    static func spec(allow: [String] = [], ports: [PortMapping] = []) -> NetworkSpec {
+    static func spec(allow: [String] = [], ports: [PublishedPort] = []) -> NetworkSpec {
         let shaping = Shaping(rate: BitRate(bitsPerSecond: 2_000_000), burst: ByteSize(bytes: 32 << 10))
         return NetworkSpec(
             mode: .private, addressRange: NetworkProfile.defaultRange, egress: shaping, ingress: shaping,

@@ -8,10 +8,10 @@ import Testing
 struct SpecBuilderTests {
     let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    func spec(_ configure: (inout RunRequest) -> Void = { _ in }) throws -> RuntimeSpec {
-        let profile = try ProfileLoader.parse("capabilities: [NET_BIND_SERVICE]\n", file: packageRoot.appendingPathComponent("profiles/unit.yaml"))
-        var request = RunRequest(image: "img")
-        configure(&request)
+    func spec(_ flags: [String] = []) throws -> RuntimeSpec {
+        let profile = try ProfileLoader.parse(
+            "capabilities: [NET_BIND_SERVICE]\nextraTmpfs:\n  allow: true\n", file: packageRoot.appendingPathComponent("profiles/unit.yaml"))
+        let request = try Requests.parse(flags)
         let hardened = try Policy.enforce(request, profile: profile, image: ImageDefaults(cmd: ["/bin/sh"]))
         return SpecBuilder.spec(for: hardened, rootfs: URL(fileURLWithPath: "/var/lib/securerun/rootfs/abc"), cgroupsPath: "/securerun/c1")
     }
@@ -28,14 +28,14 @@ struct SpecBuilderTests {
     func capabilities() throws {
         let allowed = try spec().process.capabilities
         #expect(allowed.bounding == ["CAP_NET_BIND_SERVICE"] && allowed.ambient == ["CAP_NET_BIND_SERVICE"])
-        let none = try spec { $0.capDrop = ["ALL"] }.process.capabilities
+        let none = try spec(["--cap-drop", "ALL"]).process.capabilities
         #expect(none.bounding.isEmpty && none.effective.isEmpty && none.permitted.isEmpty && none.inheritable.isEmpty && none.ambient.isEmpty)
     }
 
     // Attack: a writable, executable, setuid-capable scratch mount is where dropped payloads run from.
     @Test("tmpfs mounts are nosuid, nodev, noexec, size-limited and owned by the run user")
     func tmpfs() throws {
-        let mount = try #require(try spec { $0.user = "1000:1001" }.mounts.first { $0.destination == "/tmp" })
+        let mount = try #require(try spec(["--user", "1000:1001"]).mounts.first { $0.destination == "/tmp" })
         #expect(mount.type == "tmpfs")
         for option in ["nosuid", "nodev", "noexec", "size=\(64 << 20)", "mode=1777", "uid=1000", "gid=1001"] {
             #expect(mount.options.contains(option), "missing \(option)")
@@ -46,7 +46,7 @@ struct SpecBuilderTests {
     // with devices, because ro/nosuid/nodev only apply to the top mount of an rbind.
     @Test("volumes are bind mounts, read-only unless allowed, never suid or dev, down to nested mounts")
     func volumes() throws {
-        let mount = try #require(try spec { $0.volumes = ["/srv/data:/data"] }.mounts.first { $0.destination == "/data" })
+        let mount = try #require(try spec(["-v", "/srv/data:/data:ro"]).mounts.first { $0.destination == "/data" })
         #expect(mount.type == "bind" && mount.source == "/srv/data")
         #expect(mount.options == ["rbind", "ro", "nosuid", "nodev", "rro", "rnosuid", "rnodev"])
         let writable = SpecBuilder.volumeOptions(readOnly: false)
@@ -56,8 +56,7 @@ struct SpecBuilderTests {
     @Test("the launcher's pinned staging paths replace volume sources by index; the root is the path given")
     func volumeSourceOverrides() throws {
         let profile = try ProfileLoader.parse("capabilities: []\n", file: packageRoot.appendingPathComponent("profiles/unit.yaml"))
-        var request = RunRequest(image: "img")
-        request.volumes = ["/srv/a:/a", "/srv/b:/b"]
+        let request = try Requests.parse(["-v", "/srv/a:/a:ro", "-v", "/srv/b:/b:ro"])
         let hardened = try Policy.enforce(request, profile: profile, image: ImageDefaults(cmd: ["/bin/sh"]))
         let own = URL(fileURLWithPath: "/var/lib/securerun/containers/c1/rootfs")
         let spec = SpecBuilder.spec(for: hardened, rootfs: own, cgroupsPath: "/securerun/c1", volumeSources: [1: "/var/lib/securerun/containers/c1/volumes/1"])
@@ -83,13 +82,46 @@ struct SpecBuilderTests {
 
     @Test("resources: memory, memory+swap, CPU quota and pids, and every device denied")
     func resources() throws {
-        let resources = try spec {
-            $0.memory = "128m"; $0.cpus = "0.5"; $0.pidsLimit = "10"
-        }.linux.resources
+        let resources = try spec(["-m", "128m", "--cpus", "0.5", "--pids-limit", "10"]).linux.resources
         #expect(resources.memory == RuntimeSpec.Memory(limit: 128 << 20, swap: 128 << 20))
         #expect(resources.cpu == RuntimeSpec.CPU(quota: 50_000, period: 100_000))
         #expect(resources.pids.limit == 10)
         #expect(resources.devices == [RuntimeSpec.DeviceRule(allow: false, access: "rwm")])
+    }
+
+    @Test("docker's resource flags reach the cgroup settings: reservation, swappiness, shares, cpuset, period and quota")
+    func resourceFlags() throws {
+        let resources = try spec([
+            "-m", "128m", "--memory-reservation", "64m", "--memory-swappiness=0", "-c", "512", "--cpuset-cpus", "0", "--cpu-period", "50000",
+            "--cpu-quota", "25000",
+        ]).linux.resources
+        #expect(resources.memory == RuntimeSpec.Memory(limit: 128 << 20, swap: 128 << 20, reservation: 64 << 20, swappiness: 0))
+        #expect(resources.cpu == RuntimeSpec.CPU(quota: 25_000, period: 50_000, shares: 512, cpus: "0"))
+    }
+
+    @Test("--ulimit, --group-add, --sysctl, --oom-score-adj, --domainname, --cgroupns private and --shm-size reach the config")
+    func processFlags() throws {
+        let spec = try spec([
+            "--ulimit", "nofile=512:1024", "--group-add", "1500", "--sysctl", "kernel.shm_rmid_forced=1", "--oom-score-adj", "500",
+            "--domainname", "example.org", "--cgroupns", "private", "--shm-size", "16m",
+        ])
+        #expect(spec.process.rlimits == [RuntimeSpec.Rlimit(type: "RLIMIT_NOFILE", hard: 1024, soft: 512)])
+        #expect(spec.process.user.additionalGids == [1500])
+        #expect(spec.linux.sysctl == ["kernel.shm_rmid_forced": "1", "kernel.domainname": "example.org"])
+        #expect(spec.process.oomScoreAdj == 500)
+        #expect(spec.domainname == "example.org")
+        #expect(spec.linux.namespaces.map(\.type).contains("cgroup"))
+        #expect(spec.mounts.first { $0.destination == "/dev/shm" }?.options.contains("size=\(16 << 20)") == true)
+        #expect(try self.spec(["--ipc", "none"]).mounts.contains { $0.destination == "/dev/shm" } == false)
+    }
+
+    // Attack: a binary dropped into a tmpfs the request added (/run) is executed, or made setuid.
+    @Test("an extra --tmpfs mount is noexec, nosuid, nodev, size-capped and owned by the run user")
+    func extraTmpfs() throws {
+        let mount = try #require(try spec(["--tmpfs", "/run:size=8m", "--user", "1000"]).mounts.first { $0.destination == "/run" })
+        for option in ["nosuid", "nodev", "noexec", "size=\(8 << 20)", "uid=1000", "gid=1000"] {
+            #expect(mount.options.contains(option), "missing \(option)")
+        }
     }
 
     // Two state roots with a container of the same --name shared /securerun/<name>, so their processes
@@ -108,7 +140,7 @@ struct SpecBuilderTests {
     func jsonKeys() throws {
         let data = try JSONEncoder().encode(try spec())
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        #expect(Set(json.keys) == ["ociVersion", "process", "root", "hostname", "mounts", "linux"])
+        #expect(Set(json.keys) == ["ociVersion", "process", "root", "hostname", "mounts", "linux"], "no domainname unless asked for")
         let linux = try #require(json["linux"] as? [String: Any])
         #expect(Set(linux.keys) == ["resources", "cgroupsPath", "namespaces", "seccomp", "maskedPaths", "readonlyPaths"])
     }

@@ -72,6 +72,21 @@ public struct DockerEngine: Sendable {
 
     // MARK: - Images
 
+    /// Writes the engine's image `name` as a docker-save archive to `file` (0600), streamed.
+    public func save(_ name: String, to file: URL, limit: Int64) throws(RuntimeError) {
+        guard !name.isEmpty, !name.contains("?"), !name.contains("#"), !name.contains(" ") else {
+            throw .engineFailed(verb: "save", message: "\"\(name)\" is not an image name")
+        }
+        let fd = open(file.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw .engineFailed(verb: "save", message: "cannot create \(file.path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        let escaped = name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? name
+        let response = try EngineConnection(socketPath: socket).download(Self.version + "/images/\(escaped)/get", to: fd, limit: limit)
+        guard (200..<300).contains(response.status) else {
+            throw .engineFailed(verb: "save", message: Self.message(response.body) ?? "status \(response.status)")
+        }
+    }
+
     /// Whether the engine has the image whose id is `configDigest` (`sha256:…`), and that id is exactly it.
     func hasImage(_ configDigest: String) throws(RuntimeError) -> Bool {
         struct Inspect: Decodable { var Id: String }

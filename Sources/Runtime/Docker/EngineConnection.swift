@@ -1,4 +1,4 @@
-import CSystem
+import CHostSystem
 import Foundation
 import HostSystem
 
@@ -38,6 +38,63 @@ final class EngineConnection: @unchecked Sendable {
         try send(method, path, body: body, contentType: contentType, upgrade: false)
         let (status, headers) = try readHead()
         return Response(status: status, headers: headers, body: try readBody(headers: headers))
+    }
+
+    /// Sends a GET and streams a successful response's body into `fd` (large bodies: `docker save`); an
+    /// error response is returned with its (small) body and nothing written.
+    func download(_ path: String, to fd: Int32, limit: Int64) throws(RuntimeError) -> Response {
+        try send("GET", path, body: nil, contentType: "", upgrade: false)
+        let (status, headers) = try readHead()
+        guard (200..<300).contains(status) else { return Response(status: status, headers: headers, body: try readBody(headers: headers)) }
+        var written: Int64 = 0
+        func emit(_ bytes: ArraySlice<UInt8>) throws(RuntimeError) {
+            written += Int64(bytes.count)
+            guard written <= limit else { throw .engineFailed(verb: "save", message: "the image is over the \(limit)-byte limit") }
+            var offset = bytes.startIndex
+            while offset < bytes.endIndex {
+                let count = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { throw .engineFailed(verb: "save", message: "write: \(String(cString: strerror(errno)))") }
+                offset += count
+            }
+        }
+        if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
+            while true {
+                let sizeLine = try readLine()
+                guard let size = Int(sizeLine.split(separator: ";").first.map(String.init) ?? "", radix: 16) else {
+                    throw .engineFailed(verb: "save", message: "bad chunk size")
+                }
+                if size == 0 {
+                    _ = try readLine()
+                    break
+                }
+                var remaining = size
+                while remaining > 0 {
+                    if buffer.isEmpty { guard try fill() else { throw .engineFailed(verb: "save", message: "the engine closed the stream") } }
+                    let take = min(remaining, buffer.count)
+                    try emit(buffer[0..<take])
+                    buffer.removeSubrange(0..<take)
+                    remaining -= take
+                }
+                try need(2)
+                buffer.removeSubrange(0..<2)
+            }
+        } else {
+            var remaining = headers["content-length"].flatMap(Int64.init) ?? Int64.max
+            while remaining > 0 {
+                if buffer.isEmpty {
+                    guard try fill() else {
+                        if remaining == Int64.max { break }
+                        throw .engineFailed(verb: "save", message: "the engine closed the stream early")
+                    }
+                }
+                let take = Int(min(remaining, Int64(buffer.count)))
+                try emit(buffer[0..<take])
+                buffer.removeSubrange(0..<take)
+                if remaining != Int64.max { remaining -= Int64(take) }
+            }
+        }
+        return Response(status: status, headers: headers, body: [])
     }
 
     /// Sends a request whose body is streamed by `writeBody` (chunked transfer encoding).

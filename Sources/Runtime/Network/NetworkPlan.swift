@@ -17,7 +17,7 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
     /// Destinations allowed beyond the host end.
     public var allow: [EgressRule]
     /// Published ports (a proxy on the host forwards them).
-    public var ports: [PortMapping]
+    public var ports: [PublishedPort]
     /// The docker backend's holder container, when the namespace is its.
     public var holder: String?
 

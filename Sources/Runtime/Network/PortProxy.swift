@@ -1,4 +1,4 @@
-import CSystem
+import CHostSystem
 import Foundation
 import Policy
 
@@ -26,7 +26,7 @@ public final class PortProxy: @unchecked Sendable {
 
     /// Binds every mapping, then serves them on threads of their own; any bind failure closes what was
     /// bound and throws.
-    public static func start(_ ports: [PortMapping], target: String) throws(RuntimeError) -> PortProxy? {
+    public static func start(_ ports: [PublishedPort], target: String) throws(RuntimeError) -> PortProxy? {
         guard !ports.isEmpty else { return nil }
         guard let targetAddress = IPv4Network.parseAddress(target) else {
             throw .portUnavailable(port: target, reason: "the container's address is not IPv4")
@@ -86,7 +86,7 @@ public final class PortProxy: @unchecked Sendable {
         }
     }
 
-    static func bind(_ mapping: PortMapping) throws(RuntimeError) -> Int32 {
+    static func bind(_ mapping: PublishedPort) throws(RuntimeError) -> Int32 {
         let name = mapping.description
         guard let address = IPv4Network.parseAddress(mapping.hostAddress) else { throw .portUnavailable(port: name, reason: "not an IPv4 address") }
         let type = mapping.transport == .tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue)

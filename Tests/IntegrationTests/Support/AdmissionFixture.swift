@@ -1,5 +1,6 @@
 import Admission
 import Foundation
+import Images
 import Testing
 
 /// A private state root with one imported image and one trusted key, for admission tests: makes keys,
@@ -10,6 +11,7 @@ struct AdmissionFixture {
     let cli: CLI
     let image: String
     let digest: String
+    let configDigest: String
     let keyPrefix: String
 
     /// Imports `rootfs` (by default a one-file rootfs unique to this fixture) as `image`, then generates
@@ -27,6 +29,7 @@ struct AdmissionFixture {
         let imported = try cli.run(["image", "import", "--rootfs", source.path, "--tag", image])
         guard imported.status == 0 else { throw TestFailure("image import failed: \(imported)") }
         digest = try Self.manifestDigest(of: image, cli: cli)
+        configDigest = try Self.inspect(image, cli: cli, field: "configDigest")
         keyPrefix = directory.url.appendingPathComponent("ci").path
         let generated = try cli.run(["key", "generate", "--out", keyPrefix])
         guard generated.status == 0 else { throw TestFailure("key generate failed: \(generated)") }
@@ -36,15 +39,20 @@ struct AdmissionFixture {
 
     /// The manifest digest `securerun image inspect` reports for `image`.
     static func manifestDigest(of image: String, cli: CLI) throws -> String {
+        try inspect(image, cli: cli, field: "manifestDigest")
+    }
+
+    /// A string field of `securerun image inspect IMAGE`.
+    static func inspect(_ image: String, cli: CLI, field: String) throws -> String {
         let inspect = try cli.run(["image", "inspect", image])
         let object = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any]
-        return try #require(object?["manifestDigest"] as? String, "\(inspect)")
+        return try #require(object?[field] as? String, "\(inspect)")
     }
 
     /// The image digest's hex, as in-toto subjects carry it.
     var digestHex: String { String(digest.dropFirst("sha256:".count)) }
 
-    /// A scanner report from Tests/AdmissionTests/Fixtures.
+    /// A scanner report from Tests/AdmissionTests/Fixtures, as it is (a scan of another image).
     func report(_ name: String) -> String {
         CLI.packageRoot.appendingPathComponent("Tests/AdmissionTests/Fixtures/\(name)").path
     }
@@ -54,9 +62,53 @@ struct AdmissionFixture {
         String(decoding: try Data(contentsOf: URL(fileURLWithPath: report(name))), as: UTF8.self)
     }
 
-    /// `securerun image attest IMAGE --report FIXTURE --key KEY [extra]`.
-    func attest(_ report: String, key: String? = nil, extra: [String] = []) throws -> CLIResult {
-        try cli.run(["image", "attest", image, "--report", self.report(report), "--key", key ?? keyPrefix + ".key"] + extra)
+    /// A Trivy fixture rewritten to be a scan of this image (ArtifactName, Metadata.ImageID), finished
+    /// `createdAt` (default: now; nil keeps the fixture's own time). Only those values change, so the
+    /// findings keep their exact text.
+    func boundReport(_ name: String, createdAt: String? = Self.now()) throws -> String {
+        var text = try reportText(name)
+        func replace(_ key: String, with value: String) throws {
+            guard let range = text.range(of: #""\#(key)": "[^"]*""#, options: .regularExpression) else {
+                throw TestFailure("\(name) has no \(key) to rewrite")
+            }
+            text.replaceSubrange(range, with: #""\#(key)": "\#(value)""#)
+        }
+        try replace("ArtifactName", with: image)
+        try replace("ImageID", with: configDigest)
+        if let createdAt { try replace("CreatedAt", with: createdAt) }
+        let file = directory.url.appendingPathComponent("bound-\(UUID().uuidString.prefix(6))-\(name)")
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return file.path
+    }
+
+    /// The current time, RFC 3339 in UTC.
+    static func now(offset: TimeInterval = 0) -> String {
+        let formatter = ISO8601DateFormatter()
+        return formatter.string(from: Date().addingTimeInterval(offset))
+    }
+
+    /// `securerun image attest IMAGE --report REPORT --key KEY [extra]` with the fixture made a scan of this
+    /// image finished now (`fresh`), or finished when the fixture says (`fresh: false`).
+    func attest(_ report: String, key: String? = nil, fresh: Bool = true, extra: [String] = []) throws -> CLIResult {
+        let bound = try boundReport(report, createdAt: fresh ? Self.now() : nil)
+        return try cli.run(["image", "attest", image, "--report", bound, "--key", key ?? keyPrefix + ".key"] + extra)
+    }
+
+    /// Writes `envelope` straight into the attestation store, as an older securerun or a pull of a signed
+    /// but unreadable scan leaves it, bypassing the checks of `image attestation add`.
+    @discardableResult
+    func plant(_ envelope: Data) throws -> URL {
+        try FileManager.default.createDirectory(at: attestationDirectory, withIntermediateDirectories: true)
+        let hex = Digest.of(envelope).hex
+        let file = attestationDirectory.appendingPathComponent("\(hex).json")
+        try envelope.write(to: file)
+        return file
+    }
+
+    /// Signs `payload` with the trusted key and plants the envelope.
+    @discardableResult
+    func plantSigned(_ payload: Data) throws -> URL {
+        try plant(try Data(contentsOf: signed(payload)))
     }
 
     /// Signs `payload` with the trusted key (through the library) and writes the envelope to a new file.
@@ -104,14 +156,17 @@ struct AdmissionFixture {
         try envelope.encoded().write(to: file)
     }
 
-    /// A cosign vuln statement for `digestHex` around `result`, written by hand.
-    func statement(digestHex: String, result: String, predicateType: String = "https://cosign.sigstore.dev/attestation/vuln/v1") -> Data {
+    /// A cosign vuln statement for `digestHex` around `result`, written by hand (Trivy, finished now).
+    func statement(
+        digestHex: String, result: String, predicateType: String = "https://cosign.sigstore.dev/attestation/vuln/v1",
+        scannerURI: String = "pkg:github/aquasecurity/trivy@0.50.0", started: String? = nil, finished: String = AdmissionFixture.now()
+    ) -> Data {
         Data(
             """
             {"_type":"https://in-toto.io/Statement/v0.1","predicateType":"\(predicateType)",\
             "subject":[{"name":"test/admission","digest":{"sha256":"\(digestHex)"}}],\
-            "predicate":{"scanner":{"uri":"","version":"","result":\(result)},\
-            "metadata":{"scanStartedOn":"2026-01-01T00:00:00Z","scanFinishedOn":"2026-01-01T00:00:00Z"}}}
+            "predicate":{"scanner":{"uri":"\(scannerURI)","version":"0.50.0","result":\(result)},\
+            "metadata":{"scanStartedOn":"\(started ?? finished)","scanFinishedOn":"\(finished)"}}}
             """.utf8)
     }
 }

@@ -10,14 +10,28 @@ final class LocalRegistry {
     /// "127.0.0.1:PORT".
     var host: String { "127.0.0.1:\(port)" }
 
-    init(in parent: URL) throws {
+    /// Credentials the registry demands (htpasswd, bcrypt), if any.
+    let credentials: (user: String, password: String)?
+
+    /// A registry under `parent`; with `user` and `password` it demands basic auth (htpasswd).
+    init(in parent: URL, user: String? = nil, password: String? = nil) throws {
         let directory = parent.appendingPathComponent("registry-\(UUID().uuidString.prefix(6))")
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var auth = ""
+        if let user, let password {
+            let htpasswd = directory.appendingPathComponent("htpasswd").path
+            let made = try CLI.exec("htpasswd", ["-B", "-b", "-c", htpasswd, user, password])
+            guard made.status == 0 else { throw TestFailure("htpasswd failed: \(made)") }
+            auth = "auth:\n  htpasswd:\n    realm: test\n    path: \(htpasswd)\n"
+            credentials = (user, password)
+        } else {
+            credentials = nil
+        }
         server = try LoopbackServer("docker-registry", ports: 20000..<40000) { port in
             let config = directory.appendingPathComponent("config.yml")
             try
-                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: \(directory.path)/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:\(port)\n"
+                "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: \(directory.path)/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:\(port)\n\(auth)"
                 .write(to: config, atomically: true, encoding: .utf8)
             return ["docker-registry", "serve", config.path]
         }
@@ -30,7 +44,8 @@ final class LocalRegistry {
 
     /// Pushes an OCI layout (or any skopeo source) to `repository:tag` in this registry.
     func push(_ source: String, to reference: String) throws {
-        let result = try CLI.exec("skopeo", ["copy", "--dest-tls-verify=false", source, "docker://\(host)/\(reference)"])
+        let login = credentials.map { ["--dest-creds", "\($0.user):\($0.password)"] } ?? []
+        let result = try CLI.exec("skopeo", ["copy", "--dest-tls-verify=false"] + login + [source, "docker://\(host)/\(reference)"], timeout: 600)
         guard result.status == 0 else { throw TestFailure("skopeo push failed: \(result)") }
     }
 }

@@ -39,7 +39,7 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// A temporary directory removed at deinit, never through a mount (a test that fails half-way may
 /// leave one; then the directory is kept and named on stderr).
-final class TemporaryDirectory {
+final class TemporaryDirectory: Sendable {
     let url: URL
     init(_ prefix: String = "securerun-test") throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")

@@ -75,7 +75,9 @@ public struct NetworkStep: LaunchStep {
                 problems.append(problem)
             }
         }
-        for interface in [names.hostInterface, names.ifbInterface] where NetworkTools.interfaceExists(interface) {
+        // Only interfaces whose alias names this container: another container whose short name collides
+        // keeps its own (this one's set-up then failed when it moved its interfaces to the host).
+        for interface in [names.hostInterface, names.ifbInterface] where NetworkTools.alias(of: interface) == names.alias {
             if let problem = NetworkTools.remove("ip", ["link", "del", interface], action: "remove \(interface)") { problems.append(problem) }
         }
         if FileManager.default.fileExists(atPath: names.namespacePath) {

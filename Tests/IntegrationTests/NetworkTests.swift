@@ -132,6 +132,30 @@ struct NetworkTests {
         #expect(network.networkLeftovers().isEmpty)
     }
 
+    @Test("when the limits or rules cannot be applied the container does not start (fail closed), on runc and docker, and the error says why")
+    func failsClosed() throws {
+        guard let network = try NetworkFixture.available() else { return }
+        let profile = try network.profile("private-closed")
+        // An nft that refuses every ruleset, first on PATH: the egress rules cannot be applied.
+        let bin = network.directory.appendingPathComponent("broken-bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let nft = bin.appendingPathComponent("nft")
+        try "#!/bin/sh\necho 'Error: simulated failure' >&2\nexit 1\n".write(to: nft, atomically: true, encoding: .utf8)
+        chmod(nft.path, 0o755)
+        let path = bin.path + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin")
+        var runtimes = ["runc"]
+        if DockerBackendTests.engineAvailable() { runtimes.append("docker") }
+        for runtime in runtimes {
+            let result = try network.cli.run(
+                ["run", "--runtime", runtime, "--profile", profile, network.image, "echo", "started"], environment: ["PATH": path])
+            #expect(result.status == 125 && !result.stdout.contains("started"), "\(runtime): \(result)")
+            #expect(
+                result.stderr.contains("cannot apply the egress rules in the container's namespace, so the container does not start")
+                    && result.stderr.contains("simulated failure"), "\(runtime): \(result)")
+            #expect(network.networkLeftovers().isEmpty, "\(runtime): \(network.networkLeftovers())")
+        }
+    }
+
     @Test("after 20 runs, SIGKILLed ones and failed starts among them, no veth, netns, qdisc, IFB device or rule of this state root is left")
     func nothingLeftBehind() throws {
         guard let network = try NetworkFixture.available() else { return }

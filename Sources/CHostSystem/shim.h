@@ -61,6 +61,7 @@ static inline int sr_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 #include <signal.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 
 /// fork + exec with what posix_spawn cannot do: the child gets `death_signal` (PR_SET_PDEATHSIG) when
 /// the spawning thread dies, so a runtime started by a securerun that is SIGKILLed dies with it instead of
@@ -91,6 +92,9 @@ static inline int sr_spawn(const char *path, char *const argv[], char *const env
         for (int signal = 1; signal < 65; signal++) {
             if (signal != SIGKILL && signal != SIGSTOP) sigaction(signal, &action, NULL);
         }
+        // securerun itself runs with umask 077; a runtime gets the usual 022, or the cgroup files and the
+        // directories it makes in the container's root would be closed to the container's own user.
+        umask(022);
         if (death_signal > 0) {
             if (prctl(PR_SET_PDEATHSIG, death_signal, 0, 0, 0) != 0 || getppid() != parent) _exit(127);
         }
@@ -247,4 +251,23 @@ static inline int sr_harden_mount_tree(const char *path, int read_only) {
     } attributes = {0, 0, 0, 0};
     attributes.attr_set = 0x00000002 | 0x00000004 | (read_only ? 0x00000001 : 0); /* NOSUID | NODEV | RDONLY */
     return (int)syscall(442 /* SYS_mount_setattr */, AT_FDCWD, path, 0x8000 /* AT_RECURSIVE */, &attributes, sizeof attributes);
+}
+
+#include <poll.h>
+
+/// Waits (up to `timeout_ms`, -1 for ever) until process `pid` exits, through a pidfd: no polling, and
+/// the pidfd names that very process even if its pid is reused. Returns 1 when it exited, 0 on timeout,
+/// -1 with errno (ESRCH: no such process).
+static inline int sr_wait_for_exit(int pid, int timeout_ms) {
+    int fd = (int)syscall(434 /* SYS_pidfd_open */, pid, 0);
+    if (fd < 0) return -1;
+    struct pollfd entry = {.fd = fd, .events = POLLIN, .revents = 0};
+    int result;
+    do {
+        result = poll(&entry, 1, timeout_ms);
+    } while (result < 0 && errno == EINTR);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return result < 0 ? -1 : (result > 0 ? 1 : 0);
 }

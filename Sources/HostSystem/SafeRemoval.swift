@@ -77,7 +77,7 @@ public enum SafeRemoval {
             throw .mounted(path: path, mountPoints: listed)
         }
         let walker = Walker(mountID: top.mountID)
-        let root = try walker.openDirectory(parent, name, path: path)
+        guard let root = try walker.openDirectory(parent, name, path: path) else { return }
         defer { close(root) }
         var mounted: [String] = []
         do {
@@ -91,6 +91,7 @@ public enum SafeRemoval {
         do {
             try retryingOnInterrupt("unlinkat", path: path) { unlinkat(parent, name, AT_REMOVEDIR) }
         } catch {
+            if error.errno == ENOENT { return }
             throw .failed(path: path, cause: error)
         }
     }
@@ -135,9 +136,13 @@ public enum SafeRemoval {
     struct Walker {
         let mountID: UInt64
 
-        func openDirectory(_ parent: Int32, _ name: String, path: String) throws(RemovalError) -> Int32 {
+        /// Opens a directory entry checked to be on the tree's mount; nil when it vanished meanwhile.
+        func openDirectory(_ parent: Int32, _ name: String, path: String) throws(RemovalError) -> Int32? {
             let fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            guard fd >= 0 else { throw .failed(path: path, cause: .last("openat", path: path)) }
+            guard fd >= 0 else {
+                if errno == ENOENT { return nil }
+                throw .failed(path: path, cause: .last("openat", path: path))
+            }
             // Checked on the opened descriptor too: nothing can be swapped in between the check and the open.
             let opened: Identity
             do {
@@ -172,10 +177,12 @@ public enum SafeRemoval {
             return result
         }
 
-        func identity(_ directory: Int32, _ name: String, path: String) throws(RemovalError) -> Identity {
+        /// What statx says about an entry; nil when it vanished meanwhile (another removal got there first).
+        func identity(_ directory: Int32, _ name: String, path: String) throws(RemovalError) -> Identity? {
             do {
                 return try Identity.of(directory, name, path: path)
             } catch {
+                if error.errno == ENOENT { return nil }
                 throw .failed(path: path, cause: error)
             }
         }
@@ -185,13 +192,13 @@ public enum SafeRemoval {
             guard depth <= SafeRemoval.depthLimit else { throw .tooDeep(path: path, limit: SafeRemoval.depthLimit) }
             for name in try names(directory, path: path) {
                 let child = path + "/" + name
-                let info = try identity(directory, name, path: child)
+                guard let info = try identity(directory, name, path: child) else { continue }
                 if info.mountID != mountID || info.isMountRoot {
                     mounted.append(child)
                     continue
                 }
                 guard info.isDirectory else { continue }
-                let fd = try openDirectory(directory, name, path: child)
+                guard let fd = try openDirectory(directory, name, path: child) else { continue }
                 defer { close(fd) }
                 try scan(fd, path: child, depth: depth + 1, mounted: &mounted)
             }
@@ -202,16 +209,17 @@ public enum SafeRemoval {
             guard depth <= SafeRemoval.depthLimit else { throw .tooDeep(path: path, limit: SafeRemoval.depthLimit) }
             for name in try names(directory, path: path) {
                 let child = path + "/" + name
-                let info = try identity(directory, name, path: child)
+                guard let info = try identity(directory, name, path: child) else { continue }
                 if info.mountID != mountID || info.isMountRoot { throw .mounted(path: path, mountPoints: [child]) }
                 if info.isDirectory {
-                    let fd = try openDirectory(directory, name, path: child)
+                    guard let fd = try openDirectory(directory, name, path: child) else { continue }
                     defer { close(fd) }
                     try empty(fd, path: child, depth: depth + 1)
                 }
                 do {
                     try retryingOnInterrupt("unlinkat", path: child) { unlinkat(directory, name, info.isDirectory ? AT_REMOVEDIR : 0) }
                 } catch {
+                    if error.errno == ENOENT { continue }
                     throw .failed(path: child, cause: error)
                 }
             }

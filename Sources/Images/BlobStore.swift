@@ -237,3 +237,22 @@ enum RootfsLock {
         return lock
     }
 }
+
+/// A shared hold on the store, from the moment a run resolves an image until its container has claimed
+/// it: `image rm` needs the store lock exclusively to check which containers use an image, so it cannot
+/// slip between the admission of an image and the container that runs it.
+public final class ImageUseLock: @unchecked Sendable {
+    private let lock: StoreLock
+
+    init(lock: StoreLock) { self.lock = lock }
+
+    /// Lets go of the hold (also when the value goes away).
+    public func release() { lock.release() }
+}
+
+extension ImageStore {
+    /// Waits for a shared hold on the store (see ``ImageUseLock``).
+    public func holdForUse() throws(ImageError) -> ImageUseLock {
+        ImageUseLock(lock: try StoreLock(root: root, exclusive: false))
+    }
+}

@@ -19,12 +19,17 @@ extension ImageStore {
     /// command (a few hundred fstatat calls on a store of some dozens of images).
     public func secure() throws(ImageError) {
         try Self.checkAncestors(of: root)
-        let fd = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        var fd = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 && errno == ENOENT {
+            // A new state root: made 0700 with its marker, so it is recognised as securerun's from now on.
+            try FS.makeDirectories(root)
+            fd = open(root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        }
         if fd < 0 {
-            if errno == ENOENT { return }
             throw .io(path: root.path, operation: "open state root", errno: errno)
         }
         let top = DirectoryFD(fd: fd)
+        try Self.recognise(top, path: root.path)
         var info = stat()
         try FS.check(fstat(top.fd, &info), "stat", root.path)
         guard info.st_uid == 0 || info.st_uid == geteuid() else {
@@ -43,6 +48,34 @@ extension ImageStore {
             }
             try Self.tightenEntry(parent: top, name: name, path: root.path + "/" + name, depth: depth, device: device)
         }
+    }
+
+    /// The file that marks a directory as a securerun state root.
+    static let markerName = ".securerun-state"
+    /// What a state root may hold (an older securerun's store has no marker but only these).
+    static let knownEntries: Set<String> = [
+        markerName, ".lock", "blobs", "images", "rootfs", "attestations", "trusted-keys", "containers", "runtime", "cache", "tmp", "names",
+        "network",
+    ]
+
+    /// Accepts a directory only if it is a securerun state root: it has the marker, or it is empty or holds
+    /// nothing but a store's entries (an older store, then marked). Anything else (a mistyped
+    /// `SECURERUN_ROOT`, `/home`, a predictable path someone linked to another directory) is refused
+    /// before a single mode is changed in it.
+    static func recognise(_ top: DirectoryFD, path: String) throws(ImageError) {
+        var info = stat()
+        if fstatat(top.fd, markerName, &info, AT_SYMLINK_NOFOLLOW) == 0, info.st_mode & S_IFMT == S_IFREG { return }
+        let names = try top.names(path: path)
+        let foreign = names.filter { !knownEntries.contains($0) }.sorted()
+        guard foreign.isEmpty else {
+            let shown = foreign.prefix(4).joined(separator: ", ") + (foreign.count > 4 ? ", …" : "")
+            throw .unsafeStateRoot(
+                path: path,
+                reason: "it is not a securerun state root (it holds \(shown)); point SECURERUN_ROOT at a new or empty directory")
+        }
+        let marker = openat(top.fd, markerName, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard marker >= 0 || errno == EEXIST else { throw .io(path: path + "/" + markerName, operation: "create", errno: errno) }
+        if marker >= 0 { close(marker) }
     }
 
     /// Refuses a state root whose parent directories (as written, and after resolving symlinks) could be
@@ -121,11 +154,12 @@ extension ImageStore {
     }
 
     private static func tighten(_ fd: Int32, _ info: stat, directory: Bool, path: String) throws(ImageError) {
+        // Modes only: an entry of a recognised store that someone else owns is reported, never taken over.
         if info.st_uid != geteuid() {
-            try FS.check(fchown(fd, geteuid(), getegid()), "chown", path)
+            throw .unsafeStateRoot(path: path, reason: "it is owned by uid \(info.st_uid), not root; check who changed the store")
         }
         let wanted = directory ? FS.directoryMode : FS.fileMode
-        if info.st_mode & 0o7777 != wanted || info.st_uid != geteuid() {
+        if info.st_mode & 0o7777 != wanted {
             try FS.check(fchmod(fd, wanted), "chmod", path)
         }
     }

@@ -123,13 +123,23 @@ struct LogReader {
     /// Every line of `log.1` then `log`, and the size of `log` read (to follow from there).
     func lines() -> (lines: [LogLine], offset: Int, inode: UInt64) {
         var result: [LogLine] = []
+        var offset = 0
+        var inode: UInt64 = 0
         for part in ["log.1", "log"] {
-            guard let bytes = try? FileContents.read(directory.appendingPathComponent(part).path, limit: 64 << 20) else { continue }
-            result += bytes.split(separator: UInt8(ascii: "\n")).compactMap(LogLine.init)
+            let path = directory.appendingPathComponent(part).path
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            guard let bytes = try? FileContents.read(fd: fd, path: path, limit: 64 << 20) else { continue }
+            // Only complete lines count; following resumes right after the last newline read.
+            let complete = bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? 0
+            result += bytes[..<complete].split(separator: UInt8(ascii: "\n")).compactMap(LogLine.init)
+            if part == "log" {
+                offset = complete
+                var info = stat()
+                if fstat(fd, &info) == 0 { inode = UInt64(info.st_ino) }
+            }
         }
-        let current = directory.appendingPathComponent("log").path
-        var info = stat()
-        guard stat(current, &info) == 0 else { return (result, 0, 0) }
-        return (result, Int(info.st_size), UInt64(info.st_ino))
+        return (result, offset, inode)
     }
 }

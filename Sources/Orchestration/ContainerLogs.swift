@@ -22,28 +22,37 @@ public struct ContainerLogs: Sendable {
         if let tail { lines = Array(lines.suffix(tail)) }
         for line in lines { emit(format(line, timestamps: timestamps), line.stream) }
         guard follow else { return }
+        // Follow by descriptor: when the log rotates, what the old file still holds is read to its end before
+        // the new file is opened, so no line is lost across a rotation.
         let log = view.directory.appendingPathComponent("log").path
+        var fd = open(log, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 { _ = lseek(fd, off_t(offset), SEEK_SET) }
+        defer { if fd >= 0 { close(fd) } }
         var pending: [UInt8] = []
+        func drain() {
+            guard fd >= 0, let chunk = try? FileContents.read(fd: fd, path: log, limit: 64 << 20), !chunk.isEmpty else { return }
+            pending += chunk
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                if let line = LogLine(pending[..<newline]) { emit(format(line, timestamps: timestamps), line.stream) }
+                pending.removeSubrange(...newline)
+            }
+        }
         while true {
             let ended = Self.hasEnded(view.directory)
-            var info = stat()
-            if stat(log, &info) == 0 {
-                if UInt64(info.st_ino) != inode {
-                    // Rotated: the rest of the old file is log.1's tail; start the new file from its beginning.
-                    inode = UInt64(info.st_ino)
-                    offset = 0
-                }
-                if Int(info.st_size) > offset, let chunk = Self.read(log, from: offset) {
-                    offset += chunk.count
-                    pending += chunk
-                    while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                        if let line = LogLine(pending[..<newline]) { emit(format(line, timestamps: timestamps), line.stream) }
-                        pending.removeSubrange(...newline)
-                    }
-                    continue
-                }
+            drain()
+            var now = stat()
+            if stat(log, &now) == 0, UInt64(now.st_ino) != inode || fd < 0 {
+                drain()
+                if fd >= 0 { close(fd) }
+                fd = open(log, O_RDONLY | O_CLOEXEC)
+                inode = UInt64(now.st_ino)
+                pending.removeAll()
+                continue
             }
-            if ended { return }
+            if ended {
+                drain()
+                return
+            }
             usleep(100_000)
         }
     }
@@ -59,13 +68,6 @@ public struct ContainerLogs: Sendable {
         return record.status == .exited || !Containers.isOwned(directory)
     }
 
-    static func read(_ path: String, from offset: Int) -> [UInt8]? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { return nil }
-        return try? FileContents.read(fd: fd, path: path, limit: 64 << 20)
-    }
 }
 
 /// `inspect`: the record with the runtime config the container runs with.

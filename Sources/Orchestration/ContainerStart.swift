@@ -15,6 +15,8 @@ struct PreparedContainer: Sendable {
     let hardened: HardenedSpec
     let verdict: Verdict
     let backend: any ContainerBackend
+    /// Held from the image's resolution until the container has claimed it (so `image rm` waits).
+    let imageHold: ImageUseLock?
 }
 
 /// The whole `securerun run` path: profile, image, registry rule, admission verdict, policy, then a
@@ -82,8 +84,13 @@ public struct ContainerStart: Sendable {
     /// Checks everything and returns what to launch; nothing is created.
     func prepare() throws -> PreparedContainer {
         guard runtime == "docker" || OCIRuntime.Kind(rawValue: runtime) != nil else { throw OrchestrationError.unknownRuntime(runtime) }
+        if request.createOnly && runtime != "docker" {
+            throw OrchestrationError.invalidRequest(flag: "create", reason: "only the docker backend keeps created containers; use run -d")
+        }
         let profile = try ProfileLoader.load(profileName)
-        let image = try ImageStore(root: stateRoot).resolve(request.image)
+        let store = ImageStore(root: stateRoot)
+        let hold = dryRun ? nil : try store.holdForUse()
+        let image = try store.resolve(request.image)
         // Local imports have no registry; a pulled image must still come from an allowed one.
         if let registry = image.registry {
             try profile.checkRegistry(registry, image: request.image, action: "run")
@@ -114,7 +121,7 @@ public struct ContainerStart: Sendable {
         let profileBytes = (try? FileContents.read(profile.source.path)) ?? []
         return PreparedContainer(
             request: request, profile: profile, profileDigest: Digest.of(Data(profileBytes)).description, image: image, hardened: hardened,
-            verdict: verdict, backend: backend)
+            verdict: verdict, backend: backend, imageHold: hold)
     }
 
     /// The image's runtime defaults, with user and group names (the request's and the image's) made numeric

@@ -68,10 +68,11 @@ public struct Containers: Sendable {
     /// The container a user means by `reference`: a name, a full id, or an unambiguous id prefix.
     public func find(_ reference: String) throws(OrchestrationError) -> ContainerView {
         guard !reference.isEmpty, !reference.contains("/"), !reference.hasPrefix(".") else { throw .noSuchContainer(reference) }
+        // An exact id wins over a name, so no --name can shadow another container's id.
+        if FileManager.default.fileExists(atPath: layout.directory(of: reference).path) { return view(id: reference) }
         if let id = layout.id(named: reference), FileManager.default.fileExists(atPath: layout.directory(of: id).path) {
             return view(id: id)
         }
-        if FileManager.default.fileExists(atPath: layout.directory(of: reference).path) { return view(id: reference) }
         let isHex = reference.allSatisfy { $0.isHexDigit && !$0.isUppercase }
         if isHex, reference.count >= 4 {
             let ids = ((try? FileManager.default.contentsOfDirectory(atPath: layout.containers.path)) ?? []).filter { $0.hasPrefix(reference) }

@@ -71,6 +71,7 @@ public struct ExecStart: Sendable {
             defer { relay.restore() }
             if let pid = started.pid { forwarder.forward(to: pid) }
             let status = backend.waitExec(started)
+            forwarder.containerEnded()
             relay.finish()
             if started.relay == nil { close(master) }
             return status.code
@@ -86,6 +87,7 @@ public struct ExecStart: Sendable {
         _ = stdio.runtimeReturned(started: true)
         if let pid = started.pid { forwarder.forward(to: pid) }
         let status = backend.waitExec(started)
+        forwarder.containerEnded()
         stdio.drain()
         return status.code
     }

@@ -29,7 +29,9 @@ struct Launch: Sendable {
 
     /// Claims the container (its name too) and records it.
     func claim(detached: Bool) throws(OrchestrationError) -> ContainerClaim {
-        try ContainerClaim.claim(name: prepared.request.containerName, stateRoot: stateRoot, imageDigest: prepared.image.manifestDigest) { id in
+        // The container's image marker now shows the image in use, so `image rm` may look.
+        defer { prepared.imageHold?.release() }
+        return try ContainerClaim.claim(name: prepared.request.containerName, stateRoot: stateRoot, imageDigest: prepared.image.manifestDigest) { id in
             record(id: id, detached: detached)
         }
     }
@@ -41,9 +43,11 @@ struct Launch: Sendable {
         let place = claim.place
         try AtomicFile.write(Array(try Audit.encoder.encode(prepared.hardened)), to: place.directory.appendingPathComponent("spec.json").path)
         let plan = try steps.setUp(place)
-        let launch = BackendLaunch(
+        var launch = BackendLaunch(
             place: place, spec: prepared.hardened, plan: plan, sharedRootfs: prepared.image.rootfs, terminal: prepared.request.allocatesTerminal,
             imageDigest: prepared.image.manifestDigest, interactive: prepared.request.keepsStdinOpen)
+        launch.name = prepared.request.containerName
+        launch.startNow = !prepared.request.createOnly
         var proxy: PortProxy?
         do {
             if let network = plan.network {
@@ -51,7 +55,7 @@ struct Launch: Sendable {
             }
             let started = try backend.run(launch, io: io)
             try RecordFile(directory: place.directory).update {
-                $0.status = .running
+                $0.status = prepared.request.createOnly ? .created : .running
                 $0.initPID = started.pid
                 $0.started = Clock.now()
             }
@@ -132,6 +136,7 @@ struct Launch: Sendable {
             defer { relay.restore() }
             forward(forwarder, started)
             let status = backend.wait(started)
+            forwarder.containerEnded()
             relay.finish()
             if started.relay == nil { close(master) }
             return status.code
@@ -152,6 +157,7 @@ struct Launch: Sendable {
         _ = stdio.runtimeReturned(started: true)
         forward(forwarder, started)
         let status = backend.wait(started)
+        forwarder.containerEnded()
         stdio.drain()
         return status.code
     }

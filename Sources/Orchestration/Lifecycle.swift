@@ -22,8 +22,11 @@ public struct Lifecycle: Sendable {
     public func stop(_ reference: String, timeout: Int? = nil, signal: Int32? = nil) throws -> String {
         let view = try containers.find(reference)
         guard let record = view.record else { throw OrchestrationError.corruptRecord(path: view.directory.path, reason: view.problem ?? "") }
-        guard record.status == .running else { return record.displayName }
         let backend = try containers.backend(record)
+        // A record can lag behind (its monitor died between start and update): the runtime decides.
+        guard record.status == .running || (record.status == .created && (try? backend.state(id: record.id)) == .running) else {
+            return record.displayName
+        }
         let seconds = timeout ?? record.request.stopTimeout?.value ?? 10
         try? backend.kill(id: record.id, signal: signal ?? record.request.stopSignal?.value.number ?? SIGTERM)
         if waitForEnd(record.id, seconds: seconds < 0 ? .infinity : Double(seconds)) { return record.displayName }
@@ -35,8 +38,10 @@ public struct Lifecycle: Sendable {
     /// Sends `signal` to the container's init.
     public func kill(_ reference: String, signal: Int32) throws -> String {
         let view = try containers.find(reference)
-        guard let record = view.record, record.status == .running else { throw OrchestrationError.notRunning(reference) }
-        try containers.backend(record).kill(id: record.id, signal: signal)
+        guard let record = view.record, record.status != .exited else { throw OrchestrationError.notRunning(reference) }
+        let backend = try containers.backend(record)
+        guard record.status == .running || (try? backend.state(id: record.id)) == .running else { throw OrchestrationError.notRunning(reference) }
+        try backend.kill(id: record.id, signal: signal)
         return record.displayName
     }
 
@@ -59,8 +64,9 @@ public struct Lifecycle: Sendable {
             usleep(50_000)
         }
         guard let claim else {
+            // Another rm got there first and is removing it: that is the outcome asked for.
             if !FileManager.default.fileExists(atPath: directory.path) { return view.record?.displayName ?? view.id }
-            throw OrchestrationError.running(view.record?.displayName ?? view.id)
+            throw OrchestrationError.stateFailure(path: directory.path, reason: "its owner still holds it; try again once it has stopped")
         }
         Sweep.killRuntimes(claim.place)
         let backend = view.record.flatMap { Backends.named($0.runtime, stateRoot: stateRoot) }

@@ -88,6 +88,8 @@ public enum Monitor {
         if let id = adopt { return adoptMain(id: id, stateRoot: stateRoot) }
         let orderBytes = (try? FileContents.read(fd: 0, path: "stdin", limit: 16 << 20)) ?? []
         _ = sr_detach_session()
+        // Nothing of the starter's: not its terminal, not its working directory (which could pin a mount).
+        _ = chdir("/")
         redirect(0)
         let order: Order
         do {
@@ -135,6 +137,7 @@ public enum Monitor {
     /// Adopts a running container whose monitor died: takes its claim, logs its FIFOs, waits for its end.
     static func adoptMain(id: String, stateRoot: URL) -> Int32 {
         _ = sr_detach_session()
+        _ = chdir("/")
         let directory = StateLayout(root: stateRoot).directory(of: id)
         guard let claim = ContainerClaim.takeOver(directory, stateRoot: stateRoot) else { return 0 }
         let file = RecordFile(directory: directory)
@@ -150,9 +153,14 @@ public enum Monitor {
         let network = NetworkRecords(stateRoot: stateRoot).read(id)
         let proxy = network.flatMap { try? PortProxy.start($0.ports, target: $0.containerAddress) }
         defer { proxy?.stop() }
+        // Its init is not our child, so its exit status cannot be had; a pidfd says when it ends without
+        // polling the runtime. A record without the init's pid falls back to asking the runtime each second.
         while (try? backend.state(id: id)) == .running {
-            if let pid = record.initPID, kill(pid, 0) != 0, errno == ESRCH { break }
-            usleep(200_000)
+            if let pid = record.initPID {
+                if sr_wait_for_exit(pid, -1) != 0 { break }
+            } else {
+                sleep(1)
+            }
         }
         logging?.finish()
         _ = withExtendedLifetime(claim) {

@@ -93,7 +93,14 @@ public enum Sweep {
             outcome.messages += problems.isEmpty ? ["removed abandoned container \(place.id) (its securerun process is gone)"] : problems
             return
         }
-        let backend = Backends.named(record.runtime, stateRoot: place.stateRoot)
+        // Whether it still runs is the runtime's to say. If the runtime cannot be asked (not installed,
+        // not answering), nothing is decided: a healthy container is never torn down on a guess.
+        guard let backend = Backends.named(record.runtime, stateRoot: place.stateRoot) else {
+            if record.status != .exited {
+                outcome.messages.append("container \(record.displayName): its runtime \(record.runtime) cannot be asked whether it runs; left as it is")
+            }
+            return
+        }
         switch record.status {
         case .exited:
             // Already torn down by its monitor; `--rm` ones are removed once their monitor has gone.
@@ -101,7 +108,14 @@ public enum Sweep {
                 outcome.messages += Launch.finish(place: place, backend: backend, exit: nil, remove: true, note: nil, name: record.name)
             }
         case .created, .running:
-            if record.detached, let backend, (try? backend.state(id: place.id)) == .running {
+            let state: BackendStatus?
+            do {
+                state = try backend.state(id: place.id)
+            } catch {
+                outcome.messages.append("container \(record.displayName): \(record.runtime) cannot say whether it runs (\(error)); left as it is")
+                return
+            }
+            if record.detached, state == .running {
                 // Healthy: its monitor died, the container did not. A new monitor takes over its log and its end.
                 do {
                     try Monitor.spawnAdopter(id: place.id, stateRoot: place.stateRoot)
@@ -124,9 +138,9 @@ public enum Sweep {
         let layout = StateLayout(root: place.stateRoot)
         for kind in OCIRuntime.Kind.allCases {
             let stateDirectory = layout.runtimeState(kind)
-            if let runtime = try? OCIRuntime(kind: kind, stateDirectory: stateDirectory), runtime.hasState(id: place.id) {
-                runtime.forceDelete(id: place.id)
-            }
+            // A runtime that cannot be run here is not asked, and its state is not touched on a guess.
+            guard let runtime = try? OCIRuntime(kind: kind, stateDirectory: stateDirectory) else { continue }
+            if runtime.hasState(id: place.id) { runtime.forceDelete(id: place.id) }
             // A runtime killed part-way may leave state its own delete cannot read.
             let leftover = stateDirectory.appendingPathComponent(place.id).path
             if FileManager.default.fileExists(atPath: leftover) { try? SafeRemoval.remove(leftover) }

@@ -26,6 +26,10 @@ enum RequestValidation {
         guard name.utf8.count <= hostnameLimit else {
             throw judge.invalid(entry.origin, "at most \(hostnameLimit) characters (the name is the container's hostname)")
         }
+        // Container ids are 32 hex digits: a name that looks like one could be mistaken for another container.
+        if name.count == 32, name.allSatisfy({ $0.isHexDigit }) {
+            throw judge.invalid(entry.origin, "32 hex digits look like a container id; choose a name with another letter")
+        }
     }
 
     /// `--hostname`, `--domainname`: 1 to 64 characters, dot-separated labels of letters, digits and `-` (RFC 1123).

@@ -151,7 +151,9 @@ public struct RunRequest: Sendable, Equatable, Codable {
     /// `-t` was given.
     public var allocatesTerminal: Bool { tty?.value == true }
     /// `-d` was given.
-    public var runsDetached: Bool { detach?.value == true }
+    public var runsDetached: Bool { detach?.value == true || createOnly }
+    /// `docker create` through the drop-in: made, not started (the engine's `docker start` starts it).
+    public var createOnly = false
     /// `--init` was given.
     public var runsInit: Bool { initProcess?.value == true }
     /// `--name`, if given.

@@ -19,6 +19,10 @@ public struct BackendLaunch: Sendable {
     public var imageDigest: String
     /// Keep stdin open (docker's `-i`).
     public var interactive: Bool
+    /// `--name`, which the docker backend gives the engine's container too.
+    public var name: String?
+    /// Start it now (false: `docker create`, the engine starts it later).
+    public var startNow = true
 
     /// A launch.
     public init(place: ContainerPlace, spec: HardenedSpec, plan: LaunchPlan, sharedRootfs: URL, terminal: Bool, imageDigest: String, interactive: Bool) {
@@ -56,6 +60,8 @@ public struct StartedContainer: Sendable {
     public var execOf: String?
     /// Resizes the container's terminal (docker backend; runc's pty is resized directly).
     public var resize: (@Sendable (UInt16, UInt16) -> Void)?
+    /// Created but not started (wait for it to be started by someone else and to end).
+    public var createdOnly = false
 
     /// A started container.
     public init(

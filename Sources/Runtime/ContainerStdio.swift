@@ -15,8 +15,8 @@ public final class ContainerStdio: @unchecked Sendable {
     private let stderrGate: GatedCopy
     private var closables: [Int32]
 
-    /// Streams for one container; with `interactive`, the caller's stdin reaches the container (passed
-    /// as is when it is not a terminal, relayed through a pipe when it is).
+    /// Streams for one container; with `interactive`, the caller's stdin reaches the container, relayed
+    /// through a pipe.
     public init(interactive: Bool) throws(RuntimeError) {
         do {
             var toClose: [Int32] = []
@@ -24,13 +24,14 @@ public final class ContainerStdio: @unchecked Sendable {
             if !interactive {
                 input = try retryingOnInterrupt("open", path: "/dev/null") { open("/dev/null", O_RDONLY | O_CLOEXEC) }
                 toClose.append(input)
-            } else if isatty(0) == 1 {
+            } else {
+                // Always through a pipe securerun made: runc fchowns the container's stdio to the container
+                // user, so a host file passed as it is (`< FILE`) would become the container's to rewrite
+                // through /proc/self/fd/0, and a terminal could be driven with TIOCSTI.
                 let pipe = try PipePair()
                 Relay.copy(from: 0, to: pipe.write) { close(pipe.write) }
                 input = pipe.read
                 toClose.append(pipe.read)
-            } else {
-                input = 0
             }
             let out = try PipePair()
             let err = try PipePair()

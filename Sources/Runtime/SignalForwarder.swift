@@ -48,6 +48,15 @@ public final class SignalForwarder: @unchecked Sendable {
         }
     }
 
+    /// Stops sending signals to the container once it has been reaped (its pid may be reused), while
+    /// still keeping them from killing securerun during its clean-up.
+    public func containerEnded() {
+        queue.sync {
+            target = 0
+            handler = nil
+        }
+    }
+
     /// Stops forwarding and restores the default actions.
     public func stop() {
         queue.sync {

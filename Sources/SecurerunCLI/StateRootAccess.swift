@@ -20,11 +20,3 @@ func openImageStore(progress: (@Sendable (String) -> Void)? = nil, limits: Unpac
     }
     return store
 }
-
-extension SecurerunCommand {
-    /// Tightens the state root once more after a command, whatever it created (best effort: the command's
-    /// own outcome is what the caller sees).
-    public static func secureStateRootAfterCommand() {
-        try? ImageStore(root: stateRoot()).secure()
-    }
-}

@@ -6,10 +6,18 @@ import SecurerunCLI
 @main
 enum Securerun {
     static func main() async {
+        // Everything securerun creates is root-only, whatever the caller's umask (kept for the real docker).
+        _ = CallerProcess.umask
+        // A closed stdout (`securerun run … | head -1`) must not kill securerun before it tears the
+        // container down: writes then fail with EPIPE instead. Children get default dispositions back.
+        signal(SIGPIPE, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
+        // Installed as `docker` (a symlink earlier in PATH): the whole command line is docker's.
+        if URL(fileURLWithPath: CommandLine.arguments.first ?? "").lastPathComponent == "docker" {
+            runAsDocker(arguments)
+        }
         do {
             var command = try SecurerunCommand.parseAsRoot(arguments)
-            defer { SecurerunCommand.secureStateRootAfterCommand() }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -51,7 +51,7 @@ public struct DockerBackend: ContainerBackend {
     public func waitExec(_ started: StartedContainer) -> ExitStatus { execStatus(started) }
 
     /// The engine's name for a securerun container: `securerun-<id>`, or its --name.
-    static func engineName(_ place: ContainerPlace, spec: HardenedSpec) -> String { "securerun-\(place.id)" }
+    static func engineName(_ launch: BackendLaunch) -> String { launch.name ?? "securerun-\(launch.place.id.prefix(12))" }
 
     public func run(_ launch: BackendLaunch, io: ContainerIO) throws(RuntimeError) -> StartedContainer {
         let configDigest = try Self.ensureImage(engine: engine, stateRoot: stateRoot, manifestDigest: launch.imageDigest)
@@ -62,7 +62,7 @@ public struct DockerBackend: ContainerBackend {
         }
         let body = try DockerCreate(launch: launch, image: configDigest, attach: attach, interactive: launch.interactive)
         struct Created: Decodable { var Id: String }
-        let name = Self.engineName(launch.place, spec: launch.spec)
+        let name = Self.engineName(launch)
         let created = try engine.decode(
             Created.self, try engine.call("POST", "/containers/create?name=\(name)", body: body, verb: "create").body, verb: "create")
         let id = created.Id
@@ -73,7 +73,7 @@ public struct DockerBackend: ContainerBackend {
             if attach {
                 stream = try AttachStream.open(engine: engine, id: id, terminal: launch.terminal, interactive: launch.interactive)
             }
-            try engine.call("POST", "/containers/\(id)/start", verb: "start")
+            if launch.startNow { try engine.call("POST", "/containers/\(id)/start", verb: "start") }
         } catch {
             _ = try? engine.call("DELETE", "/containers/\(id)?force=1&v=1", verb: "rm", allow: [404])
             throw error
@@ -89,14 +89,16 @@ public struct DockerBackend: ContainerBackend {
                 id: launch.place.id, pid: nil, terminal: stream.fd, relay: stream,
                 resize: { rows, columns in _ = try? engine.call("POST", "/containers/\(id)/resize?h=\(rows)&w=\(columns)", verb: "resize") })
         default:
-            return StartedContainer(id: launch.place.id, pid: nil, terminal: nil)
+            var started = StartedContainer(id: launch.place.id, pid: nil, terminal: nil)
+            started.createdOnly = !launch.startNow
+            return started
         }
     }
 
     public func wait(_ container: StartedContainer) -> ExitStatus {
         struct Waited: Decodable { var StatusCode: Int32 }
         guard let id = engineID(container.id),
-            let response = try? engine.call("POST", "/containers/\(id)/wait?condition=not-running", verb: "wait"),
+            let response = try? engine.call("POST", "/containers/\(id)/wait?condition=\(container.createdOnly ? "next-exit" : "not-running")", verb: "wait"),
             let waited = try? engine.decode(Waited.self, response.body, verb: "wait")
         else { return .signaled(SIGKILL) }
         container.relay?.finish()

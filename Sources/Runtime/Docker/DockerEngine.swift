@@ -70,6 +70,13 @@ public struct DockerEngine: Sendable {
         return "\(version.Version) (API \(version.ApiVersion))"
     }
 
+    /// The engine's inspect JSON of container `name` (a name or id), or nil when it has none.
+    public func inspectContainer(_ name: String) throws(RuntimeError) -> [UInt8]? {
+        guard !name.isEmpty, !name.contains("/"), !name.contains("?"), !name.contains("#") else { return nil }
+        let response = try call("GET", "/containers/\(name)/json", verb: "inspect", allow: [404])
+        return response.status == 404 ? nil : response.body
+    }
+
     // MARK: - Images
 
     /// Writes the engine's image `name` as a docker-save archive to `file` (0600), streamed.

@@ -69,7 +69,11 @@ public struct DockerHolder: Sendable {
         }
         let body = Create(
             Image: image, Entrypoint: [Self.pausePath], User: "\(spec.user.uid):\(spec.user.gid)", Hostname: spec.hostname,
-            Labels: ["securerun.network-of": place.id, "securerun.root": names.rootTag, "securerun.role": "network-holder"],
+            // securerun.id too: the drop-in then treats the holder as the container it serves (network
+            // connect, exec and update on it are judged against that container's record).
+            Labels: [
+                "securerun.id": place.id, "securerun.network-of": place.id, "securerun.root": names.rootTag, "securerun.role": "network-holder",
+            ],
             HostConfig: .init(SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp], Binds: ["\(pause):\(Self.pausePath):ro"]))
         struct Created: Decodable { var Id: String }
         let created = try engine.decode(

@@ -2,7 +2,7 @@
 /// `create.go`) and securerun's own, each named by its long form.
 public enum FlagID: String, Sendable, CaseIterable {
     // securerun's own
-    case profile, dryRun = "dry-run", securerunRuntime = "securerun-runtime"
+    case profile, dryRun = "dry-run", securerunRuntime = "securerun-runtime", egressRate = "egress-rate", ingressRate = "ingress-rate"
     // run.go / create.go
     case detach, sigProxy = "sig-proxy", name, detachKeys = "detach-keys", pull, quiet, useAPISocket = "use-api-socket", help, platform
     case disableContentTrust = "disable-content-trust"
@@ -118,9 +118,11 @@ public struct FlagTable: Sendable {
     }
 
     static let securerunFlags: [DockerFlag] = [
-        flag(.profile, nil, .value, "securerun", "Hardening profile: a name (default, production, or one in /etc/securerun/profiles) or a path"),
+        flag(.profile, nil, .value, "securerun", "Hardening profile: a name (default, production, service, or one in /etc/securerun/profiles) or a path"),
         flag(.securerunRuntime, nil, .value, "securerun", "OCI runtime: runc (the default) or crun"),
-        flag(.dryRun, nil, .boolean, "securerun", "Print the OCI config.json that would run; start nothing"),
+        flag(.dryRun, nil, .boolean, "securerun", "Print the OCI config.json that would run (and the network plan on stderr); start nothing"),
+        flag(.egressRate, nil, .value, "securerun", "Cap traffic out of the container, such as 5mbit (private networking; at most the profile's)"),
+        flag(.ingressRate, nil, .value, "securerun", "Cap traffic into the container, such as 5mbit (private networking; at most the profile's)"),
     ]
 
     static let dockerFlags: [DockerFlag] = [
@@ -211,20 +213,24 @@ public struct FlagTable: Sendable {
         flag(.logDriver, nil, .value, "files", "Refused: securerun keeps its own log"),
         flag(.logOpt, nil, .value, repeatable: true, "files", "Refused: securerun keeps its own log"),
         // Network
-        flag(.network, nil, .value, repeatable: true, aliases: ["net"], "network", "Only none (the profile's network)"),
-        flag(.publish, "p", .value, repeatable: true, "network", "Refused until networking lands"),
-        flag(.publishAll, "P", .boolean, "network", "Refused until networking lands"),
-        flag(.expose, nil, .value, repeatable: true, "network", "Refused until networking lands"),
-        flag(.dns, nil, .value, repeatable: true, "network", "Refused until networking lands"),
-        flag(.dnsOption, nil, .value, repeatable: true, aliases: ["dns-opt"], "network", "Refused until networking lands"),
-        flag(.dnsSearch, nil, .value, repeatable: true, "network", "Refused until networking lands"),
-        flag(.addHost, nil, .value, repeatable: true, "network", "Refused until networking lands"),
-        flag(.link, nil, .value, repeatable: true, "network", "Refused until networking lands"),
-        flag(.ip, nil, .value, "network", "Refused until networking lands"),
-        flag(.ip6, nil, .value, "network", "Refused until networking lands"),
-        flag(.macAddress, nil, .value, "network", "Refused until networking lands"),
-        flag(.networkAlias, nil, .value, repeatable: true, aliases: ["net-alias"], "network", "Refused until networking lands"),
-        flag(.linkLocalIP, nil, .value, repeatable: true, "network", "Refused until networking lands"),
+        flag(
+            .network, nil, .value, repeatable: true, aliases: ["net"], "network",
+            "none, or private where the profile gives private networking (never wider than the profile's)"),
+        flag(.publish, "p", .value, repeatable: true, "network", "Publish [HOST_IP:]HOST_PORT:CONTAINER_PORT[/tcp|udp] where the profile allows it"),
+        flag(.publishAll, "P", .boolean, "network", "Refused: securerun chooses addresses and what a container reaches"),
+        flag(.expose, nil, .value, repeatable: true, "network", "Refused: securerun chooses addresses and what a container reaches"),
+        flag(.dns, nil, .value, repeatable: true, "network", "Refused: securerun chooses addresses and what a container reaches"),
+        flag(.dnsOption, nil, .value, repeatable: true, aliases: ["dns-opt"], "network", "Refused: securerun chooses addresses and what a container reaches"),
+        flag(.dnsSearch, nil, .value, repeatable: true, "network", "Refused: securerun chooses addresses and what a container reaches"),
+        flag(.addHost, nil, .value, repeatable: true, "network", "Refused: securerun chooses addresses and what a container reaches"),
+        flag(.link, nil, .value, repeatable: true, "network", "Refused: securerun chooses addresses and what a container reaches"),
+        flag(.ip, nil, .value, "network", "Refused: securerun chooses addresses and what a container reaches"),
+        flag(.ip6, nil, .value, "network", "Refused: securerun chooses addresses and what a container reaches"),
+        flag(.macAddress, nil, .value, "network", "Refused: securerun chooses addresses and what a container reaches"),
+        flag(
+            .networkAlias, nil, .value, repeatable: true, aliases: ["net-alias"], "network", "Refused: securerun chooses addresses and what a container reaches"
+        ),
+        flag(.linkLocalIP, nil, .value, repeatable: true, "network", "Refused: securerun chooses addresses and what a container reaches"),
         // Health
         flag(.healthCmd, nil, .value, "health", "Refused: no health checks yet"),
         flag(.healthInterval, nil, .value, "health", "Refused: no health checks yet"),

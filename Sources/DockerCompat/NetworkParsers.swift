@@ -21,6 +21,14 @@ enum NetworkParsers {
         return NetworkRequest(name: name, options: options)
     }
 
+    /// `--egress-rate` / `--ingress-rate`: a rate as tc writes it (`5mbit`, `500kbit`), at least 8kbit.
+    static func rate(_ text: String) throws(ValueError) -> BitRate {
+        guard let rate = BitRate(parsing: text), rate.bitsPerSecond >= 8000 else {
+            throw ValueError("expected a rate of at least 8kbit, such as 5mbit or 500kbit")
+        }
+        return rate
+    }
+
     /// `-p [IP:][HOST-PORT:]CONTAINER-PORT[/PROTO]` (ranges `8000-8010`, IPv6 in brackets), or the long form
     /// `published=8080,target=80,protocol=tcp`.
     static func port(_ text: String) throws(ValueError) -> PortMapping {

@@ -50,6 +50,8 @@ struct RequestBuilder {
         case .profile: profile = Flagged(value(), origin)
         case .securerunRuntime: runtime = Flagged(value(), origin)
         case .dryRun: dryRun = try bool().value
+        case .egressRate: request.egressRate = try flagged { () throws(ValueError) in try NetworkParsers.rate(value()) }
+        case .ingressRate: request.ingressRate = try flagged { () throws(ValueError) in try NetworkParsers.rate(value()) }
         case .help: helpRequested = try bool().value
 
         // lifecycle

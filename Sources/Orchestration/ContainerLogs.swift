@@ -1,5 +1,6 @@
 import Foundation
 import HostSystem
+import Runtime
 
 /// `logs [-f] [--tail N] [--timestamps]`: a container's log, as it wrote it, each stream to its own.
 public struct ContainerLogs: Sendable {
@@ -71,7 +72,8 @@ public struct ContainerLogs: Sendable {
 
 /// `inspect`: the record with the runtime config the container runs with.
 public enum ContainerInspection {
-    /// One JSON object: `record` and `spec` (its config.json, as the runtime got it; absent once ended).
+    /// One JSON object: `record`, `spec` (its config.json, as the runtime got it; absent once ended) and,
+    /// for private networking, `network` (its plan: namespace, interfaces, addresses, rates, rules, ports).
     public static func json(stateRoot: URL, reference: String) throws -> String {
         let view = try Containers(stateRoot: stateRoot).find(reference)
         guard view.record != nil else { throw OrchestrationError.corruptRecord(path: view.directory.path, reason: view.problem ?? "") }
@@ -79,6 +81,10 @@ public enum ContainerInspection {
         var text = "{\n\"record\": " + record.trimmingCharacters(in: .whitespacesAndNewlines)
         if let spec = try? FileContents.read(view.directory.appendingPathComponent("spec.json").path) {
             text += ",\n\"spec\": " + String(decoding: spec, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let network = NetworkRecords(stateRoot: stateRoot)
+        if network.read(view.id) != nil, let plan = try? FileContents.read(network.directory.appendingPathComponent("\(view.id).json").path) {
+            text += ",\n\"network\": " + String(decoding: plan, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return text + "\n}"
     }

@@ -31,11 +31,14 @@ public struct ContainerStart: Sendable {
     public var output: @Sendable (String) -> Void
     /// Where notices go (an abandoned container removed).
     public var notice: @Sendable (String) -> Void
+    /// Where `--dry-run` prints the network plan (beside the config, which goes to `output`).
+    public var explain: @Sendable (String) -> Void
 
     public init(
         request: RunRequest, profileName: String?, runtime: String, dryRun: Bool, stateRoot: URL,
         output: @escaping @Sendable (String) -> Void = { print($0) },
-        notice: @escaping @Sendable (String) -> Void = { _ in }
+        notice: @escaping @Sendable (String) -> Void = { _ in },
+        explain: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
     ) {
         self.request = request
         self.profileName = profileName
@@ -44,6 +47,7 @@ public struct ContainerStart: Sendable {
         self.stateRoot = stateRoot
         self.output = output
         self.notice = notice
+        self.explain = explain
     }
 
     /// Runs (or, with dry-run, prints) the container; returns the exit status to give the caller: the
@@ -51,12 +55,19 @@ public struct ContainerStart: Sendable {
     public func run() throws -> Int32 {
         let prepared = try prepare()
         if dryRun {
-            let cgroups = SpecBuilder.cgroupsPath(request.containerName ?? "dry-run", stateRoot: stateRoot)
-            var spec = SpecBuilder.spec(for: prepared.hardened, rootfs: prepared.image.rootfs, cgroupsPath: cgroups)
+            let id = request.containerName ?? "dry-run"
+            let cgroups = SpecBuilder.cgroupsPath(id, stateRoot: stateRoot)
+            let network = prepared.hardened.network
+            let plan =
+                network.mode == .private
+                ? try NetworkPlan.preview(network, stateRoot: stateRoot, id: id, docker: prepared.backend.name == "docker") : nil
+            var spec = SpecBuilder.spec(
+                for: prepared.hardened, rootfs: prepared.image.rootfs, cgroupsPath: cgroups, networkNamespace: plan?.names.namespacePath)
             spec.process.terminal = request.allocatesTerminal
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             output(String(decoding: try encoder.encode(spec), as: UTF8.self))
+            explain(plan?.describe(chosenNow: true) ?? "network: none (a network namespace of its own with only lo; nothing else is reachable)")
             return 0
         }
         PhaseTimer.mark("prepared")

@@ -14,7 +14,7 @@ struct Launch: Sendable {
 
     /// The per-container set-up, in order (torn down in reverse).
     var steps: LaunchSteps {
-        LaunchSteps(steps: backend.steps(prepared.hardened, sharedRootfs: prepared.image.rootfs))
+        LaunchSteps(steps: backend.steps(prepared.hardened, sharedRootfs: prepared.image.rootfs, imageDigest: prepared.image.manifestDigest))
     }
 
     /// The record a fresh claim starts with.
@@ -37,8 +37,9 @@ struct Launch: Sendable {
     }
 
     /// Sets the steps up and starts the container; on failure everything made so far is torn down (the
-    /// claim stays with the caller, who removes it).
-    func start(_ claim: ContainerClaim, io: ContainerIO) throws -> StartedContainer {
+    /// claim stays with the caller, who removes it). Published ports are bound before the container
+    /// starts (a port in use refuses the start); the caller stops the proxy when the container ends.
+    func start(_ claim: ContainerClaim, io: ContainerIO) throws -> (StartedContainer, PortProxy?) {
         let place = claim.place
         try AtomicFile.write(
             Array(try Audit.encoder.encode(prepared.hardened)), to: place.directory.appendingPathComponent("spec.json").path, durable: false)
@@ -50,7 +51,11 @@ struct Launch: Sendable {
             imageDigest: prepared.image.manifestDigest, interactive: prepared.request.keepsStdinOpen)
         launch.name = prepared.request.containerName
         launch.startNow = !prepared.request.createOnly
+        var proxy: PortProxy?
         do {
+            if let network = plan.network {
+                proxy = try PortProxy.start(network.ports, target: network.containerAddress)
+            }
             let started = try backend.run(launch, io: io)
             PhaseTimer.mark("runtime started the container")
             try RecordFile(directory: place.directory).update {
@@ -58,8 +63,9 @@ struct Launch: Sendable {
                 $0.initPID = started.pid
                 $0.started = Clock.now()
             }
-            return started
+            return (started, proxy)
         } catch {
+            proxy?.stop()
             backend.delete(id: place.id)
             _ = steps.tearDown(place)
             throw error
@@ -126,8 +132,11 @@ struct Launch: Sendable {
         }
         let forwarder = SignalForwarder()
         defer { forwarder.stop() }
+        var proxy: PortProxy?
+        defer { proxy?.stop() }
         if prepared.request.allocatesTerminal {
-            let started = try start(claim, io: .terminal)
+            let (started, ports) = try start(claim, io: .terminal)
+            proxy = ports
             guard let master = started.terminal else { return 125 }
             let relay = TerminalRelay(
                 master: master, interactive: prepared.request.keepsStdinOpen, pending: started.relay?.pending ?? [], resize: started.resize)
@@ -142,7 +151,7 @@ struct Launch: Sendable {
         let stdio = try ContainerStdio(interactive: prepared.request.keepsStdinOpen)
         let started: StartedContainer
         do {
-            started = try start(claim, io: .descriptors(stdio.containerSide))
+            (started, proxy) = try start(claim, io: .descriptors(stdio.containerSide))
         } catch let error as RuntimeError {
             let text = stdio.runtimeReturned(started: false)
             if case .runtimeFailed(let name, let verb, let message) = error, message.hasPrefix("exited with status"),

@@ -103,6 +103,7 @@ public enum Monitor {
         let claim: ContainerClaim
         let io: MonitorIO
         let started: StartedContainer
+        let proxy: PortProxy?
         do {
             let prepared = try start.prepare()
             try Subreaper.enable()
@@ -112,7 +113,7 @@ public enum Monitor {
                 io = try MonitorIO(
                     directory: claim.place.directory, terminal: order.request.allocatesTerminal, interactive: order.request.keepsStdinOpen,
                     engineKeepsOutput: prepared.backend.name == "docker")
-                started = try launch.start(claim, io: io.containerIO)
+                (started, proxy) = try launch.start(claim, io: io.containerIO)
             } catch {
                 _ = launch.finish(claim, exit: nil, remove: true)
                 throw error
@@ -127,6 +128,7 @@ public enum Monitor {
         redirect(2)
         let logging = io.startLogging(terminal: started.terminal)
         let status = launch.backend.wait(started)
+        proxy?.stop()
         logging.finish()
         _ = withExtendedLifetime(claim) { launch.finish(claim, exit: status, remove: order.request.removesOnExit) }
         return 0
@@ -147,6 +149,10 @@ public enum Monitor {
             }), let backend = Backends.named(record.runtime, stateRoot: stateRoot)
         else { return 125 }
         let logging = MonitorIO.adoptLogging(directory: directory)
+        // Its published ports died with the old monitor: serve them again.
+        let network = NetworkRecords(stateRoot: stateRoot).read(id)
+        let proxy = network.flatMap { try? PortProxy.start($0.ports, target: $0.containerAddress) }
+        defer { proxy?.stop() }
         // Its init is not our child, so its exit status cannot be had; a pidfd says when it ends without
         // polling the runtime. A record without the init's pid falls back to asking the runtime each second.
         while (try? backend.state(id: id)) == .running {

@@ -20,9 +20,29 @@ public enum Sweep {
         public var messages: [String] = []
     }
 
-    /// Sweeps every container under `stateRoot`.
+    /// Sweeps every container under `stateRoot`, then the networks no container owns any more (with
+    /// `thorough`, as `securerun gc` does, also host nftables tables and docker holders).
     @discardableResult
-    public static func run(stateRoot: URL) -> Outcome {
+    public static func run(stateRoot: URL, thorough: Bool = false) -> Outcome {
+        var outcome = sweepContainers(stateRoot: stateRoot)
+        outcome.messages += NetworkSweep.run(stateRoot: stateRoot, thorough: thorough) { id in
+            networkOwned(id, stateRoot: stateRoot)
+        }
+        return outcome
+    }
+
+    /// Whether container `id` still owns its network: its directory exists and its owner holds it, or its
+    /// record says it has not ended (a healthy detached container whose new monitor is starting).
+    static func networkOwned(_ id: String, stateRoot: URL) -> Bool {
+        guard !id.isEmpty, !id.contains("/"), !id.hasPrefix(".") else { return false }
+        let directory = StateLayout(root: stateRoot).directory(of: id)
+        guard FileManager.default.fileExists(atPath: directory.path) else { return false }
+        if Containers.isOwned(directory) { return true }
+        guard let record = try? RecordFile(directory: directory).read() else { return false }
+        return record.status != .exited
+    }
+
+    static func sweepContainers(stateRoot: URL) -> Outcome {
         let layout = StateLayout(root: stateRoot)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: layout.containers.path), !names.isEmpty else { return Outcome() }
         var outcome = Outcome()

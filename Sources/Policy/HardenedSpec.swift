@@ -60,8 +60,8 @@ public struct HardenedSpec: Sendable, Equatable, Encodable {
     public let maskedPaths: [String]
     /// Read-only paths.
     public let readonlyPaths: [String]
-    /// Network mode.
-    public let network: NetworkMode
+    /// The network: its mode, and for private networking the rates, the egress allow-list and published ports.
+    public let network: NetworkSpec
     /// The process's argv.
     public let args: [String]
     /// The process's environment.

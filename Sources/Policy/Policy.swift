@@ -23,7 +23,7 @@ public enum Policy {
             cachedHost = current
             return current
         }
-        if let first = RequestRules.violations(request, judge: judge, host: facts).first {
+        if let first = RequestRules.violations(request, network: profile.network, judge: judge, host: facts).first {
             throw .violation(first)
         }
         try RequestValidation.check(request, judge: judge)
@@ -45,6 +45,7 @@ public enum Policy {
         let volumes = try VolumeRequests.enforce(request, profile: profile, protectedHostPaths: protectedHostPaths, secrets: secrets, judge: judge)
         try TmpfsRequests.checkOverlaps(tmpfs: tmpfs, volumes: volumes, request: request, judge: judge)
         try VolumeUsers.enforce(user, origin: userOrigin, groups: groups, request: request, profile: profile, judge: judge)
+        let network = try NetworkRequests.enforce(request, profile: profile, judge: judge)
         let process = try ProcessDefaults.resolve(request, image: image)
         let ipc = request.namespaces.last { $0.value.kind == .ipc }?.value.mode
         let cgroupns = request.namespaces.last { $0.value.kind == .cgroupns }?.value.mode
@@ -76,7 +77,7 @@ public enum Policy {
             volumes: volumes,
             maskedPaths: profile.maskedPaths,
             readonlyPaths: profile.readonlyPaths,
-            network: profile.network,
+            network: network,
             args: process.args,
             env: process.env,
             cwd: process.cwd,
@@ -89,7 +90,7 @@ public enum Policy {
     /// Every refusal of `request` that needs no image or host files (privileged, namespaces, devices,
     /// network, sysctls, …), each with the flag's position: what lint reports for a `docker run` line.
     public static func requestViolations(_ request: RunRequest, profile: Profile, host: HostFacts? = nil) -> [PolicyViolation] {
-        RequestRules.violations(request, judge: Judge(profile: profile.name), host: { host ?? HostFacts.current() })
+        RequestRules.violations(request, network: profile.network, judge: Judge(profile: profile.name), host: { host ?? HostFacts.current() })
     }
 
     /// Why securerun may not show the host path `path` to a container (as a volume, or as the contents of a

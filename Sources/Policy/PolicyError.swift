@@ -22,7 +22,7 @@ public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .profileNotFound(let name, let searched):
             return
-                "profile \"\(name)\" not found (looked in \(searched.joined(separator: ", "))); pass --profile with a shipped name (default, production) or a path to a profile file"
+                "profile \"\(name)\" not found (looked in \(searched.joined(separator: ", "))); pass --profile with a shipped name (default, production, service) or a path to a profile file"
         case .unreadable(let path, let reason):
             return "cannot read profile \(path): \(reason)"
         case .invalidField(let path, let field, let reason):
@@ -96,6 +96,8 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
         case runtimeOverrides = "SR022"
         case ulimits = "SR023"
         case notSupported = "SR024"
+        case bandwidth = "SR025"
+        case publish = "SR026"
 
         /// The stable id (`SR001`).
         public var id: String { rawValue }
@@ -127,6 +129,8 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .runtimeOverrides: return "no-runtime-overrides"
             case .ulimits: return "ulimits-lower-only"
             case .notSupported: return "not-supported-yet"
+            case .bandwidth: return "bandwidth-ceiling"
+            case .publish: return "published-ports"
             }
         }
 
@@ -144,7 +148,7 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .privileged: return "privileged containers are never started"
             case .volumes: return "host paths that expose the host or its credentials are never mounted; binds are read-only unless allowed"
             case .tmpfs: return "tmpfs mounts are the profile's, or extra ones it allows, size-capped, noexec, nosuid and nodev"
-            case .network: return "containers get the profile's network (none) and publish nothing"
+            case .network: return "containers get the profile's network (none, or private) or none, never the host's or another's"
             case .securityOptions: return "masked /proc and /sys paths and mandatory access control stay on"
             case .volumeIDs: return "with a volume mounted, the container's ids are not host system accounts or groups"
             case .hostNamespaces: return "the container never shares the host's or another container's namespaces"
@@ -157,6 +161,8 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .runtimeOverrides: return "the OCI runtime and its annotations are securerun's choice"
             case .ulimits: return "resource limits may only be lowered"
             case .notSupported: return "flags securerun cannot honour yet are refused, never ignored"
+            case .bandwidth: return "traffic out of and into a private container stays within the profile's rates"
+            case .publish: return "ports are published only where the profile allows, on its host addresses, from port 1024 up"
             }
         }
     }

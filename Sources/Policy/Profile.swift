@@ -36,8 +36,8 @@ public struct Profile: Sendable, Equatable {
     public var maskedPaths: [String]
     /// Paths mounted read-only.
     public var readonlyPaths: [String]
-    /// The network the container gets.
-    public var network: NetworkMode
+    /// The network the container gets (`network:`).
+    public var network: NetworkProfile
     /// Whether bind mounts may be writable (`-v host:ctr:rw`).
     public var allowWritableVolumes: Bool
     /// The uids and gids a container may run as while volumes are mounted (see ``VolumeIDs``).
@@ -138,10 +138,4 @@ public struct ExtraTmpfs: Sendable, Equatable {
 
     /// None may be added (the default for a profile that does not say).
     public static let forbidden = ExtraTmpfs(allowed: false, maxSize: ByteSize(bytes: 64 << 20), maxMounts: 0)
-}
-
-/// How the container is attached to a network.
-public enum NetworkMode: String, Sendable, Hashable, CaseIterable, Encodable {
-    /// A private network namespace with only loopback.
-    case none
 }

@@ -11,7 +11,7 @@ struct ProfileDocument: Decodable {
     var extraTmpfs: ExtraTmpfs?
     var maskedPaths: [String]?
     var readonlyPaths: [String]?
-    var network: String?
+    var network: Network?
     var volumes: Volumes?
     var allowedRegistries: [String]?
     var store: Store?
@@ -32,6 +32,47 @@ struct ProfileDocument: Decodable {
         var size: String?
         var exec: Bool?
         var mode: String?
+    }
+
+    /// `network: none` (the shorthand), or a mapping.
+    struct Network: Decodable {
+        var mode: String?
+        var addressRange: String?
+        var egressRate: String?
+        var egressBurst: String?
+        var ingressRate: String?
+        var ingressBurst: String?
+        var egress: Egress?
+        var publish: Publish?
+
+        struct Egress: Decodable {
+            var allow: [String]?
+        }
+
+        struct Publish: Decodable {
+            var allowed: Bool?
+            var hostAddresses: [String]?
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case mode, addressRange, egressRate, egressBurst, ingressRate, ingressBurst, egress, publish
+        }
+
+        init(from decoder: any Decoder) throws {
+            if let single = try? decoder.singleValueContainer(), let text = try? single.decode(String.self) {
+                mode = text
+                return
+            }
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            mode = try container.decodeIfPresent(String.self, forKey: .mode)
+            addressRange = try container.decodeIfPresent(String.self, forKey: .addressRange)
+            egressRate = try container.decodeIfPresent(String.self, forKey: .egressRate)
+            egressBurst = try container.decodeIfPresent(String.self, forKey: .egressBurst)
+            ingressRate = try container.decodeIfPresent(String.self, forKey: .ingressRate)
+            ingressBurst = try container.decodeIfPresent(String.self, forKey: .ingressBurst)
+            egress = try container.decodeIfPresent(Egress.self, forKey: .egress)
+            publish = try container.decodeIfPresent(Publish.self, forKey: .publish)
+        }
     }
 
     struct ExtraTmpfs: Decodable {
@@ -66,6 +107,9 @@ struct ProfileDocument: Decodable {
         "tmpfs[]": ["path", "size", "exec", "mode"],
         "extraTmpfs": ["allow", "maxSize", "maxMounts"],
         "volumes": ["allowWritable", "allowedUids", "allowedGids"],
+        "network": ["mode", "addressRange", "egressRate", "egressBurst", "ingressRate", "ingressBurst", "egress", "publish"],
+        "network.egress": ["allow"],
+        "network.publish": ["allowed", "hostAddresses"],
         "store": ["maxUnpackedSize", "maxFiles", "maxExpansionRatio", "expansionAllowance"],
         // A misspelt admission key would silently fall back to a looser default (blockAt HIGH, no age limit).
         "admission": ["trustedKeys", "threshold", "blockAt", "maxScanAge", "ignore", "allowUnattested"],

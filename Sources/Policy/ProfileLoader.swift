@@ -136,6 +136,12 @@ public enum ProfileLoader {
         if let volumes = mapping["volumes"] {
             try checkMapping(volumes, level: "volumes", prefix: "volumes.", path: path)
         }
+        if let network = mapping["network"], network.mapping != nil {
+            try checkMapping(network, level: "network", prefix: "network.", path: path)
+            for sub in ["egress", "publish"] {
+                if let inner = network.mapping?[sub] { try checkMapping(inner, level: "network.\(sub)", prefix: "network.\(sub).", path: path) }
+            }
+        }
         if let store = mapping["store"] {
             try checkMapping(store, level: "store", prefix: "store.", path: path)
         }

@@ -121,15 +121,6 @@ struct ProfileValidator {
         }
     }
 
-    func validateNetwork() throws(PolicyError) -> NetworkMode {
-        let text = document.network ?? "none"
-        guard let mode = NetworkMode(rawValue: text) else {
-            let known = NetworkMode.allCases.map(\.rawValue).joined(separator: ", ")
-            throw .invalidField(path: path, field: "network", reason: "\"\(text)\" is not a network mode securerun supports (\(known))")
-        }
-        return mode
-    }
-
     func validateTmpfs() throws(PolicyError) -> [TmpfsMount] {
         guard let entries = document.tmpfs else {
             return [TmpfsMount(path: "/tmp", size: ByteSize(bytes: 64 << 20))]

@@ -3,7 +3,7 @@
 /// that switch confinement off, and flags securerun cannot honour yet. `Policy.enforce` throws the first;
 /// lint reports them all, each at the flag's position.
 enum RequestRules {
-    static func violations(_ request: RunRequest, judge: Judge, host: () -> HostFacts) -> [PolicyViolation] {
+    static func violations(_ request: RunRequest, network: NetworkProfile, judge: Judge, host: () -> HostFacts) -> [PolicyViolation] {
         var found: [PolicyViolation] = []
         func refuse(_ rule: PolicyViolation.Rule, _ origin: FlagOrigin, _ detail: String) {
             found.append(judge.violation(rule, origin, detail))
@@ -68,7 +68,10 @@ enum RequestRules {
                 )
             }
         }
-        found += NetworkRules.violations(request, judge: judge)
+        found += NetworkRequests.evaluate(request, network: network, judge: judge).problems.compactMap { problem in
+            if case .violation(let violation) = problem { return violation }
+            return nil
+        }
         for entry in request.securityOptions {
             if let (rule, reason) = securityOptionRefusal(entry.value) { refuse(rule, entry.origin, reason) }
         }
@@ -193,51 +196,5 @@ enum SysctlRules {
         }
         return
             "\(key) is not namespaced to the container (or not among the IPC ones: kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*), so it would change the host"
-    }
-}
-
-/// `--network`, `-p`, `-P` and the other network flags: containers get the profile's network, `none` (a
-/// private namespace with loopback only), until securerun sets up networks (issue 11).
-enum NetworkRules {
-    static func violations(_ request: RunRequest, judge: Judge) -> [PolicyViolation] {
-        var found: [PolicyViolation] = []
-        let noNetwork = "containers get network none (a private namespace with loopback only) until securerun sets up networks (issue 11)"
-        if let network = request.network {
-            let name = network.value.name
-            if name == "host" {
-                found.append(
-                    judge.violation(
-                        .network, network.origin,
-                        "the host's network namespace gives the container every host interface and port, and the host's loopback services; \(noNetwork)"))
-            } else if name.hasPrefix("container:") {
-                found.append(
-                    judge.violation(
-                        .network, network.origin,
-                        "joining \(name.dropFirst("container:".count))'s network namespace shares its interfaces and its loopback services; \(noNetwork)"))
-            } else if name != "none" {
-                found.append(judge.violation(.network, network.origin, "network \"\(name)\" is not available: \(noNetwork)"))
-            } else if !network.value.options.isEmpty {
-                found.append(judge.violation(.network, network.origin, "network none takes no options (aliases, addresses): \(noNetwork)"))
-            }
-        }
-        for port in request.ports {
-            found.append(
-                judge.violation(
-                    .network, port.origin,
-                    "publishing \(port.value) needs a network: \(noNetwork); share a unix socket through a volume meanwhile"))
-        }
-        for setting in request.networkSettings {
-            let detail: String
-            switch setting.value {
-            case .publishAll: detail = "publishing ports needs a network"
-            case .expose: detail = "exposing a port needs a network"
-            case .dns, .dnsSearch, .dnsOption: detail = "DNS settings need a network to resolve over"
-            case .addHost: detail = "host entries need a network to reach them"
-            case .link, .alias: detail = "links and aliases need a network shared with other containers"
-            case .ip, .ip6, .macAddress, .linkLocalIP: detail = "addresses need a network"
-            }
-            found.append(judge.violation(.network, setting.origin, "\(detail): \(noNetwork)"))
-        }
-        return found
     }
 }

@@ -127,6 +127,10 @@ public struct RunRequest: Sendable, Equatable, Codable {
     public var network: Flagged<NetworkRequest>?
     /// `-p/--publish`.
     public var ports: [Flagged<PortMapping>] = []
+    /// `--egress-rate`: the cap on traffic out of the container, only lower than the profile's.
+    public var egressRate: Flagged<BitRate>?
+    /// `--ingress-rate`: the cap on traffic into the container, only lower than the profile's.
+    public var ingressRate: Flagged<BitRate>?
     /// `-P`, `--expose`, `--dns*`, `--add-host`, `--link`, `--ip`, `--ip6`, `--mac-address`, `--network-alias`, `--link-local-ip`.
     public var networkSettings: [Flagged<NetworkSetting>] = []
 

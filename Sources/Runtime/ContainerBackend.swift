@@ -110,8 +110,9 @@ public struct ExecProcess: Sendable, Equatable {
 public protocol ContainerBackend: Sendable {
     /// `runc`, `crun`, `docker`.
     var name: String { get }
-    /// The host set-up this backend needs, in order (runc: volumes, its own root, cgroup; docker: volumes).
-    func steps(_ spec: HardenedSpec, sharedRootfs: URL) -> [any LaunchStep]
+    /// The host set-up this backend needs, in order (runc: volumes, its own root, cgroup, network; docker:
+    /// volumes, network). `imageDigest` is the admitted manifest digest.
+    func steps(_ spec: HardenedSpec, sharedRootfs: URL, imageDigest: String) -> [any LaunchStep]
     /// Waits for a process `exec` started.
     func waitExec(_ started: StartedContainer) -> ExitStatus
     /// Creates and starts the container, its process wired as `io` says.

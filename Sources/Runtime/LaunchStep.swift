@@ -34,6 +34,8 @@ public struct LaunchPlan: Sendable, Equatable {
     public var rootfs: URL?
     /// Pinned staging paths of volumes, by index in the hardened spec's volumes.
     public var volumeSources: [Int: String] = [:]
+    /// The private network the network step made (nil: network none).
+    public var network: NetworkPlan?
 
     /// An empty plan.
     public init() {}
@@ -87,7 +89,7 @@ public struct LaunchSteps: Sendable {
     }
 
     /// Every kind of step, in set-up order: the sweep tears all of them down for an abandoned container.
-    static let allKinds: [any LaunchStep.Type] = [VolumesStep.self, OwnRootStep.self, CgroupStep.self]
+    static let allKinds: [any LaunchStep.Type] = [VolumesStep.self, OwnRootStep.self, CgroupStep.self, NetworkStep.self]
 
     /// Tears down every kind of step for `place`, last first.
     public static func sweep(_ place: ContainerPlace) -> [String] {

@@ -17,8 +17,10 @@ public struct RuncBackend: ContainerBackend {
 
     public var name: String { runtime.kind.rawValue }
 
-    public func steps(_ spec: HardenedSpec, sharedRootfs: URL) -> [any LaunchStep] {
-        [VolumesStep(volumes: spec.volumes), OwnRootStep(sharedRootfs: sharedRootfs), CgroupStep()]
+    public func steps(_ spec: HardenedSpec, sharedRootfs: URL, imageDigest: String) -> [any LaunchStep] {
+        var steps: [any LaunchStep] = [VolumesStep(volumes: spec.volumes), OwnRootStep(sharedRootfs: sharedRootfs), CgroupStep()]
+        if spec.network.mode == .private { steps.append(NetworkStep(spec: spec.network, namespace: .named)) }
+        return steps
     }
 
     public func waitExec(_ started: StartedContainer) -> ExitStatus {
@@ -31,7 +33,8 @@ public struct RuncBackend: ContainerBackend {
         let bundle = place.directory.appendingPathComponent("bundle", isDirectory: true)
         try Self.makeDirectory(bundle)
         var spec = SpecBuilder.spec(
-            for: launch.spec, rootfs: launch.plan.rootfs ?? launch.sharedRootfs, place: place, volumeSources: launch.plan.volumeSources)
+            for: launch.spec, rootfs: launch.plan.rootfs ?? launch.sharedRootfs, place: place, volumeSources: launch.plan.volumeSources,
+            networkNamespace: launch.plan.network?.names.namespacePath)
         spec.process.terminal = launch.terminal
         try Self.write(try Self.encode(spec, at: bundle), to: bundle.appendingPathComponent("config.json"))
         try Self.makeDirectory(runtime.stateDirectory, intermediate: true)

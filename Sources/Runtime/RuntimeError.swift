@@ -33,6 +33,16 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     case engineUnavailable(socket: String, reason: String)
     /// The Docker Engine refused or failed a request (its own message).
     case engineFailed(verb: String, message: String)
+    /// A tool private networking needs is not installed.
+    case networkToolMissing(tool: String, package: String)
+    /// Setting up (or reading) the container's network failed; the container does not start.
+    case networkFailed(action: String, reason: String)
+    /// The profile's address range overlaps a route of the host's own.
+    case addressRangeConflict(range: String, route: String)
+    /// Every /30 of the profile's address range is in use.
+    case addressRangeExhausted(range: String)
+    /// A published port's host address and port cannot be bound.
+    case portUnavailable(port: String, reason: String)
 
     public var description: String {
         switch self {
@@ -68,6 +78,17 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "cannot reach the Docker Engine at \(socket): \(reason) (is dockerd running? the docker backend needs it)"
         case .engineFailed(let verb, let message):
             return "the Docker Engine refused \(verb): \(message)"
+        case .networkToolMissing(let tool, let package):
+            return "private networking needs \(tool), which is not installed; install it (apt-get install \(package)) or run with --network none"
+        case .networkFailed(let action, let reason):
+            return "cannot \(action), so the container does not start: \(reason)"
+        case .addressRangeConflict(let range, let route):
+            return
+                "the profile's network.addressRange \(range) overlaps the host's route \(route); set network.addressRange to a range the host does not use"
+        case .addressRangeExhausted(let range):
+            return "every /30 of network.addressRange \(range) is in use; stop a private container or give the profile a larger range"
+        case .portUnavailable(let port, let reason):
+            return "cannot publish \(port): \(reason)"
         case .initMissing(let searched):
             return "--init needs a static init binary (looked for \(searched.joined(separator: ", "))); install it with 'apt-get install tini'"
         }

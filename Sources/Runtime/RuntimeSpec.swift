@@ -112,5 +112,12 @@ public struct RuntimeSpec: Codable, Sendable, Equatable {
     /// `linux.namespaces[]`.
     public struct Namespace: Codable, Sendable, Equatable {
         public var type: String
+        /// An existing namespace to join (the private network's); nil makes a new one.
+        public var path: String?
+
+        public init(type: String, path: String? = nil) {
+            self.type = type
+            self.path = path
+        }
     }
 }

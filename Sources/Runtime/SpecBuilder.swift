@@ -10,12 +10,18 @@ public enum SpecBuilder {
     /// Makes the runtime spec; `cgroupsPath` places the container under securerun's own cgroup.
     /// `volumeSources` replaces the host path of the volume at that index in `hardened.volumes` (the
     /// launcher's pinned staging paths); the others mount from the path the policy checked.
-    public static func spec(for hardened: HardenedSpec, rootfs: URL, place: ContainerPlace, volumeSources: [Int: String] = [:]) -> RuntimeSpec {
-        spec(for: hardened, rootfs: rootfs, cgroupsPath: place.cgroupsPath, volumeSources: volumeSources)
+    /// `networkNamespace` is the path of the namespace the network step made (private networking); without
+    /// one the runtime makes a new namespace with only loopback.
+    public static func spec(
+        for hardened: HardenedSpec, rootfs: URL, place: ContainerPlace, volumeSources: [Int: String] = [:], networkNamespace: String? = nil
+    ) -> RuntimeSpec {
+        spec(for: hardened, rootfs: rootfs, cgroupsPath: place.cgroupsPath, volumeSources: volumeSources, networkNamespace: networkNamespace)
     }
 
     /// Makes the runtime spec with the given cgroups path (dry runs have no container place yet).
-    public static func spec(for hardened: HardenedSpec, rootfs: URL, cgroupsPath: String, volumeSources: [Int: String] = [:]) -> RuntimeSpec {
+    public static func spec(
+        for hardened: HardenedSpec, rootfs: URL, cgroupsPath: String, volumeSources: [Int: String] = [:], networkNamespace: String? = nil
+    ) -> RuntimeSpec {
         let caps = hardened.capabilities.sorted().map(\.name)
         // Ambient (and so inheritable) capabilities are what lets a non-root process actually use an
         // allowed capability such as NET_BIND_SERVICE; with an empty allow-list every set is empty.
@@ -51,7 +57,9 @@ public enum SpecBuilder {
         let linux = RuntimeSpec.Linux(
             resources: resources,
             cgroupsPath: cgroupsPath,
-            namespaces: (["pid", "network", "ipc", "uts", "mount"] + (hardened.cgroupNamespace ? ["cgroup"] : [])).map { .init(type: $0) },
+            namespaces: (["pid", "network", "ipc", "uts", "mount"] + (hardened.cgroupNamespace ? ["cgroup"] : [])).map {
+                .init(type: $0, path: $0 == "network" ? networkNamespace : nil)
+            },
             seccomp: hardened.seccomp,
             maskedPaths: hardened.maskedPaths,
             readonlyPaths: hardened.readonlyPaths,

@@ -74,7 +74,7 @@ struct RealWorldLinesTests {
         Line(
             source: "CR", line: "docker run -t -i --mount type=bind,src=/data,dst=/data busybox sh",
             outcome: .refused(.volumes, "--mount type=bind,src=/data,dst=/data")),
-        Line(source: "CR", line: "docker run -p 127.0.0.1:80:8080/tcp nginx:alpine", outcome: .refused(.network, "-p 127.0.0.1:80:8080/tcp")),
+        Line(source: "CR", line: "docker run -p 127.0.0.1:80:8080/tcp nginx:alpine", outcome: .refused(.publish, "-p 127.0.0.1:80:8080/tcp")),
         Line(source: "CR", line: "docker run --expose 80 nginx:alpine", outcome: .refused(.network, "--expose 80")),
         Line(source: "CR", line: "docker run -P nginx:alpine", outcome: .refused(.network, "-P")),
         Line(source: "CR", line: "docker run --pull=never hello-world", outcome: accepted { _, r in r.pull?.value == .never }),
@@ -101,7 +101,7 @@ struct RealWorldLinesTests {
         Line(
             source: "CR", line: "docker run --volumes-from 777f7dc92da7 --volumes-from ba8c0c54f0f2:ro -i -t ubuntu pwd",
             outcome: .refused(.volumesFrom, "--volumes-from 777f7dc92da7")),
-        Line(source: "CR", line: "docker run -d -p 80:80 my_image nginx -g 'daemon off;'", outcome: .refused(.network, "-p 80:80")),
+        Line(source: "CR", line: "docker run -d -p 80:80 my_image nginx -g 'daemon off;'", outcome: .refused(.publish, "-p 80:80")),
         Line(
             source: "CR", line: "docker run -it --rm \\\n    --device=/dev/sdc:/dev/xvdc \\\n    --device=/dev/sdd \\\n    ubuntu ls -l /dev/xvdc",
             outcome: .refused(.hostDevices, "--device=/dev/sdc:/dev/xvdc")),

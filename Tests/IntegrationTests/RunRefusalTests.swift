@@ -35,7 +35,7 @@ struct RunRefusalTests {
         (["--annotation", "run.oci.keep_original_groups=1"], "--annotation run.oci.keep_original_groups=1", "SR022"),
         (["--ulimit", "nofile=-1"], "--ulimit nofile=-1", "SR023"),
         (["--restart=always"], "--restart=always", "SR024"),
-        (["-p8080:80"], "-p8080:80", "SR012"),
+        (["-p8080:80"], "-p8080:80", "SR026"),
         (["--tmpfs", "/run"], "--tmpfs /run", "SR011"),
         (["--tmpfs", "/tmp:exec"], "--tmpfs /tmp:exec", "SR011"),
         (["--network", "host"], "--network host", "SR012"),

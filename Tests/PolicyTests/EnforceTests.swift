@@ -92,7 +92,7 @@ struct EnforceTests {
         ("bigger /dev/shm", ["--shm-size", "1g"], .tmpfs),
         ("host network", ["--network", "host"], .network),
         ("bridge network", ["--net=bridge"], .network),
-        ("published port", ["-p", "8080:80"], .network),
+        ("published port", ["-p", "8080:80"], .publish),
         ("systempaths", ["--security-opt", "systempaths=unconfined"], .securityOptions),
         ("apparmor off", ["--security-opt", "apparmor=unconfined"], .securityOptions),
         ("SELinux off", ["--security-opt", "label=disable"], .securityOptions),

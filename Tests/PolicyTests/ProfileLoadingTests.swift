@@ -17,7 +17,7 @@ struct ProfileLoadingTests {
         #expect(profile.memorySwap == profile.memory)
         #expect(profile.pidsLimit == 256)
         #expect(profile.tmpfs == [TmpfsMount(path: "/tmp", size: ByteSize(bytes: 64 << 20))])
-        #expect(profile.network == .none)
+        #expect(profile.network.mode == .none)
         #expect(profile.seccomp.defaultAction.rawValue == "SCMP_ACT_ERRNO")
         #expect(profile.maskedPaths.contains("/proc/kcore"))
         #expect(profile.readonlyPaths.contains("/proc/sysrq-trigger"))

@@ -7,13 +7,15 @@ SECURERUN_APT_PACKAGES=(
   libarchive-dev                  # tar/gzip/zstd layer reading and writing
   busybox-static                  # the small local image the demo and tests build
   tini                            # the static init --init bind-mounts as PID 1
+  iproute2 nftables procps        # private networking: ip/tc, the egress rules, per-namespace sysctls
+  catatonit                       # the docker backend's network holder (a static pause process)
   jq
 )
 SECURERUN_TEST_APT_PACKAGES=(
   golang-github-opencontainers-specs-dev   # OCI runtime-spec JSON schema for --dry-run validation
   python3-jsonschema python3-venv python3-pip
   skopeo umoci docker-registry apache2-utils   # image fixtures, a real registry, htpasswd
-  iproute2 gcc zstd bsdutils   # zstd layers; script(1) for the terminal-progress test
+  gcc zstd bsdutils            # zstd layers; script(1) for the terminal-progress test
   docker.io                    # a real dockerd for the docker backend and drop-in tests
   time util-linux              # /usr/bin/time (peak memory of a refused gzip bomb); setpriv (a local user)
 )

@@ -24,9 +24,28 @@ public struct DockerBackend: ContainerBackend {
 
     public var name: String { "docker" }
 
-    public func steps(_ spec: HardenedSpec, sharedRootfs: URL) -> [any LaunchStep] {
-        // The engine makes the root and the cgroup; securerun still pins and stages the volumes.
-        [VolumesStep(volumes: spec.volumes)]
+    public func steps(_ spec: HardenedSpec, sharedRootfs: URL, imageDigest: String) -> [any LaunchStep] {
+        // The engine makes the root and the cgroup; securerun still pins and stages the volumes, and makes
+        // the private network in a holder container before the workload exists.
+        var steps: [any LaunchStep] = [VolumesStep(volumes: spec.volumes)]
+        if spec.network.mode == .private {
+            let holder = DockerHolder(engine: engine, stateRoot: stateRoot, spec: spec, imageDigest: imageDigest)
+            steps.append(NetworkStep(spec: spec.network, namespace: .dockerHolder(holder)))
+        }
+        return steps
+    }
+
+    /// The engine's id (the config digest) of the admitted image `manifestDigest`, loaded from securerun's
+    /// store when the engine lacks it.
+    static func ensureImage(engine: DockerEngine, stateRoot: URL, manifestDigest: String) throws(RuntimeError) -> String {
+        let store = ImageStore(root: stateRoot)
+        guard let image = try? store.resolve(manifestDigest) else {
+            throw .engineFailed(verb: "create", message: "image \(manifestDigest) is not in securerun's store")
+        }
+        if try !engine.hasImage(image.configDigest) {
+            try engine.load(image, store: store)
+        }
+        return image.configDigest
     }
 
     public func waitExec(_ started: StartedContainer) -> ExitStatus { execStatus(started) }
@@ -35,19 +54,13 @@ public struct DockerBackend: ContainerBackend {
     static func engineName(_ launch: BackendLaunch) -> String { launch.name ?? "securerun-\(launch.place.id.prefix(12))" }
 
     public func run(_ launch: BackendLaunch, io: ContainerIO) throws(RuntimeError) -> StartedContainer {
-        let store = ImageStore(root: stateRoot)
-        guard let image = try? store.resolve(launch.imageDigest) else {
-            throw .engineFailed(verb: "create", message: "image \(launch.imageDigest) is not in securerun's store")
-        }
-        if try !engine.hasImage(image.configDigest) {
-            try engine.load(image, store: store)
-        }
+        let configDigest = try Self.ensureImage(engine: engine, stateRoot: stateRoot, manifestDigest: launch.imageDigest)
         let attach: Bool
         switch io {
         case .descriptors(let fds): attach = !fds.isEmpty
         case .terminal: attach = true
         }
-        let body = try DockerCreate(launch: launch, image: image.configDigest, attach: attach, interactive: launch.interactive)
+        let body = try DockerCreate(launch: launch, image: configDigest, attach: attach, interactive: launch.interactive)
         struct Created: Decodable { var Id: String }
         let name = Self.engineName(launch)
         let created = try engine.decode(

@@ -51,6 +51,7 @@ struct DockerCreate: Encodable {
 
     init(launch: BackendLaunch, image: String, attach: Bool, interactive: Bool) throws(RuntimeError) {
         let spec = launch.spec
+        var network = "none"
         guard let command = spec.args.first else { throw .engineFailed(verb: "create", message: "no command") }
         let seccomp: String
         do {
@@ -83,7 +84,12 @@ struct DockerCreate: Encodable {
         Env = spec.env
         User = "\(spec.user.uid):\(spec.user.gid)"
         WorkingDir = spec.cwd
-        Hostname = spec.hostname
+        // A workload in its holder's network namespace takes the holder's hostname (the engine refuses both).
+        Hostname = launch.plan.network?.holder == nil ? spec.hostname : ""
+        if let holder = launch.plan.network?.holder {
+            NetworkDisabled = false
+            network = "container:\(holder)"
+        }
         Tty = launch.terminal
         OpenStdin = interactive
         StdinOnce = interactive
@@ -97,5 +103,6 @@ struct DockerCreate: Encodable {
             Memory: spec.memory.bytes, MemorySwap: spec.memorySwap.bytes, CpuPeriod: Int64(spec.cpuPeriod), CpuQuota: spec.cpuQuota,
             PidsLimit: spec.pidsLimit, Init: spec.initProcess, Tmpfs: tmpfs, Binds: binds, MaskedPaths: spec.maskedPaths,
             ReadonlyPaths: spec.readonlyPaths)
+        HostConfig.NetworkMode = network
     }
 }

@@ -1,0 +1,129 @@
+import Foundation
+import Images
+import Policy
+
+/// The docker backend's network holder (podman's "pause" container): a container with NetworkMode none
+/// (a network namespace of its own) that only sleeps, running Debian's static catatonit (`catatonit -P`)
+/// bind-mounted read-only, under the same floor as the workload. securerun joins that namespace to the
+/// host, shapes it and applies its egress rules, and only then creates the workload with
+/// `NetworkMode: container:<holder>`: the workload never sees an unshaped moment. Both go together.
+public struct DockerHolder: Sendable {
+    let engine: DockerEngine
+    let stateRoot: URL
+    let spec: HardenedSpec
+    let imageDigest: String
+
+    /// Where the pause binary is looked for.
+    static let pauseCandidates = ["/usr/bin/catatonit", "/usr/libexec/podman/catatonit"]
+    /// Where it is mounted in the holder.
+    static let pausePath = "/dev/securerun-pause"
+
+    /// A holder for a container of `spec` running image `imageDigest` (the workload's own image, already
+    /// admitted: the holder needs no image of its own).
+    public init(engine: DockerEngine, stateRoot: URL, spec: HardenedSpec, imageDigest: String) {
+        self.engine = engine
+        self.stateRoot = stateRoot
+        self.spec = spec
+        self.imageDigest = imageDigest
+    }
+
+    struct Create: Encodable {
+        var Image: String
+        var Entrypoint: [String]
+        var Cmd: [String] = ["-P"]
+        var User: String
+        var Hostname: String
+        var NetworkDisabled = false
+        var Labels: [String: String]
+        var HostConfig: Host
+
+        struct Host: Encodable {
+            var NetworkMode = "none"
+            var ReadonlyRootfs = true
+            var Privileged = false
+            var CapDrop = ["ALL"]
+            var SecurityOpt: [String]
+            var Memory: Int64 = 16 << 20
+            var MemorySwap: Int64 = 16 << 20
+            var PidsLimit: Int64 = 4
+            var IpcMode = "private"
+            var CgroupnsMode = "private"
+            var Binds: [String]
+            var AutoRemove = false
+        }
+    }
+
+    /// Creates and starts the holder; returns its init's host pid (whose network namespace is the container's).
+    func start(_ place: ContainerPlace, names: NetworkNames) throws(RuntimeError) -> Int32 {
+        guard let pause = Self.pauseCandidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw .networkToolMissing(tool: "catatonit", package: "catatonit")
+        }
+        let image = try DockerBackend.ensureImage(engine: engine, stateRoot: stateRoot, manifestDigest: imageDigest)
+        let seccomp: String
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            seccomp = String(decoding: try encoder.encode(spec.seccomp), as: UTF8.self)
+        } catch {
+            throw .engineFailed(verb: "create", message: "cannot encode the seccomp filter: \(error)")
+        }
+        let body = Create(
+            Image: image, Entrypoint: [Self.pausePath], User: "\(spec.user.uid):\(spec.user.gid)", Hostname: spec.hostname,
+            // securerun.id too: the drop-in then treats the holder as the container it serves (network
+            // connect, exec and update on it are judged against that container's record).
+            Labels: [
+                "securerun.id": place.id, "securerun.network-of": place.id, "securerun.root": names.rootTag, "securerun.role": "network-holder",
+            ],
+            HostConfig: .init(SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp], Binds: ["\(pause):\(Self.pausePath):ro"]))
+        struct Created: Decodable { var Id: String }
+        let created = try engine.decode(
+            Created.self, try engine.call("POST", "/containers/create?name=\(names.holder)", body: body, verb: "create (network holder)").body,
+            verb: "create (network holder)")
+        try engine.call("POST", "/containers/\(created.Id)/start", verb: "start (network holder)")
+        struct Inspect: Decodable {
+            struct State: Decodable {
+                var Pid: Int32
+                var Running: Bool
+            }
+            var State: State
+        }
+        let state = try engine.decode(
+            Inspect.self, try engine.call("GET", "/containers/\(created.Id)/json", verb: "inspect (network holder)").body, verb: "inspect (network holder)"
+        ).State
+        guard state.Running, state.Pid > 0 else {
+            throw .networkFailed(action: "start the network holder container", reason: "\(names.holder) is not running")
+        }
+        return state.Pid
+    }
+
+    /// Removes the holder named `name` (with its namespace); nil when it is gone, else the problem.
+    static func remove(_ name: String) -> String? {
+        guard let engine = try? DockerEngine() else { return nil }
+        do {
+            try engine.call("DELETE", "/containers/\(name)?force=1&v=1", verb: "rm (network holder)", allow: [404])
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    /// The names of every holder of the state root tagged `rootTag`, or nil when no engine answers.
+    static func holders(rootTag: String) -> [(name: String, id: String)]? {
+        guard let engine = try? DockerEngine(), FileManager.default.fileExists(atPath: engine.socket) else { return nil }
+        let filter = "{\"label\":[\"securerun.root=\(rootTag)\",\"securerun.role=network-holder\"]}"
+        let query = filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        struct Listed: Decodable {
+            var Names: [String]
+            var Labels: [String: String]?
+        }
+        guard let response = try? engine.call("GET", "/containers/json?all=1&filters=\(query)", verb: "ps"),
+            let listed = try? engine.decode([Listed].self, response.body, verb: "ps")
+        else { return nil }
+        return listed.compactMap { entry in
+            guard let name = entry.Names.first.map({ String($0.drop(while: { $0 == "/" })) }), let id = entry.Labels?["securerun.network-of"] else {
+                return nil
+            }
+            return (name, id)
+        }
+    }
+}

@@ -33,7 +33,10 @@ final class ContainerClaim: @unchecked Sendable {
         let layout = StateLayout(root: stateRoot)
         try layout.makeDirectory(layout.containers)
         let id = ContainerPlace.randomToken()
-        let staging = layout.containers.appendingPathComponent(claimPrefix + id, isDirectory: true)
+        // The staging name says who makes it (pid and start time), so a sweeper can tell a claim whose maker
+        // died before it even took the lock from one being filled right now, without waiting.
+        let maker = "\(getpid())-\(ProcessStat.read(getpid())?.startTime ?? "0")"
+        let staging = layout.containers.appendingPathComponent(claimPrefix + id + "-" + maker, isDirectory: true)
         guard mkdir(staging.path, 0o700) == 0 else {
             throw .stateFailure(path: staging.path, reason: String(cString: strerror(errno)))
         }

@@ -66,7 +66,7 @@ public enum Sweep {
     /// A claim its maker never finished (nothing is mounted in it yet). A young one may be being filled
     /// right now, before its lock is even taken: leave it for a minute.
     static func sweepClaim(_ directory: URL, stateRoot: URL, outcome: inout Outcome) {
-        guard isOld(directory) else { return }
+        guard isOld(directory) || makerIsGone(directory.lastPathComponent) else { return }
         let claim = ContainerClaim.takeOver(directory, stateRoot: stateRoot)
         let unlocked = claim != nil || !FileManager.default.fileExists(atPath: directory.appendingPathComponent(ContainerClaim.lockName).path)
         if unlocked, (try? SafeRemoval.remove(directory.path)) != nil {
@@ -150,6 +150,15 @@ public enum Sweep {
     static func isOld(_ directory: URL) -> Bool {
         let modified = (try? FileManager.default.attributesOfItem(atPath: directory.path)[.modificationDate]) as? Date
         return modified.map { Date().timeIntervalSince($0) > 60 } ?? false
+    }
+
+    /// Whether the process a claim's staging name names (`.claim-<id>-<pid>-<start time>`) has gone; false
+    /// for names without a maker (an earlier securerun's), which are judged by age.
+    static func makerIsGone(_ name: String) -> Bool {
+        let fields = name.dropFirst(ContainerClaim.claimPrefix.count).split(separator: "-").map(String.init)
+        guard fields.count == 3, let pid = pid_t(fields[1]) else { return false }
+        guard let stat = ProcessStat.read(pid), stat.state != "Z" else { return true }
+        return stat.startTime != fields[2]
     }
 
     /// For directories without a lock (an earlier securerun's): the owner record names a process that is

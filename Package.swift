@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "DockerCompat", dependencies: ["Policy", "Capabilities"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "StrictJSON"]),
         // The start path above the backends: profile, image, admission, policy, steps, backend; records, monitor, audit.
-        .target(name: "Orchestration", dependencies: ["Runtime", "Policy", "Images", "Admission", "HostSystem", "StrictJSON"]),
+        .target(name: "Orchestration", dependencies: ["Runtime", "Policy", "DockerCompat", "Images", "Admission", "HostSystem", "StrictJSON"]),
         .target(
             name: "SecurerunCLI",
             dependencies: [

@@ -48,7 +48,8 @@ public enum ProfileLoader {
     /// Parses profile text as if read from `file` (which names errors and anchors relative paths).
     /// The text is bounded before Yams composes it (``ProfileTextBounds``), and the composed tree before
     /// it is decoded (``ProfileTreeBounds``): a hostile profile gets one line, never a crash.
-    public static func parse(_ text: String, file: URL) throws(PolicyError) -> Profile {
+    /// `seccompCache` lets many profiles naming the same seccomp file (lint) resolve it once.
+    public static func parse(_ text: String, file: URL, seccompCache: SeccompCache? = nil) throws(PolicyError) -> Profile {
         let path = file.path
         try ProfileTextBounds.check(Array(text.utf8), path: path)
         let node: Node?
@@ -71,7 +72,7 @@ public enum ProfileLoader {
             throw .invalidField(path: path, field: "(document)", reason: "\(error)")
         }
         let fallbackName = file.deletingPathExtension().lastPathComponent
-        return try ProfileValidator(document: document, file: file, fallbackName: fallbackName).validate()
+        return try ProfileValidator(document: document, file: file, fallbackName: fallbackName, seccompCache: seccompCache).validate()
     }
 
     // MARK: - Helpers

@@ -48,13 +48,14 @@ public enum ProfileLoader {
     /// Parses profile text as if read from `file` (which names errors and anchors relative paths).
     /// The text is bounded before Yams composes it (``ProfileTextBounds``), and the composed tree before
     /// it is decoded (``ProfileTreeBounds``): a hostile profile gets one line, never a crash.
-    /// `seccompCache` lets many profiles naming the same seccomp file (lint) resolve it once.
-    public static func parse(_ text: String, file: URL, seccompCache: SeccompCache? = nil) throws(PolicyError) -> Profile {
+    /// `seccompCache` lets many profiles naming the same seccomp file (lint) resolve it once; `composed` is
+    /// the text's document when the caller already composed it (lint), so it is not composed again.
+    public static func parse(_ text: String, file: URL, seccompCache: SeccompCache? = nil, composed: Node? = nil) throws(PolicyError) -> Profile {
         let path = file.path
         try ProfileTextBounds.check(Array(text.utf8), path: path)
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            node = try composed ?? Yams.compose(yaml: text)
         } catch {
             throw .invalidField(path: path, field: "(document)", reason: "not valid YAML or JSON: \(yamlProblem(error))")
         }

@@ -15,21 +15,54 @@ public enum Policy {
         _ request: RunRequest, profile: Profile, image: ImageDefaults, protectedHostPaths: [String] = [], hostSecrets: HostSecrets? = nil,
         host: HostFacts? = nil
     ) throws(PolicyError) -> HardenedSpec {
+        var evaluation = Evaluation(mode: .stopAtFirst)
+        let facts = HostFactsCache(host)
+        let spec = try evaluate(
+            request, profile: profile, image: image, protectedHostPaths: protectedHostPaths, hostSecrets: hostSecrets, host: facts.get,
+            evaluation: &evaluation)
+        guard let spec else {
+            // Unreachable: in stop-at-first mode a step that fails has thrown already.
+            throw evaluation.refusals.first ?? .invalidRequest(flag: request.image, reason: "the request could not be evaluated")
+        }
+        return spec
+    }
+
+    /// Every refusal `Policy.enforce` would make of `request`, in the order it checks them, so the first is
+    /// the one a run throws: the same rules, run without stopping (what `securerun lint` reports). After
+    /// the whole request, each part of it (every volume, tmpfs, capability, ulimit, and the memory, CPU and
+    /// pids flags) is judged alone too, so a line with two bad volumes gets two findings. `image` is nil when
+    /// no image is known (lint): its defaults are then not checked.
+    public static func findings(
+        _ request: RunRequest, profile: Profile, image: ImageDefaults? = nil, protectedHostPaths: [String] = [], hostSecrets: HostSecrets? = nil,
+        host: HostFacts? = nil
+    ) -> [PolicyError] {
+        var evaluation = Evaluation(mode: .collectAll)
+        let facts = HostFactsCache(host)
+        let defaults = image ?? ImageDefaults(cmd: ["/bin/sh"])
+        for part in [request] + RequestParts.split(request) {
+            // Collecting never throws; `try?` only satisfies the signature shared with enforce.
+            _ = try? evaluate(
+                part, profile: profile, image: defaults, protectedHostPaths: protectedHostPaths, hostSecrets: hostSecrets, host: facts.get,
+                evaluation: &evaluation)
+        }
+        return evaluation.refusals
+    }
+
+    /// The rules in order; each step's refusal is thrown (enforce) or noted with a fallback so later steps
+    /// still run (findings). Returns the spec when every step passed.
+    static func evaluate(
+        _ request: RunRequest, profile: Profile, image: ImageDefaults, protectedHostPaths: [String], hostSecrets: HostSecrets?,
+        host facts: () -> HostFacts, evaluation: inout Evaluation
+    ) throws(PolicyError) -> HardenedSpec? {
         let judge = Judge(profile: profile.name)
-        var cachedHost = host
-        let facts = { () -> HostFacts in
-            if let known = cachedHost { return known }
-            let current = HostFacts.current()
-            cachedHost = current
-            return current
+        for violation in RequestRules.violations(request, network: profile.network, judge: judge, host: facts) {
+            try evaluation.record(.violation(violation))
         }
-        if let first = RequestRules.violations(request, network: profile.network, judge: judge, host: facts).first {
-            throw .violation(first)
-        }
-        try RequestValidation.check(request, judge: judge)
-        let (user, userOrigin) = try UserRules.enforceUser(request, profile: profile, image: image, judge: judge)
-        let groups = try UserRules.enforceGroups(request, judge: judge)
-        let capabilities = try enforceCapabilities(request, profile: profile, judge: judge)
+        try evaluation.check { () throws(PolicyError) in try RequestValidation.check(request, judge: judge) }
+        let enforcedUser = try evaluation.check { () throws(PolicyError) in try UserRules.enforceUser(request, profile: profile, image: image, judge: judge) }
+        let (user, userOrigin) = enforcedUser ?? (profile.user, .profile)
+        let groups = try evaluation.check { () throws(PolicyError) in try UserRules.enforceGroups(request, judge: judge) }
+        let capabilities = try evaluation.check { () throws(PolicyError) in try enforceCapabilities(request, profile: profile, judge: judge) }
         let seccompFile = request.securityOptions.reduce(nil as Flagged<String>?) { chosen, entry in
             switch entry.value {
             case .seccompFile(let path): return Flagged(path, entry.origin)
@@ -37,16 +70,31 @@ public enum Policy {
             default: return chosen
             }
         }
-        let seccomp = try enforceSeccomp(seccompFile, capabilities: capabilities, profile: profile, protectedHostPaths: protectedHostPaths, judge: judge)
-        let limits = try ResourceLimits.enforce(request, profile: profile, judge: judge, host: facts)
-        let tmpfs = try TmpfsRequests.enforce(request, profile: profile, memory: limits.memory, judge: judge)
+        let seccomp = try evaluation.check { () throws(PolicyError) in
+            try enforceSeccomp(
+                seccompFile, capabilities: capabilities ?? profile.capabilities, profile: profile, protectedHostPaths: protectedHostPaths, judge: judge)
+        }
+        let limits = try evaluation.check { () throws(PolicyError) in try ResourceLimits.enforce(request, profile: profile, judge: judge, host: facts) }
+        let tmpfs = try evaluation.check { () throws(PolicyError) in
+            try TmpfsRequests.enforce(request, profile: profile, memory: limits?.memory ?? profile.memory, judge: judge)
+        }
         // Reading the host's accounts and stat-ing its secrets is only needed when something is mounted.
         let secrets = hostSecrets ?? (request.binds.isEmpty ? HostSecrets(patterns: []) : HostSecrets.current(extraPaths: protectedHostPaths))
-        let volumes = try VolumeRequests.enforce(request, profile: profile, protectedHostPaths: protectedHostPaths, secrets: secrets, judge: judge)
-        try TmpfsRequests.checkOverlaps(tmpfs: tmpfs, volumes: volumes, request: request, judge: judge)
-        try VolumeUsers.enforce(user, origin: userOrigin, groups: groups, request: request, profile: profile, judge: judge)
-        let network = try NetworkRequests.enforce(request, profile: profile, judge: judge)
-        let process = try ProcessDefaults.resolve(request, image: image)
+        let volumes = try evaluation.check { () throws(PolicyError) in
+            try VolumeRequests.enforce(request, profile: profile, protectedHostPaths: protectedHostPaths, secrets: secrets, judge: judge)
+        }
+        if let tmpfs, let volumes {
+            try evaluation.check { () throws(PolicyError) in try TmpfsRequests.checkOverlaps(tmpfs: tmpfs, volumes: volumes, request: request, judge: judge) }
+        }
+        try evaluation.check { () throws(PolicyError) in
+            try VolumeUsers.enforce(user, origin: userOrigin, groups: groups ?? [], request: request, profile: profile, judge: judge)
+        }
+        let network = try evaluation.check { () throws(PolicyError) in try NetworkRequests.enforce(request, profile: profile, judge: judge) }
+        let process = try evaluation.check { () throws(PolicyError) in try ProcessDefaults.resolve(request, image: image) }
+        guard let groups, let capabilities, let seccomp, let limits, let tmpfs, let volumes, let network, let process, evaluation.refusals.isEmpty
+        else {
+            return nil
+        }
         let ipc = request.namespaces.last { $0.value.kind == .ipc }?.value.mode
         let cgroupns = request.namespaces.last { $0.value.kind == .cgroupns }?.value.mode
         return HardenedSpec(

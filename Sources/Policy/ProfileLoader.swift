@@ -48,12 +48,14 @@ public enum ProfileLoader {
     /// Parses profile text as if read from `file` (which names errors and anchors relative paths).
     /// The text is bounded before Yams composes it (``ProfileTextBounds``), and the composed tree before
     /// it is decoded (``ProfileTreeBounds``): a hostile profile gets one line, never a crash.
-    public static func parse(_ text: String, file: URL) throws(PolicyError) -> Profile {
+    /// `seccompCache` lets many profiles naming the same seccomp file (lint) resolve it once; `composed` is
+    /// the text's document when the caller already composed it (lint), so it is not composed again.
+    public static func parse(_ text: String, file: URL, seccompCache: SeccompCache? = nil, composed: Node? = nil) throws(PolicyError) -> Profile {
         let path = file.path
         try ProfileTextBounds.check(Array(text.utf8), path: path)
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            node = try composed ?? Yams.compose(yaml: text)
         } catch {
             throw .invalidField(path: path, field: "(document)", reason: "not valid YAML or JSON: \(yamlProblem(error))")
         }
@@ -71,7 +73,7 @@ public enum ProfileLoader {
             throw .invalidField(path: path, field: "(document)", reason: "\(error)")
         }
         let fallbackName = file.deletingPathExtension().lastPathComponent
-        return try ProfileValidator(document: document, file: file, fallbackName: fallbackName).validate()
+        return try ProfileValidator(document: document, file: file, fallbackName: fallbackName, seccompCache: seccompCache).validate()
     }
 
     // MARK: - Helpers

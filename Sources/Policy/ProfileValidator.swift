@@ -9,6 +9,7 @@ struct ProfileValidator {
     let document: ProfileDocument
     let file: URL
     let fallbackName: String
+    var seccompCache: SeccompCache? = nil
 
     var path: String { file.path }
     var directory: URL { file.deletingLastPathComponent() }
@@ -112,10 +113,15 @@ struct ProfileValidator {
             }
             seccompFile = shipped
         }
-        do {
-            let profile = try SeccompProfile.load(contentsOf: seccompFile.path)
+        let file = seccompFile
+        let resolve = { () throws(SeccompError) -> LinuxSeccomp in
+            let profile = try SeccompProfile.load(contentsOf: file.path)
             // Compiling is left to the start path (SeccompCheck), which caches it: profiles load on every run.
-            return (seccompFile, try profile.resolve(capabilities: capabilities, source: seccompFile.path))
+            return try profile.resolve(capabilities: capabilities, source: file.path)
+        }
+        do {
+            if let seccompCache { return (file, try seccompCache.resolved(file.path, capabilities: capabilities, resolve)) }
+            return (file, try resolve())
         } catch {
             throw .invalidField(path: path, field: "seccomp", reason: error.description)
         }

@@ -21,9 +21,33 @@ public struct SARIFLog: Encodable, Sendable {
     public struct Run: Encodable, Sendable {
         public var tool: Tool
         public var results: [Result]
+        /// How the run went (inputs that could not be read), when said.
+        public var invocations: [Invocation]?
         public init(tool: Tool, results: [Result]) {
             self.tool = tool
             self.results = results
+        }
+    }
+
+    /// `invocation`: whether the tool ran to the end, and what it could not do.
+    public struct Invocation: Encodable, Sendable {
+        public var executionSuccessful: Bool
+        public var toolExecutionNotifications: [Notification]?
+        public init(executionSuccessful: Bool, notifications: [Notification]) {
+            self.executionSuccessful = executionSuccessful
+            toolExecutionNotifications = notifications.isEmpty ? nil : notifications
+        }
+    }
+
+    /// `notification`: a problem of the run itself (an unreadable input).
+    public struct Notification: Encodable, Sendable {
+        public var level: Level
+        public var message: Message
+        public var locations: [Location]?
+        public init(message: String, uri: String?) {
+            level = .error
+            self.message = Message(text: message)
+            locations = uri.map { [Location(uri: $0)] }
         }
     }
 

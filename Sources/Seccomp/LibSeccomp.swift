@@ -11,7 +11,7 @@ public enum LibSeccomp {
 
     /// Whether libseccomp knows `name` for `architecture`. A syscall the ABI lacks still resolves (to a
     /// negative pseudo-number that libseccomp skips for that ABI); only unheard-of names fail.
-    static func knows(_ name: String, on architecture: SeccompArchitecture) -> Bool {
+    public static func knows(_ name: String, on architecture: SeccompArchitecture) -> Bool {
         guard let token = architecture.token else { return false }
         return seccomp_syscall_resolve_name_arch(token, name) != __NR_SCMP_ERROR
     }
@@ -23,7 +23,7 @@ public enum LibSeccomp {
     }
 
     /// Every syscall name the native ABI has, as libseccomp lists them.
-    static func nativeSyscallNames() -> Set<String> {
+    public static func nativeSyscallNames() -> Set<String> {
         var names = Set<String>()
         let native = seccomp_arch_native()
         // Linux syscall numbers on every supported ABI stay below 1024 (x32's high bit aside).

@@ -69,6 +69,14 @@ struct EffectiveAction: Hashable {
     var data: UInt32
 }
 
+extension SeccompAction {
+    /// Whether this action with `errnoRet` does to a syscall exactly what `other` with `otherErrnoRet` does
+    /// (errno and trace default to EPERM; kill is kill-thread), as runc applies them.
+    public func behavesLike(_ other: SeccompAction, errnoRet: UInt32?, otherErrnoRet: UInt32?) -> Bool {
+        effective(errnoRet: errnoRet) == other.effective(errnoRet: otherErrnoRet)
+    }
+}
+
 extension LinuxSeccomp {
     var effectiveDefault: EffectiveAction { defaultAction.effective(errnoRet: defaultErrnoRet) }
 }

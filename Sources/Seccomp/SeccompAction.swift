@@ -26,7 +26,7 @@ public enum SeccompAction: String, Codable, Sendable, CaseIterable, Hashable {
     /// 2 hands it to another process (a tracer or a notify listener), which may run it, rewrite it or, for
     /// a listener, install file descriptors into the container: more than allowing it, so a filter that
     /// replaces an allow with trace or notify is never "stricter". (Loading refuses both anyway.)
-    var permissiveness: Int {
+    public var permissiveness: Int {
         switch self {
         case .kill, .killProcess, .killThread, .trap, .errno: return 0
         case .allow, .log: return 1

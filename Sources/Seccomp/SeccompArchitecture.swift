@@ -37,6 +37,9 @@ public enum SeccompArchitecture: String, Codable, Sendable, CaseIterable, Hashab
     }
 
     /// libseccomp's token for this architecture, or nil when the installed libseccomp does not support it.
+    /// Whether the installed libseccomp can filter this architecture.
+    public var isSupported: Bool { token != nil }
+
     var token: UInt32? {
         // libseccomp names architectures as the spec does, without the prefix and in lower case.
         let name = rawValue.dropFirst("SCMP_ARCH_".count).lowercased()
@@ -45,13 +48,13 @@ public enum SeccompArchitecture: String, Codable, Sendable, CaseIterable, Hashab
     }
 
     /// The architecture of the running kernel, as libseccomp sees it.
-    static var native: SeccompArchitecture? {
+    public static var native: SeccompArchitecture? {
         let nativeToken = seccomp_arch_native()
         return allCases.first { $0.token == nativeToken }
     }
 
     /// The name Docker profiles use in `includes.arches`/`excludes.arches`: Go's GOARCH for this ABI.
-    var goArch: String {
+    public var goArch: String {
         switch self {
         case .x86: return "386"
         case .x86_64: return "amd64"

@@ -18,6 +18,7 @@ SECURERUN_TEST_APT_PACKAGES=(
   gcc zstd bsdutils            # zstd layers; script(1) for the terminal-progress test
   docker.io                    # a real dockerd for the docker backend and drop-in tests
   time util-linux              # /usr/bin/time (peak memory of a refused gzip bomb); setpriv (a local user)
+  golang-github-containers-common   # Podman's /usr/share/containers/seccomp.json, linted by the lint tests
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

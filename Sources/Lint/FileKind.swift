@@ -1,0 +1,13 @@
+/// What a file is, which decides the rules that read it.
+public enum FileKind: String, Sendable, Codable, CaseIterable {
+    /// A securerun hardening profile (YAML or JSON).
+    case profile
+    /// A Docker/OCI seccomp profile (JSON; a Security Profiles Operator `SeccompProfile` in YAML too).
+    case seccomp
+    /// An OCI runtime `config.json`, from any tool.
+    case runtimeConfig = "runtime-config"
+    /// Shell-style `docker run` (or `securerun run`, `podman run`) command lines.
+    case dockerRun = "docker-run"
+    /// A docker compose file.
+    case compose
+}

@@ -1,0 +1,5 @@
+#!/bin/sh
+# SR001: a line that breaks the rule
+docker run \
+  -u 0 \
+  busybox true

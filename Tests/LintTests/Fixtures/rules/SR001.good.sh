@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  -u 1000:1000 \
+  busybox true

@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  --cap-drop ALL \
+  busybox true

@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  --read-only \
+  busybox true

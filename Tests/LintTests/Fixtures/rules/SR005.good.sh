@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  --security-opt seccomp=builtin \
+  busybox true

@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  -m 256m \
+  busybox true

@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  --cpus 0.5 \
+  busybox true

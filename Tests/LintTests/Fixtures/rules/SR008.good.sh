@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  --pids-limit 64 \
+  busybox true

@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  -v /srv/app-data:/data:ro \
+  busybox true

@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  --tmpfs /tmp:size=16m \
+  busybox true

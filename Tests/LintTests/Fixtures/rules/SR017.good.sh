@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  --oom-score-adj 500 \
+  busybox true

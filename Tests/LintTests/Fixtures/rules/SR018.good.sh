@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  --sysctl kernel.shmmax=65536 \
+  busybox true

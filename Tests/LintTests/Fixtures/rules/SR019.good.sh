@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  --name web \
+  busybox true

@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  -i \
+  busybox true

@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  -e A=b \
+  busybox true

@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  -l team=web \
+  busybox true

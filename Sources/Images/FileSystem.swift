@@ -72,6 +72,11 @@ enum FS {
         if let code = data.withUnsafeBytes({ writeLoop(fd, $0) }) { throw .io(path: path, operation: "write", errno: code) }
     }
 
+    /// Writes all of `bytes` to `fd`.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(ImageError) {
+        if let code = bytes.withUnsafeBytes({ writeLoop(fd, $0) }) { throw .io(path: path, operation: "write", errno: code) }
+    }
+
     /// The errno of a failed write, or nil when every byte was written.
     private static func writeLoop(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32? {
         guard let base = buffer.baseAddress else { return nil }

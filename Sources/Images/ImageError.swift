@@ -42,6 +42,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
     case limitExceeded(layer: String, limit: UnpackLimit, detail: String)
     /// The state root (or a directory above it) could be changed by someone other than root.
     case unsafeStateRoot(path: String, reason: String)
+    /// A file to write for the user (`image save -o`) is not one securerun writes (a symlink, a directory).
+    case outputRefused(path: String, reason: String)
     /// An image's rootfs must be unpacked again (an older securerun unpacked it) but containers use it.
     case rootfsInUse(digest: String, containers: [String])
 
@@ -89,6 +91,8 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
                 "refusing \(layer): \(detail); if the image is genuine, raise \(limit.rawValue) in the store: section of the profile given with --profile; nothing was stored"
         case let .unsafeStateRoot(path, reason):
             return "refusing to use the state root \(path): \(reason)"
+        case let .outputRefused(path, reason):
+            return "refusing to write \(path): \(reason); nothing was written"
         case let .rootfsInUse(digest, containers):
             return
                 "the rootfs of \(digest) was unpacked by an older securerun and must be unpacked again, but container \(containers.joined(separator: ", ")) uses it; stop it and try again"

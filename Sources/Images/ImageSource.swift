@@ -13,6 +13,8 @@ protocol ImageSource {
     func file(_ path: String) -> URL?
     /// Whether the files are securerun's own copies (moved into the store) rather than the user's (copied).
     var ownsFiles: Bool { get }
+    /// The names of the regular files directly inside `directory` (a path inside the source), sorted.
+    func regularFiles(in directory: String) -> [String]
 }
 
 extension ImageSource {
@@ -45,6 +47,16 @@ struct DirectorySource: ImageSource {
         guard let parts = ArchiveSource.normalize(path) else { return nil }
         let url = parts.reduce(directory) { $0.appendingPathComponent($1) }
         return FS.exists(url) ? url : nil
+    }
+
+    func regularFiles(in path: String) -> [String] {
+        guard let parts = ArchiveSource.normalize(path) else { return [] }
+        let url = parts.reduce(directory) { $0.appendingPathComponent($1) }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.filter { name in
+            var info = stat()
+            return lstat(url.appendingPathComponent(name).path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+        }.sorted()
     }
 }
 
@@ -104,6 +116,12 @@ struct ArchiveSource: ImageSource {
             current = next
         }
         return nil
+    }
+
+    func regularFiles(in path: String) -> [String] {
+        guard let parts = Self.normalize(path) else { return [] }
+        let prefix = parts.joined(separator: "/") + "/"
+        return members.keys.filter { $0.hasPrefix(prefix) && !$0.dropFirst(prefix.count).contains("/") }.map { String($0.dropFirst(prefix.count)) }.sorted()
     }
 
     /// Whether the archive has a member at `path`.

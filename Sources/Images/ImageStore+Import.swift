@@ -8,6 +8,15 @@ extension ImageStore {
     /// `ref` picks one image of an OCI layout by its `org.opencontainers.image.ref.name` (as skopeo's and
     /// umoci's `DIR:REF` name it).
     public func importImage(at path: URL, tag: String?, platform: Platform = .linuxAMD64, ref: String? = nil) throws(ImageError) -> StoredImage {
+        try importCarrying(at: path, tag: tag, platform: platform, ref: ref).image
+    }
+
+    /// `importImage`, and the attestation envelopes the source carries for the image it stored (see
+    /// ``ArchivedAttestations``: what `image save` writes), read within that type's bounds but not judged:
+    /// the caller stores them through the attestation store, and the gate verifies them as always.
+    public func importCarrying(at path: URL, tag: String?, platform: Platform = .linuxAMD64, ref: String? = nil) throws(ImageError)
+        -> ImportedImage
+    {
         let names: [ImageReference]? = try tag.map { (text) throws(ImageError) in [try Self.tagName(text)] }
         guard FS.exists(path) else {
             throw .io(path: path.path, operation: "import", errno: ENOENT)
@@ -25,16 +34,17 @@ extension ImageStore {
                     throw .unknownFormat(path: path.path)
                 }
             }
+            let image: StoredImage
             if source.file("oci-layout") != nil && source.file("index.json") != nil {
-                return try importOCI(source, names: names, platform: platform, ref: ref, layout: path, staged: staged)
-            }
-            if ref != nil {
+                image = try importOCI(source, names: names, platform: platform, ref: ref, layout: path, staged: staged)
+            } else if ref != nil {
                 throw .invalidReference(reference: "\(path.path):\(ref ?? "")", reason: "only an OCI layout has refs; import the archive without :REF")
+            } else if source.file("manifest.json") != nil {
+                image = try importDockerArchive(source, names: names, staged: staged)
+            } else {
+                throw .unknownFormat(path: path.path)
             }
-            if source.file("manifest.json") != nil {
-                return try importDockerArchive(source, names: names, staged: staged)
-            }
-            throw .unknownFormat(path: path.path)
+            return Self.carried(by: source, for: image)
         }
     }
 

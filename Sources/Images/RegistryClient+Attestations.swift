@@ -203,7 +203,7 @@ extension RegistryClient {
 }
 
 /// A descriptor with OCI 1.1's `artifactType` (the store's `Descriptor` has no use for it).
-struct ArtifactDescriptor: Decodable {
+struct ArtifactDescriptor: Codable, Equatable {
     var mediaType: String
     var digest: Digest
     var size: Int64
@@ -212,7 +212,7 @@ struct ArtifactDescriptor: Decodable {
 }
 
 /// An image index as the referrers API and its fallback tag serve it.
-struct ArtifactIndex: Decodable {
+struct ArtifactIndex: Codable {
     var manifests: [ArtifactDescriptor]
 }
 

@@ -161,34 +161,66 @@ public struct RegistryClient: Sendable {
 
     /// GET with auth; nil when the registry answers 404 (absent, or an API it does not implement).
     func getIfPresent(_ path: String, repository: String, accept: [String], sink: RegistryTransport.Sink) async throws(ImageError) -> RegistryResponse? {
+        let response = try await authorized(
+            .GET, try url(path), repository: repository, push: false, headers: [("Accept", accept.joined(separator: ", "))], body: nil, sink: sink,
+            retry: true)
+        if response.status == 404 { return nil }
+        guard response.status == 200 else { throw failure("GET", path, response) }
+        return response
+    }
+
+    /// The URL of an API path on this registry.
+    func url(_ path: String) throws(ImageError) -> URL {
         guard let url = URL(string: baseURL + path) else {
             throw .registry(host: registry, reason: "cannot build a URL for \(path)")
         }
-        let scope = "repository:\(repository):pull"
-        var headers = HTTPHeaders([("Accept", accept.joined(separator: ", ")), ("User-Agent", "securerun")])
-        if let cached = tokens.token(for: scope) { headers.replaceOrAdd(name: "Authorization", value: cached) }
-        var response = try await transport.get(url, headers: headers, sink: sink)
+        return url
+    }
+
+    /// One request with this client's credentials: the token cached for the repository's pull (or
+    /// pull,push) scope, else the answer to the registry's 401 challenge. Credentials go only to the
+    /// registry's own origin: a request elsewhere (an upload location on a storage host) gets none.
+    func authorized(
+        _ method: HTTPMethod, _ url: URL, repository: String, push: Bool, headers extra: [(String, String)], body: RequestBody?,
+        sink: RegistryTransport.Sink, retry: Bool
+    ) async throws(ImageError) -> RegistryResponse {
+        let scope = "repository:\(repository):\(push ? "pull,push" : "pull")"
+        var headers = HTTPHeaders([("User-Agent", "securerun")] + extra)
+        let ownOrigin = try RegistryTransport.origin(self.url("/v2/")) == RegistryTransport.origin(url)
+        if ownOrigin, let cached = tokens.token(for: scope) { headers.replaceOrAdd(name: "Authorization", value: cached) }
+        var response = try await transport.send(method, url, headers: headers, body: body, sink: sink, retry: retry)
         if response.status == 401 {
+            guard ownOrigin else {
+                throw .unauthorized(
+                    registry: registry, repository: repository,
+                    reason: "\(RegistryTransport.hostPort(url)) asks for credentials, which securerun sends only to the registry itself")
+            }
             guard let header = response.header("WWW-Authenticate"), let challenge = AuthChallenge(header: header) else {
                 throw .unauthorized(registry: registry, repository: repository, reason: "it answered 401 without a WWW-Authenticate challenge")
             }
             let authorization = try await authorization(for: challenge, scope: scope, repository: repository)
             headers.replaceOrAdd(name: "Authorization", value: authorization)
             if case .stream(let streaming) = sink { try streaming.reset() }
-            response = try await transport.get(url, headers: headers, sink: sink)
+            response = try await transport.send(method, url, headers: headers, body: body, sink: sink, retry: retry)
             if response.status == 401 || response.status == 403 {
                 throw .unauthorized(registry: registry, repository: repository, reason: "the credentials were refused (HTTP \(response.status))")
             }
             tokens.store(authorization, for: scope)
         }
-        if response.status == 404 { return nil }
-        guard response.status == 200 else {
-            let detail = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                .replacingOccurrences(of: "\n", with: " ")
-            let tries = RegistryTransport.retryable(response.status) ? " (tried \(RegistryTransport.attempts) times)" : ""
-            throw .registry(host: registry, reason: "GET \(path) answered HTTP \(response.status)\(detail.isEmpty ? "" : ": " + detail)\(tries)")
-        }
         return response
+    }
+
+    /// An upload's `Location` header as a URL (https, or loopback http with `--insecure`).
+    func uploadLocation(_ location: String, from url: URL) throws(ImageError) -> URL {
+        try transport.checkedLocation(location, from: url, what: "gave the upload location")
+    }
+
+    /// The error for an unexpected answer: the method, path, status and the start of the body.
+    func failure(_ method: String, _ path: String, _ response: RegistryResponse, retried: Bool = true) -> ImageError {
+        let detail = String(decoding: response.body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            .replacingOccurrences(of: "\n", with: " ")
+        let tries = RegistryTransport.retryable(response.status) && retried ? " (tried \(RegistryTransport.attempts) times)" : ""
+        return .registry(host: registry, reason: "\(method) \(path) answered HTTP \(response.status)\(detail.isEmpty ? "" : ": " + detail)\(tries)")
     }
 
     private func authorization(for challenge: AuthChallenge, scope: String, repository: String) async throws(ImageError) -> String {

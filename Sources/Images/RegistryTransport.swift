@@ -111,10 +111,96 @@ final class StreamingSink {
     }
 }
 
-/// GET requests to one registry: redirects followed by hand (at most 5; credentials dropped when the
-/// scheme, host or port changes; never from https to http, except between loopback hosts with
-/// `--insecure`), transient failures retried a bounded number of times, bodies collected up to a limit
-/// or streamed to disk while hashed.
+/// A request body that can be sent again (after a 401 challenge, on a retry): bytes in memory, or a range
+/// of a file streamed from disk in blocks.
+enum RequestBody: Sendable {
+    case data(Data)
+    case file(path: String, offset: Int64, length: Int64)
+
+    /// The number of bytes it sends.
+    var length: Int64 {
+        switch self {
+        case .data(let data): return Int64(data.count)
+        case .file(_, _, let length): return length
+        }
+    }
+
+    /// The part of it from `offset`, `length` bytes long (one chunk of a chunked upload).
+    func slice(offset: Int64, length: Int64) -> RequestBody {
+        switch self {
+        case .data(let data):
+            let start = data.startIndex + Int(offset)
+            return .data(data.subdata(in: start..<(start + Int(length))))
+        case .file(let path, let base, _):
+            return .file(path: path, offset: base + offset, length: length)
+        }
+    }
+
+    var httpBody: HTTPClientRequest.Body {
+        switch self {
+        case .data(let data): return .bytes(ByteBuffer(bytes: data))
+        case .file(let path, let offset, let length): return .stream(FileChunks(path: path, offset: offset, length: length), length: .known(length))
+        }
+    }
+}
+
+/// A range of a file as a sequence of buffers (1 MiB each), read only as the request body is sent.
+struct FileChunks: AsyncSequence, Sendable {
+    typealias Element = ByteBuffer
+    let path: String
+    let offset: Int64
+    let length: Int64
+
+    func makeAsyncIterator() -> Iterator { Iterator(chunks: self) }
+
+    /// Reads the file with pread; the descriptor is closed when the iterator goes away.
+    struct Iterator: AsyncIteratorProtocol {
+        private final class Handle {
+            let fd: Int32
+            init(fd: Int32) { self.fd = fd }
+            deinit { if fd >= 0 { close(fd) } }
+        }
+        let chunks: FileChunks
+        private var handle: Handle?
+        private var sent: Int64 = 0
+
+        init(chunks: FileChunks) { self.chunks = chunks }
+
+        mutating func next() async throws -> ByteBuffer? {
+            guard sent < chunks.length else { return nil }
+            if handle == nil {
+                let fd = open(chunks.path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+                guard fd >= 0 else { throw ImageError.io(path: chunks.path, operation: "open", errno: errno) }
+                handle = Handle(fd: fd)
+            }
+            guard let handle else { return nil }
+            let wanted = Int(Swift.min(Int64(1 << 20), chunks.length - sent))
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(wanted)
+            var count = 0
+            while true {
+                var result = 0
+                var code: Int32 = 0
+                count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: wanted) { raw in
+                    result = pread(handle.fd, raw.baseAddress, wanted, off_t(chunks.offset + sent))
+                    code = errno
+                    return Swift.max(0, result)
+                }
+                if count > 0 { break }
+                if result < 0 && code == EINTR { continue }
+                if result < 0 { throw ImageError.io(path: chunks.path, operation: "read", errno: code) }
+                throw ImageError.sizeMismatch(what: "blob file \(chunks.path)", expected: chunks.offset + chunks.length, actual: chunks.offset + sent)
+            }
+            sent += Int64(count)
+            return buffer
+        }
+    }
+}
+
+/// Requests to one registry: redirects of GET and HEAD followed by hand (at most 5; credentials dropped
+/// when the scheme, host or port changes; never from https to http, except between loopback hosts with
+/// `--insecure`), transient failures retried a bounded number of times (for requests that may be
+/// repeated), bodies collected up to a limit or streamed to disk while hashed.
 struct RegistryTransport: Sendable {
     /// `host[:port]` as the user wrote it, for messages.
     let registry: String
@@ -134,22 +220,32 @@ struct RegistryTransport: Sendable {
 
     /// GETs `url` and returns the final response of the redirect chain (after retries).
     func get(_ url: URL, headers: HTTPHeaders, sink: Sink) async throws(ImageError) -> RegistryResponse {
+        try await send(.GET, url, headers: headers, body: nil, sink: sink, retry: true)
+    }
+
+    /// Sends one request and returns the final response (of the redirect chain, for GET and HEAD). With
+    /// `retry`, transient failures and 429/5xx answers are tried again (only for requests that may be
+    /// repeated: an upload's POST, PATCH and PUT are not).
+    func send(_ method: HTTPMethod, _ url: URL, headers: HTTPHeaders, body: RequestBody?, sink: Sink, retry: Bool) async throws(ImageError)
+        -> RegistryResponse
+    {
         var attempt = 1
+        let attempts = retry ? Self.attempts : 1
         while true {
             let outcome: Result<RegistryResponse, Failure>
             do throws(Failure) {
-                outcome = .success(try await once(url, headers: headers, sink: sink))
+                outcome = .success(try await once(method, url, headers: headers, body: body, sink: sink))
             } catch {
                 outcome = .failure(error)
             }
             switch outcome {
             case .success(let response):
-                guard Self.retryable(response.status), attempt < Self.attempts else { return response }
+                guard Self.retryable(response.status), attempt < attempts else { return response }
             case .failure(.final(let error)):
                 throw error
             case .failure(.transient(let reason)):
-                guard attempt < Self.attempts else {
-                    throw .registry(host: registry, reason: "\(reason) (tried \(Self.attempts) times)")
+                guard attempt < attempts else {
+                    throw .registry(host: registry, reason: attempts > 1 ? "\(reason) (tried \(attempts) times)" : reason)
                 }
             }
             try await backoff(attempt)
@@ -174,13 +270,20 @@ struct RegistryTransport: Sendable {
         }
     }
 
-    private func once(_ start: URL, headers initial: HTTPHeaders, sink: Sink) async throws(Failure) -> RegistryResponse {
+    private func once(_ method: HTTPMethod, _ start: URL, headers initial: HTTPHeaders, body: RequestBody?, sink: Sink) async throws(Failure)
+        -> RegistryResponse
+    {
         var url = start
         var headers = initial
         for _ in 0...Self.maxRedirects {
             var request = HTTPClientRequest(url: url.absoluteString)
-            request.method = .GET
+            request.method = method
             request.headers = headers
+            if let body {
+                request.body = body.httpBody
+            } else if method == .PUT || method == .POST || method == .PATCH {
+                request.body = .bytes(ByteBuffer())
+            }
             let response: HTTPClientResponse
             do {
                 response = try await RegistryHTTP.client.execute(request, timeout: .seconds(60))
@@ -188,9 +291,9 @@ struct RegistryTransport: Sendable {
                 throw describe(error, url: url)
             }
             let status = Int(response.status.code)
-            if [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "Location") {
+            if method == .GET || method == .HEAD, [301, 302, 303, 307, 308].contains(status), let location = response.headers.first(name: "Location") {
                 _ = try? await response.body.collect(upTo: Self.errorBodyLimit)
-                let next = try redirect(from: url, to: location)
+                let next = try target(from: url, to: location, what: "redirected")
                 // Credentials belong to the origin they were given for: another scheme, host or port gets none
                 // (a storage host would refuse them, or keep them).
                 if Self.origin(next) != Self.origin(url) { headers.remove(name: "Authorization") }
@@ -204,7 +307,7 @@ struct RegistryTransport: Sendable {
                 }
                 switch sink {
                 case .memory(let limit):
-                    if let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
+                    if method != .HEAD, let length = response.headers.first(name: "Content-Length").flatMap(Int.init), length > limit {
                         throw Failure.final(.registry(host: registry, reason: "\(url.path) is \(length) bytes, over the limit of \(limit)"))
                     }
                     let body = try await response.body.collect(upTo: limit)
@@ -227,20 +330,23 @@ struct RegistryTransport: Sendable {
         throw .final(.registry(host: registry, reason: "\(start.path) redirected more than \(Self.maxRedirects) times"))
     }
 
-    /// The absolute target of a redirect, refusing a downgrade from https (plain http only between loopback
-    /// hosts with `--insecure`).
-    private func redirect(from url: URL, to location: String) throws(Failure) -> URL {
+    /// The absolute target of a redirect (or of an upload's Location), refusing a downgrade from https
+    /// (plain http only between loopback hosts with `--insecure`).
+    private func target(from url: URL, to location: String, what: String) throws(Failure) -> URL {
+        do throws(ImageError) { return try checkedLocation(location, from: url, what: what) } catch { throw .final(error) }
+    }
+
+    /// `location` resolved against `url`, refused unless it is https (or loopback http with `--insecure`).
+    func checkedLocation(_ location: String, from url: URL, what: String) throws(ImageError) -> URL {
         guard let next = URL(string: location, relativeTo: url)?.absoluteURL, let scheme = next.scheme?.lowercased(), next.host != nil else {
-            throw .final(.registry(host: registry, reason: "\(url.path) redirected to '\(location)', which is not a URL"))
+            throw .registry(host: registry, reason: "\(url.path) \(what) to '\(location)', which is not a URL")
         }
         switch scheme {
         case "https": return next
         case "http" where insecure && RegistryClient.isLoopback(Self.hostPort(next)): return next
         default:
-            throw .final(
-                .registry(
-                    host: registry,
-                    reason: "\(url.path) redirected to \(scheme)://\(next.host ?? ""); only https (or loopback http with --insecure) is followed"))
+            throw .registry(
+                host: registry, reason: "\(url.path) \(what) to \(scheme)://\(next.host ?? ""); only https (or loopback http with --insecure) is followed")
         }
     }
 

@@ -1,3 +1,4 @@
+import Admission
 import ArgumentParser
 import Foundation
 import Images
@@ -39,9 +40,10 @@ struct ImageImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let limits = try ProfileLoader.load(profile).unpackLimits
-            let store = try openImageStore(progress: terminalProgress(json: json), limits: limits)
+            let loaded = try ProfileLoader.load(profile)
+            let store = try openImageStore(progress: terminalProgress(json: json), limits: loaded.unpackLimits)
             let image: StoredImage
+            var carried: ImportedAttestations?
             if let rootfs, let tag {
                 image = try store.importRootfs(directory: URL(fileURLWithPath: rootfs), tag: tag)
             } else if let path {
@@ -49,15 +51,39 @@ struct ImageImportCommand: AsyncParsableCommand {
                 let source = ImportSource(path)
                 switch source {
                 case .file(let file, let ref):
-                    image = try store.importImage(at: file, tag: tag, platform: wanted, ref: ref)
+                    let imported = try store.importCarrying(at: file, tag: tag, platform: wanted, ref: ref)
+                    image = imported.image
+                    if !imported.attestations.isEmpty || !imported.warnings.isEmpty {
+                        carried = try ImportedAttestations.store(imported, stateRoot: store.root, policy: loaded.admission)
+                    }
                 case .dockerDaemon(let name):
                     image = try DaemonImport.run(name: name, store: store, tag: tag)
                 }
             } else {
                 return
             }
+            if json, let carried {
+                print(try jsonString(ImportOutput(image: image, attestations: carried.stored)))
+                for warning in carried.warnings { printError("warning: \(warning)") }
+                return
+            }
             try printImported(image, json: json)
+            carried?.print()
         }
+    }
+}
+
+/// `image import --json` of an archive that carried attestations: the image's fields and the files stored.
+private struct ImportOutput: Encodable {
+    var image: StoredImage
+    var attestations: [String]
+
+    enum CodingKeys: String, CodingKey { case attestations }
+
+    func encode(to encoder: Encoder) throws {
+        try image.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(attestations, forKey: .attestations)
     }
 }
 

@@ -24,11 +24,11 @@ public struct SecurerunCommand: AsyncParsableCommand {
 struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "Import, pull, list, inspect, remove, check, attest and verify images.",
+        abstract: "Import, pull, push, save, tag, list, inspect, remove, check, attest and verify images.",
         subcommands: [
             // Images helper: ImageImport, ImagePull, ImageList, ImageInspect, ImageRemove, ImageCheck.
-            ImageImportCommand.self, ImagePullCommand.self, ImageListCommand.self, ImageInspectCommand.self, ImageRemoveCommand.self,
-            ImageCheckCommand.self,
+            ImageImportCommand.self, ImagePullCommand.self, ImagePushCommand.self, ImageSaveCommand.self, ImageTagCommand.self,
+            ImageListCommand.self, ImageInspectCommand.self, ImageRemoveCommand.self, ImageCheckCommand.self,
             // Admission helper: ImageAttest, ImageAttestation, ImageVerify.
             ImageAttestCommand.self, ImageAttestationCommand.self, ImageVerifyCommand.self,
         ]

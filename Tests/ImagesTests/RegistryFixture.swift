@@ -36,7 +36,9 @@ final class RegistryFixture {
         try config.write(to: temp.path("config.yml"), atomically: true, encoding: .utf8)
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = ["serve", temp.path("config.yml").path]
-        process.standardOutput = FileHandle.nullDevice
+        // Its access log (one line per request) is kept, for tests that count requests.
+        _ = FileManager.default.createFile(atPath: temp.path("access.log").path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: temp.path("access.log"))
         process.standardError = FileHandle.nullDevice
         try process.run()
         for _ in 0..<100 {
@@ -55,6 +57,17 @@ final class RegistryFixture {
     }
 
     deinit { stop() }
+
+    /// `METHOD PATH` of every request the registry has logged so far.
+    var requests: [String] {
+        let text = (try? String(contentsOf: temp.path("access.log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line in
+            let parts = line.split(separator: "\"")
+            guard parts.count > 1 else { return nil }
+            let request = parts[1].split(separator: " ")
+            return request.count >= 2 ? "\(request[0]) \(request[1])" : nil
+        }
+    }
 
     /// Pushes an OCI layout to `repo:tag` with skopeo.
     func push(layout: URL, to repositoryTag: String, user: String? = nil, password: String? = nil) throws {

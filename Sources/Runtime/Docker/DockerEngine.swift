@@ -114,7 +114,7 @@ public struct DockerEngine: Sendable {
         let connection = try EngineConnection(socketPath: socket)
         let response = try connection.streamingRequest("POST", Self.version + "/images/load?quiet=1", contentType: "application/x-tar") {
             (write) throws(RuntimeError) in
-            let tar = TarStream()
+            let failure = { (error: ImageError) in RuntimeError.engineFailed(verb: "load", message: "\(error)") }
             let configHex = manifest.config.digest.hex
             var layers: [String] = []
             for layer in manifest.layers {
@@ -123,9 +123,12 @@ public struct DockerEngine: Sendable {
                 }
                 let name = "\(layer.digest.hex)/layer.tar"
                 layers.append(name)
-                try tar.file(name, path: store.blobURL(layer.digest).path, size: layer.size, write: write)
+                try TarWriter.file(
+                    name, path: store.blobURL(layer.digest).path, size: layer.size, digest: layer.digest, failure: failure, write: write)
             }
-            try tar.file("\(configHex).json", path: store.blobURL(manifest.config.digest).path, size: manifest.config.size, write: write)
+            try TarWriter.file(
+                "\(configHex).json", path: store.blobURL(manifest.config.digest).path, size: manifest.config.size,
+                digest: manifest.config.digest, failure: failure, write: write)
             struct Entry: Encodable {
                 var Config: String
                 var RepoTags: [String]
@@ -137,8 +140,8 @@ public struct DockerEngine: Sendable {
             } catch {
                 throw .engineFailed(verb: "load", message: "\(error)")
             }
-            try tar.bytes("manifest.json", entry, write: write)
-            try tar.finish(write: write)
+            try TarWriter.bytes("manifest.json", entry, failure: failure, write: write)
+            try TarWriter.finish(write: write)
         }
         let text = String(decoding: response.body, as: UTF8.self)
         guard (200..<300).contains(response.status), !text.contains("\"errorDetail\"") else {
@@ -147,71 +150,5 @@ public struct DockerEngine: Sendable {
         guard try hasImage(image.configDigest) else {
             throw .engineFailed(verb: "load", message: "the engine did not list \(image.configDigest) after loading it")
         }
-    }
-}
-
-/// A ustar archive written straight into a request body.
-struct TarStream {
-    typealias Writer = ([UInt8]) throws(RuntimeError) -> Void
-
-    func file(_ name: String, path: String, size: Int64, write: Writer) throws(RuntimeError) {
-        try write(Self.header(name, size: size))
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .engineFailed(verb: "load", message: "cannot open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var remaining = size
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while remaining > 0 {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, min($0.count, Int(remaining))) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { throw .engineFailed(verb: "load", message: "\(path) is shorter than its descriptor says") }
-            try write(Array(chunk[0..<count]))
-            remaining -= Int64(count)
-        }
-        try pad(size, write: write)
-    }
-
-    func bytes(_ name: String, _ data: [UInt8], write: Writer) throws(RuntimeError) {
-        try write(Self.header(name, size: Int64(data.count)))
-        try write(data)
-        try pad(Int64(data.count), write: write)
-    }
-
-    func finish(write: Writer) throws(RuntimeError) { try write([UInt8](repeating: 0, count: 1024)) }
-
-    func pad(_ size: Int64, write: Writer) throws(RuntimeError) {
-        let rest = Int(size % 512)
-        if rest != 0 { try write([UInt8](repeating: 0, count: 512 - rest)) }
-    }
-
-    static func header(_ name: String, size: Int64) -> [UInt8] {
-        var header = [UInt8](repeating: 0, count: 512)
-        func put(_ text: String, at offset: Int, length: Int) {
-            for (index, byte) in text.utf8.prefix(length).enumerated() { header[offset + index] = byte }
-        }
-        func octal(_ value: Int64, at offset: Int, length: Int) {
-            put(String(String(value, radix: 8).suffix(length - 1)).leftPadded(to: length - 1), at: offset, length: length - 1)
-        }
-        put(name, at: 0, length: 100)
-        octal(0o644, at: 100, length: 8)
-        octal(0, at: 108, length: 8)
-        octal(0, at: 116, length: 8)
-        octal(size, at: 124, length: 12)
-        octal(0, at: 136, length: 12)
-        header[156] = UInt8(ascii: "0")
-        put("ustar", at: 257, length: 6)
-        put("00", at: 263, length: 2)
-        for index in 148..<156 { header[index] = UInt8(ascii: " ") }
-        let sum = header.reduce(0) { $0 + Int($1) }
-        put(String(String(sum, radix: 8)).leftPadded(to: 6), at: 148, length: 6)
-        header[154] = 0
-        header[155] = UInt8(ascii: " ")
-        return header
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
     }
 }

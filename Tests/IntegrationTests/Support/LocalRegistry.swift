@@ -28,7 +28,7 @@ final class LocalRegistry {
         } else {
             credentials = nil
         }
-        server = try LoopbackServer("docker-registry", ports: 20000..<40000) { port in
+        server = try LoopbackServer("docker-registry", ports: 20000..<40000, log: directory.appendingPathComponent("access.log")) { port in
             let config = directory.appendingPathComponent("config.yml")
             try
                 "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: \(directory.path)/data\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:\(port)\n\(auth)"
@@ -40,6 +40,21 @@ final class LocalRegistry {
     deinit {
         server.stop()
         try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The requests the registry has logged so far (its access log: `"METHOD PATH HTTP/1.1" STATUS`), as
+    /// `METHOD PATH STATUS`, optionally only those whose path contains `containing`.
+    func requests(containing: String = "") -> [String] {
+        let text = (try? String(contentsOf: directory.appendingPathComponent("access.log"), encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").compactMap { line -> String? in
+            guard let open = line.firstIndex(of: "\"") else { return nil }
+            let rest = line[line.index(after: open)...]
+            guard let close = rest.firstIndex(of: "\"") else { return nil }
+            let request = rest[..<close].split(separator: " ")
+            let status = rest[rest.index(after: close)...].split(separator: " ").first ?? ""
+            guard request.count >= 2, request[1].contains(containing) || containing.isEmpty else { return nil }
+            return "\(request[0]) \(request[1]) \(status)"
+        }
     }
 
     /// Pushes an OCI layout (or any skopeo source) to `repository:tag` in this registry.

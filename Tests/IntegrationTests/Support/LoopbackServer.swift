@@ -6,15 +6,20 @@ final class LoopbackServer {
     private let process: Process
 
     /// Starts `arguments(port)` (run through /usr/bin/env) on random ports in `ports` until one listens;
-    /// the server is expected to exit at once when it cannot listen.
-    init(_ what: String, ports: Range<Int>, arguments: (Int) throws -> [String]) throws {
+    /// the server is expected to exit at once when it cannot listen. With `log`, its stdout goes there.
+    init(_ what: String, ports: Range<Int>, log: URL? = nil, arguments: (Int) throws -> [String]) throws {
         var chosen: (port: Int, process: Process)?
         for _ in 0..<5 where chosen == nil {
             let candidate = Int.random(in: ports)
             let attempt = Process()
             attempt.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             attempt.arguments = try arguments(candidate)
-            attempt.standardOutput = FileHandle.nullDevice
+            if let log {
+                _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+                attempt.standardOutput = try FileHandle(forWritingTo: log)
+            } else {
+                attempt.standardOutput = FileHandle.nullDevice
+            }
             attempt.standardError = FileHandle.nullDevice
             try attempt.run()
             if Self.waitForListening(port: candidate, process: attempt) {

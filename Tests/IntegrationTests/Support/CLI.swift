@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import Testing
 
 /// What one `securerun` invocation printed and returned.
@@ -32,48 +33,80 @@ struct CLI: Sendable {
     }
 
     /// Runs any program, capturing its output; kills it after `timeout` seconds.
+    /// Spawned through securerun's own ChildProcess (descriptors closed in the child, reads retried on
+    /// EINTR): Foundation's Process and FileHandle crashed under 50 concurrent runs (a `try!` on EINTR).
     static func exec(_ program: String, _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], timeout: TimeInterval = 60) throws
         -> CLIResult
     {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program.hasPrefix("/") ? program : "/usr/bin/env")
-        process.arguments = program.hasPrefix("/") ? arguments : [program] + arguments
+        let path = program.hasPrefix("/") ? program : "/usr/bin/env"
+        let argv = program.hasPrefix("/") ? arguments : [program] + arguments
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
-        process.environment = env
-        let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        process.standardInput = stdin == nil ? FileHandle.nullDevice : inPipe
-        try process.run()
-        if let stdin {
-            inPipe.fileHandleForWriting.write(Data(stdin.utf8))
-            try inPipe.fileHandleForWriting.close()
+        let input = try PipePair(), output = try PipePair(), errors = try PipePair()
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(
+                path, argv, stdio: [input.read, output.write, errors.write], environment: env.map { "\($0.key)=\($0.value)" }, deathSignal: 0)
+        } catch {
+            [input, output, errors].forEach { $0.closeBoth() }
+            throw error
         }
-        let deadline = DispatchTime.now() + timeout
-        let killer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        DispatchQueue.global().asyncAfter(deadline: deadline, execute: killer)
-        // Read both pipes at once so a full stdout pipe cannot block the child while we wait on stderr.
-        let collected = Collected()
-        let group = DispatchGroup()
-        DispatchQueue.global().async(group: group) { collected.set(out: outPipe.fileHandleForReading.readDataToEndOfFile()) }
-        DispatchQueue.global().async(group: group) { collected.set(err: errPipe.fileHandleForReading.readDataToEndOfFile()) }
-        group.wait()
-        process.waitUntilExit()
-        killer.cancel()
-        let (outData, errData) = collected.value
-        return CLIResult(
-            status: process.terminationStatus,
-            stdout: String(decoding: outData, as: UTF8.self),
-            stderr: String(decoding: errData, as: UTF8.self))
+        close(input.read)
+        output.closeWrite()
+        errors.closeWrite()
+        let writer = Relay.feed(Array((stdin ?? "").utf8), to: input.write)
+        let out = Relay.collect(from: output.read, limit: 1 << 30)
+        let err = Relay.collect(from: errors.read, limit: 1 << 30)
+        let finished = Finished()
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if !finished.value { kill(pid, SIGKILL) } }
+        let status = ChildProcess.wait(pid)
+        finished.set()
+        writer.wait()
+        let (outData, errData) = (out.wait(), err.wait())
+        close(output.read)
+        close(errors.read)
+        let code: Int32
+        switch status {
+        case .exited(let value): code = value
+        case .signaled(let signal): code = signal
+        }
+        return CLIResult(status: code, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 }
 
-/// Output gathered from two reader threads.
-private final class Collected: @unchecked Sendable {
+/// Whether a child has been waited for, so a late timeout never signals a reused pid.
+private final class Finished: @unchecked Sendable {
     private let lock = NSLock()
-    private var out = Data(), err = Data()
-    func set(out data: Data) { lock.withLock { out = data } }
-    func set(err data: Data) { lock.withLock { err = data } }
-    var value: (Data, Data) { lock.withLock { (out, err) } }
+    private var done = false
+    var value: Bool { lock.withLock { done } }
+    func set() { lock.withLock { done = true } }
+}
+
+extension Relay {
+    /// Writes `bytes` to `descriptor` on a thread of its own, then closes it (EPIPE, a child that stopped
+    /// reading, just ends it).
+    static func feed(_ bytes: [UInt8], to descriptor: Int32) -> Feeder {
+        let feeder = Feeder()
+        // A child that exits without reading must not take the test process down with SIGPIPE.
+        signal(SIGPIPE, SIG_IGN)
+        Thread {
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { break }
+                offset += written
+            }
+            close(descriptor)
+            feeder.finish()
+        }.start()
+        return feeder
+    }
+}
+
+/// The end of a `Relay.feed`.
+final class Feeder: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    func finish() { done.signal() }
+    func wait() { done.wait() }
 }

@@ -1,6 +1,21 @@
 import Foundation
 
 extension ImageStore {
+    /// The client for `reference`'s registry: `given` or a new one, after `allowedRegistries` (when given)
+    /// has refused any other registry, before a single request is made.
+    static func registryClient(
+        for reference: ImageReference, allowedRegistries: [String]?, insecure: Bool, credentials: RegistryCredentials?, given: RegistryClient?
+    ) throws(ImageError) -> RegistryClient {
+        if let allowedRegistries {
+            let allowed = allowedRegistries.map { $0 == "index.docker.io" ? ImageReference.defaultRegistry : $0 }
+            guard allowed.contains(reference.registry) else {
+                throw .registryNotAllowed(registry: reference.registry, allowed: allowedRegistries)
+            }
+        }
+        if let given { return given }
+        return try RegistryClient(registry: reference.registry, insecure: insecure, credentials: credentials)
+    }
+
     /// Pulls `reference` from its registry: picks `platform` from an index, streams every blob to a file in
     /// the pull's work area while hashing it (digest and size checked before it is stored), then stores and
     /// unpacks the image like any import. `allowedRegistries`, when given, refuses any other registry before
@@ -15,19 +30,8 @@ extension ImageStore {
     ) async throws(ImageError) -> StoredImage {
         let progress = progress ?? self.progress
         let parsed = try ImageReference(parsing: reference)
-        if let allowedRegistries {
-            let allowed = allowedRegistries.map { $0 == "index.docker.io" ? ImageReference.defaultRegistry : $0 }
-            guard allowed.contains(parsed.registry) else {
-                throw .registryNotAllowed(registry: parsed.registry, allowed: allowedRegistries)
-            }
-        }
-        let given = client
-        let client: RegistryClient
-        if let given {
-            client = given
-        } else {
-            client = try RegistryClient(registry: parsed.registry, insecure: insecure, credentials: credentials)
-        }
+        let client = try Self.registryClient(
+            for: parsed, allowedRegistries: allowedRegistries, insecure: insecure, credentials: credentials, given: client)
         let repository = parsed.repository
 
         var fetched = try await client.manifest(parsed)

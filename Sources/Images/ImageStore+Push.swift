@@ -32,19 +32,8 @@ extension ImageStore {
         guard destination.digest == nil else {
             throw .invalidReference(reference: target, reason: "push names the destination by tag (REGISTRY/NAME:TAG), not by digest")
         }
-        if let allowedRegistries {
-            let allowed = allowedRegistries.map { $0 == "index.docker.io" ? ImageReference.defaultRegistry : $0 }
-            guard allowed.contains(destination.registry) else {
-                throw .registryNotAllowed(registry: destination.registry, allowed: allowedRegistries)
-            }
-        }
-        let given = client
-        let client: RegistryClient
-        if let given {
-            client = given
-        } else {
-            client = try RegistryClient(registry: destination.registry, insecure: insecure, credentials: credentials)
-        }
+        let client = try Self.registryClient(
+            for: destination, allowedRegistries: allowedRegistries, insecure: insecure, credentials: credentials, given: client)
         let pinned = try pin(source, kind: "push")
         defer { pinned.close() }
         let repository = destination.repository

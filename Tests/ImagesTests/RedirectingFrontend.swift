@@ -108,26 +108,12 @@ final class RedirectingFrontend {
         log = temp.path("storage-\(UUID().uuidString.prefix(6)).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let blobs = registry.temp.path("data/docker/registry/v2/blobs/sha256").path
-        for (role, port) in [("front", front), ("storage", storage)] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            process.arguments = ["-c", Self.script, role, "\(port)", registry.address, "\(storage)", blobs, log.path, "\(failFirst)"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            processes.append(process)
-        }
-        for (host, port) in [("127.0.0.1", front), ("127.0.0.2", storage)] {
-            var listening = false
-            for _ in 0..<100 where !listening {
-                listening = Self.accepts(host: host, port: port)
-                if !listening { usleep(50_000) }
-            }
-            guard listening else {
-                stop()
-                throw ImageError.registry(host: "\(host):\(port)", reason: "the python test server did not start")
-            }
-        }
+        processes = try PythonServers.start(
+            Self.script,
+            arguments: [("front", front), ("storage", storage)].map { role, port in
+                [role, "\(port)", registry.address, "\(storage)", blobs, log.path, "\(failFirst)"]
+            },
+            listening: [("127.0.0.1", front), ("127.0.0.2", storage)])
     }
 
     /// The storage host's log: one `path with-credentials|no-credentials` line per request.
@@ -135,12 +121,7 @@ final class RedirectingFrontend {
         ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func stop() {
-        for process in processes where process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
+    func stop() { PythonServers.stop(processes) }
 
     deinit { stop() }
 
@@ -154,5 +135,41 @@ final class RedirectingFrontend {
         return withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         } == 0
+    }
+}
+
+/// Python test servers started for one test: each role a process, ready once its address accepts.
+enum PythonServers {
+    /// Starts `python3 -c script` once per argument list, then waits until every address accepts.
+    static func start(_ script: String, arguments: [[String]], listening addresses: [(host: String, port: Int)]) throws -> [Process] {
+        var processes: [Process] = []
+        for list in arguments {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = ["-c", script] + list
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            processes.append(process)
+        }
+        for (host, port) in addresses {
+            var listening = false
+            for _ in 0..<100 where !listening {
+                listening = RedirectingFrontend.accepts(host: host, port: port)
+                if !listening { usleep(50_000) }
+            }
+            guard listening else {
+                stop(processes)
+                throw ImageError.registry(host: "\(host):\(port)", reason: "the python test server did not start")
+            }
+        }
+        return processes
+    }
+
+    static func stop(_ processes: [Process]) {
+        for process in processes where process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
     }
 }

@@ -163,26 +163,9 @@ final class UploadElsewhereServer {
         storage = Int.random(in: 41000..<49000)
         log = temp.path("upload-\(UUID().uuidString.prefix(6)).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        for (role, port) in [("front", front), ("storage", storage)] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            process.arguments = ["-c", Self.script, role, "\(port)", "\(storage)", log.path]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            processes.append(process)
-        }
-        for (host, port) in [("127.0.0.1", front), ("127.0.0.2", storage)] {
-            var listening = false
-            for _ in 0..<100 where !listening {
-                listening = RedirectingFrontend.accepts(host: host, port: port)
-                if !listening { usleep(50_000) }
-            }
-            guard listening else {
-                stop()
-                throw ImageError.registry(host: "\(host):\(port)", reason: "the python test server did not start")
-            }
-        }
+        processes = try PythonServers.start(
+            Self.script, arguments: [("front", front), ("storage", storage)].map { role, port in [role, "\(port)", "\(storage)", log.path] },
+            listening: [("127.0.0.1", front), ("127.0.0.2", storage)])
     }
 
     /// `role METHOD PATH with-credentials|no-credentials`, one per request.
@@ -190,12 +173,7 @@ final class UploadElsewhereServer {
         ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    func stop() {
-        for process in processes where process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
+    func stop() { PythonServers.stop(processes) }
 
     deinit { stop() }
 }

@@ -87,6 +87,8 @@ struct LintCommand: ParsableCommand {
         default:
             let colour = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
             for line in TextReport.lines(reports, colour: colour) { print(line) }
+            // The findings first, then the count, also when stdout is a pipe (a CI log).
+            fflush(nil)
             printError(summary.description)
         }
         let status = summary.exitStatus(failOn: threshold)

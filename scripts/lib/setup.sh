@@ -48,7 +48,9 @@ install_python_peers() {
 
 build_securerun() {
   log "building securerun"
-  swift build "$@" 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]' || true
+  # Only errors reach the user: progress lines, "Build complete" and a dependency's packaging warning
+  # (swift-distributed-tracing ships CMakeLists.txt files SwiftPM does not know) are dropped.
+  swift build "$@" 2>&1 | grep -Ev "^\[[0-9]+/[0-9]+\]|^Building for|^Build complete|^warning: 'swift-distributed-tracing'|^ +/.*/\.build/checkouts/.*CMakeLists\.txt$" || true
   [ "${PIPESTATUS[0]}" = 0 ] || return 1
 }
 

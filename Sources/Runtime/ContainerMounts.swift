@@ -109,7 +109,10 @@ public struct ContainerMounts {
     static func release(_ directory: URL, mountinfo: String = "/proc/self/mountinfo") throws(RuntimeError) -> [String] {
         let base = canonicalPath(directory)
         do {
-            for mountPoint in try MountTable.mountPoints(under: base, mountinfo: mountinfo).reversed() {
+            let listed = try MountTable.mountPoints(under: base, mountinfo: mountinfo)
+            // Nothing listed, nothing detached: the table need not be read again to say so.
+            guard !listed.isEmpty else { return [] }
+            for mountPoint in listed.reversed() {
                 MountCalls.detach(mountPoint)
             }
             return try MountTable.mountPoints(under: base, mountinfo: mountinfo)

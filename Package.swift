@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "HostSystem", dependencies: ["CHostSystem"]),
         .target(name: "Capabilities", dependencies: ["CCap"]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities", "StrictJSON"]),
-        .target(name: "Admission", dependencies: ["StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Admission", dependencies: ["StrictJSON", "HostSystem", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "Images",
             dependencies: [

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HostSystem
 
 /// One envelope file in the attestation store, as `lstat` found it.
 public struct StoredAttestation: Sendable, Equatable {
@@ -182,6 +183,6 @@ public struct AttestationStore: Sendable {
     }
 
     static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { String(format: "%02x", $0) }.joined()
+        HexText.encode(digest)
     }
 }

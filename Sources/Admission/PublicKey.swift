@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HostSystem
 
 /// A public key that verifies attestation signatures: ECDSA P-256 or Ed25519, read from a PEM
 /// SubjectPublicKeyInfo (`-----BEGIN PUBLIC KEY-----`, as `cosign generate-key-pair` writes).
@@ -51,7 +52,7 @@ public struct PublicKey: Sendable, Hashable {
     /// The keyid securerun writes into envelopes: lowercase hex SHA-256 of the DER SubjectPublicKeyInfo.
     /// It is only a hint for choosing keys, never a trust decision (DSSE protocol.md).
     public var keyID: String {
-        SHA256.hash(data: spkiDER).map { String(format: "%02x", $0) }.joined()
+        HexText.encode(SHA256.hash(data: spkiDER))
     }
 
     /// Checks `signature` over `message`. P-256 takes ASN.1 DER or raw r||s (64 bytes) with SHA-256.

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HostSystem
 
 /// A `sha256:<64 hex>` content digest, the only algorithm the store accepts.
 public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
@@ -49,7 +50,7 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
 }
 
 extension Sequence where Element == UInt8 {
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+    var hexString: String { HexText.encode(self) }
 }
 
 extension SHA256.Digest {

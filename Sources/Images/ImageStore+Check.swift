@@ -221,5 +221,5 @@ extension ImageStore {
         return text
     }
 
-    private static func octal(_ mode: UInt32) -> String { String(format: "%04o", mode) }
+    private static func octal(_ mode: UInt32) -> String { RootfsEntry.octal(mode) }
 }

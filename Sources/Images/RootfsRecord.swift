@@ -48,7 +48,7 @@ struct RootfsEntry: Equatable {
     var line: String {
         let path = components.isEmpty ? "." : components.map(Self.escape).joined(separator: "/")
         let fields = [
-            path, kind.rawValue, String(format: "%04o", mode), String(uid), String(gid), String(size), sha256, Self.escape(target),
+            path, kind.rawValue, Self.octal(mode), String(uid), String(gid), String(size), sha256, Self.escape(target),
         ]
         return fields.joined(separator: "\t")
     }
@@ -82,6 +82,12 @@ struct RootfsEntry: Equatable {
         self.size = size
         self.sha256 = sha256
         self.target = target
+    }
+
+    /// `mode` as four octal digits (String(format:) costs a locale-aware formatter per file).
+    static func octal(_ mode: UInt32) -> String {
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     static func escape(_ bytes: [UInt8]) -> String {

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import Policy
 
 /// Where one container lives on the host: enough to set it up, and enough to tear it down later from
@@ -24,7 +25,7 @@ public struct ContainerPlace: Sendable, Equatable {
     /// 32 random hex digits (container ids, temporary names).
     public static func randomToken() -> String {
         var generator = SystemRandomNumberGenerator()
-        return (0..<16).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        return HexText.encode((0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }
 

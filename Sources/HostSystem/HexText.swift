@@ -1,0 +1,16 @@
+/// Lowercase hex of bytes (digests, ids). Written by hand: `String(format: "%02x")` goes through
+/// Foundation's locale-aware formatter once per byte, which showed up on the start path's profile.
+public enum HexText {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    /// `bytes` as lowercase hex, two digits per byte.
+    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+        var text: [UInt8] = []
+        text.reserveCapacity(bytes.underestimatedCount * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

@@ -167,16 +167,22 @@ static inline int sr_receive_fd(int socket_fd) {
     return fd;
 }
 
-/// A listening unix socket bound at `path` (at most 107 bytes), close-on-exec; -1 with errno.
-static inline int sr_listen_unix(const char *path) {
-    struct sockaddr_un address;
-    memset(&address, 0, sizeof address);
-    address.sun_family = AF_UNIX;
-    if (strlen(path) >= sizeof address.sun_path) {
+/// A unix-domain address for `path` in `address`; -1 with ENAMETOOLONG when it does not fit.
+static inline int sr_unix_address(const char *path, struct sockaddr_un *address) {
+    memset(address, 0, sizeof *address);
+    address->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof address->sun_path) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    strcpy(address.sun_path, path);
+    strcpy(address->sun_path, path);
+    return 0;
+}
+
+/// A listening unix socket bound at `path` (at most 107 bytes), close-on-exec; -1 with errno.
+static inline int sr_listen_unix(const char *path) {
+    struct sockaddr_un address;
+    if (sr_unix_address(path, &address) != 0) return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
     if (bind(fd, (struct sockaddr *)&address, sizeof address) != 0 || listen(fd, 1) != 0) {
@@ -220,13 +226,7 @@ static inline int sr_accept_cloexec(int fd) { return accept4(fd, NULL, NULL, SOC
 /// A connected unix stream socket to `path` (close-on-exec); -1 with errno.
 static inline int sr_connect_unix(const char *path) {
     struct sockaddr_un address;
-    memset(&address, 0, sizeof address);
-    address.sun_family = AF_UNIX;
-    if (strlen(path) >= sizeof address.sun_path) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    strcpy(address.sun_path, path);
+    if (sr_unix_address(path, &address) != 0) return -1;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return -1;
     int result;

@@ -44,8 +44,9 @@ public struct ImageStore: Sendable {
 
     /// Finds an image by `name[:tag]` (default tag `latest`), `name@sha256:…`, a full `sha256:<hex>` digest,
     /// or a short digest of at least 12 hex characters.
-    public func resolve(_ reference: String) throws(ImageError) -> StoredImage {
-        try load(resolveDigest(reference))
+    /// `withNames: false` (the run path) leaves `names` empty: finding them reads every tag in the store.
+    public func resolve(_ reference: String, withNames: Bool = true) throws(ImageError) -> StoredImage {
+        try load(resolveDigest(reference), withNames: withNames)
     }
 
     func resolveDigest(_ reference: String) throws(ImageError) -> Digest {
@@ -104,11 +105,11 @@ public struct ImageStore: Sendable {
     /// The file of a stored blob.
     public func blobURL(_ digest: Digest) -> URL { blobs.url(digest) }
 
-    func load(_ digest: Digest) throws(ImageError) -> StoredImage {
+    func load(_ digest: Digest, withNames: Bool = true) throws(ImageError) -> StoredImage {
         let record = try CanonicalJSON.decode(ImageRecord.self, from: try FS.read(recordURL(digest)), source: recordURL(digest).path)
         let manifest = try CanonicalJSON.decode(Manifest.self, from: try blobs.read(digest), source: digest.description)
         let config = try CanonicalJSON.decode(OCIImageConfig.self, from: try blobs.read(manifest.config.digest), source: manifest.config.digest.description)
-        let names = try allTags().filter { $0.value == digest }.map { $0.key.familiarString }.sorted()
+        let names = withNames ? try allTags().filter { $0.value == digest }.map { $0.key.familiarString }.sorted() : []
         return StoredImage(
             names: names,
             manifestDigest: digest.description,

@@ -94,7 +94,7 @@ public struct ContainerStart: Sendable {
         PhaseTimer.mark("profile loaded")
         let store = ImageStore(root: stateRoot)
         let hold = dryRun ? nil : try store.holdForUse()
-        let image = try store.resolve(request.image)
+        let image = try store.resolve(request.image, withNames: false)
         // Local imports have no registry; a pulled image must still come from an allowed one.
         if let registry = image.registry {
             try profile.checkRegistry(registry, image: request.image, action: "run")

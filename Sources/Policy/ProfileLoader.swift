@@ -55,7 +55,10 @@ public enum ProfileLoader {
         try ProfileTextBounds.check(Array(text.utf8), path: path)
         let node: Node?
         do {
-            node = try composed ?? Yams.compose(yaml: text)
+            // Composed with the resolver YAMLDecoder decodes with (merge keys only), so the checks below see
+            // the tags the decoder sees; Yams' default resolver would also compile its regular expressions
+            // (ICU) on every start.
+            node = try composed ?? Yams.compose(yaml: text, Resolver.basic.appending(.merge))
         } catch {
             throw .invalidField(path: path, field: "(document)", reason: "not valid YAML or JSON: \(yamlProblem(error))")
         }

@@ -35,7 +35,7 @@ public struct ImageReference: Sendable, Equatable, Hashable, CustomStringConvert
         let lastSlash = rest.lastIndex(of: "/")
         if let colon = rest.lastIndex(of: ":"), lastSlash.map({ colon > $0 }) ?? true {
             let tagText = String(rest[rest.index(after: colon)...])
-            guard tagText.wholeMatch(of: #/[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}/#) != nil else {
+            guard ReferenceGrammar.isTag(tagText) else {
                 throw fail("tag '\(tagText)' must be 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'")
             }
             tag = tagText
@@ -48,10 +48,7 @@ public struct ImageReference: Sendable, Equatable, Hashable, CustomStringConvert
         if components.count > 1, let first = components.first,
             first.contains(".") || first.contains(":") || first == "localhost" || first.lowercased() != first
         {
-            guard
-                first.wholeMatch(
-                    of: #/(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?/#) != nil
-            else {
+            guard ReferenceGrammar.isRegistry(first) else {
                 throw fail("registry '\(first)' is not a valid host[:port]")
             }
             registry = first == "index.docker.io" ? Self.defaultRegistry : first
@@ -63,7 +60,7 @@ public struct ImageReference: Sendable, Equatable, Hashable, CustomStringConvert
             if component.lowercased() != component {
                 throw fail("repository name must be lowercase")
             }
-            guard component.wholeMatch(of: #/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*/#) != nil else {
+            guard ReferenceGrammar.isComponent(component) else {
                 throw fail("repository component '\(component)' must be lower-case letters and digits separated by '.', '_', '__' or '-'")
             }
         }

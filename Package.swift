@@ -40,7 +40,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
-        .target(name: "Policy", dependencies: ["Seccomp", "Capabilities", "Admission", "Images", "Yams"]),
+        .target(
+            name: "Policy",
+            dependencies: [
+                "Seccomp", "Capabilities", "Admission", "Images", "HostSystem", "StrictJSON", "Yams", .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // docker's run/create flag grammar: argv to a typed RunRequest (no ArgumentParser; lint reuses it).
         .target(name: "DockerCompat", dependencies: ["Policy", "Capabilities"]),
         // securerun lint: file kinds, the rule catalogue (policy rules included), text/JSON/SARIF reports. Off the run path.

@@ -90,7 +90,7 @@ public struct ContainerStart: Sendable {
             throw OrchestrationError.invalidRequest(flag: "create", reason: "only the docker backend keeps created containers; use run -d")
         }
         PhaseTimer.mark("start")
-        let profile = try ProfileLoader.load(profileName)
+        let profile = try ProfileLoader.load(profileName, cache: dryRun ? nil : ProfileDocumentCache(stateRoot: stateRoot))
         PhaseTimer.mark("profile loaded")
         let store = ImageStore(root: stateRoot)
         let hold = dryRun ? nil : try store.holdForUse()

@@ -1,7 +1,7 @@
 import Admission
 
 /// The on-disk shape of a profile (YAML or JSON), before validation turns it into a `Profile`.
-struct ProfileDocument: Decodable {
+struct ProfileDocument: Codable {
     var name: String?
     var user: String?
     var capabilities: [String]?
@@ -20,14 +20,14 @@ struct ProfileDocument: Decodable {
     var readOnlyRootfs: Bool?
     var noNewPrivileges: Bool?
 
-    struct Resources: Decodable {
+    struct Resources: Codable {
         var memory: String?
         var memorySwap: String?
         var cpus: Double?
         var pidsLimit: Int64?
     }
 
-    struct Tmpfs: Decodable {
+    struct Tmpfs: Codable {
         var path: String
         var size: String?
         var exec: Bool?
@@ -35,7 +35,7 @@ struct ProfileDocument: Decodable {
     }
 
     /// `network: none` (the shorthand), or a mapping.
-    struct Network: Decodable {
+    struct Network: Codable {
         var mode: String?
         var addressRange: String?
         var egressRate: String?
@@ -45,11 +45,11 @@ struct ProfileDocument: Decodable {
         var egress: Egress?
         var publish: Publish?
 
-        struct Egress: Decodable {
+        struct Egress: Codable {
             var allow: [String]?
         }
 
-        struct Publish: Decodable {
+        struct Publish: Codable {
             var allowed: Bool?
             var hostAddresses: [String]?
         }
@@ -75,20 +75,20 @@ struct ProfileDocument: Decodable {
         }
     }
 
-    struct ExtraTmpfs: Decodable {
+    struct ExtraTmpfs: Codable {
         var allow: Bool?
         var maxSize: String?
         var maxMounts: Int?
     }
 
-    struct Volumes: Decodable {
+    struct Volumes: Codable {
         var allowWritable: Bool?
         var allowedUids: [String]?
         var allowedGids: [String]?
     }
 
     /// Bounds on what `image import` and `image pull` may unpack into the store.
-    struct Store: Decodable {
+    struct Store: Codable {
         var maxUnpackedSize: String?
         var maxFiles: Int64?
         var maxExpansionRatio: Int64?

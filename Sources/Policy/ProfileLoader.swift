@@ -18,17 +18,18 @@ public enum ProfileLoader {
     }
 
     /// Loads `nameOrPath` (nil means `default`): a path when it contains `/` or ends in .yaml/.yml/.json.
-    public static func load(_ nameOrPath: String?) throws(PolicyError) -> Profile {
+    /// With `cache`, a profile text read before is not composed and decoded again (see ``ProfileDocumentCache``).
+    public static func load(_ nameOrPath: String?, cache: ProfileDocumentCache? = nil) throws(PolicyError) -> Profile {
         let requested = nameOrPath ?? "default"
         if looksLikePath(requested) {
-            return try load(file: URL(fileURLWithPath: requested))
+            return try load(file: URL(fileURLWithPath: requested), cache: cache)
         }
         let searched = searchDirectories()
         for dir in searched {
             for ext in ["yaml", "yml", "json"] {
                 let candidate = dir.appendingPathComponent("\(requested).\(ext)")
                 if FileManager.default.fileExists(atPath: candidate.path) {
-                    return try load(file: candidate)
+                    return try load(file: candidate, cache: cache)
                 }
             }
         }
@@ -36,13 +37,13 @@ public enum ProfileLoader {
     }
 
     /// Reads and validates one profile file (at most ``ProfileTextBounds/maxBytes``, read to its end).
-    public static func load(file: URL) throws(PolicyError) -> Profile {
+    public static func load(file: URL, cache: ProfileDocumentCache? = nil) throws(PolicyError) -> Profile {
         let path = file.path
         let bytes = try readBounded(path)
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .unreadable(path: path, reason: "not UTF-8 text")
         }
-        return try parse(text, file: file)
+        return try parse(text, file: file, cache: cache)
     }
 
     /// Parses profile text as if read from `file` (which names errors and anchors relative paths).
@@ -50,8 +51,24 @@ public enum ProfileLoader {
     /// it is decoded (``ProfileTreeBounds``): a hostile profile gets one line, never a crash.
     /// `seccompCache` lets many profiles naming the same seccomp file (lint) resolve it once; `composed` is
     /// the text's document when the caller already composed it (lint), so it is not composed again.
-    public static func parse(_ text: String, file: URL, seccompCache: SeccompCache? = nil, composed: Node? = nil) throws(PolicyError) -> Profile {
-        let path = file.path
+    /// `cache` holds documents of texts read before: a hit skips composing and decoding, never validating.
+    public static func parse(
+        _ text: String, file: URL, seccompCache: SeccompCache? = nil, composed: Node? = nil, cache: ProfileDocumentCache? = nil
+    ) throws(PolicyError) -> Profile {
+        let key = cache?.key(for: text)
+        let document: ProfileDocument
+        if let cache, let key, let cached = cache.document(for: key) {
+            document = cached
+        } else {
+            document = try readDocument(text, path: file.path, composed: composed)
+            if let cache, let key { cache.save(document, for: key) }
+        }
+        let fallbackName = file.deletingPathExtension().lastPathComponent
+        return try ProfileValidator(document: document, file: file, fallbackName: fallbackName, seccompCache: seccompCache).validate()
+    }
+
+    /// The text's document: bounded, composed, checked for one reading, and decoded.
+    static func readDocument(_ text: String, path: String, composed: Node?) throws(PolicyError) -> ProfileDocument {
         try ProfileTextBounds.check(Array(text.utf8), path: path)
         let node: Node?
         do {
@@ -67,16 +84,13 @@ public enum ProfileLoader {
         }
         try ProfileTreeBounds.check(node, path: path)
         try checkKeys(node, path: path)
-        let document: ProfileDocument
         do {
-            document = try YAMLDecoder().decode(ProfileDocument.self, from: text)
+            return try YAMLDecoder().decode(ProfileDocument.self, from: text)
         } catch let error as DecodingError {
             throw decodingFailure(error, path: path)
         } catch {
             throw .invalidField(path: path, field: "(document)", reason: "\(error)")
         }
-        let fallbackName = file.deletingPathExtension().lastPathComponent
-        return try ProfileValidator(document: document, file: file, fallbackName: fallbackName, seccompCache: seccompCache).validate()
     }
 
     // MARK: - Helpers

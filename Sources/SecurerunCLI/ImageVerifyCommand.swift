@@ -29,7 +29,7 @@ struct ImageVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let root = try securedStateRoot()
-            let loaded = try ProfileLoader.load(profile)
+            let loaded = try ProfileLoader.load(profile, cache: ProfileDocumentCache(stateRoot: root))
             let target: String
             if let digest {
                 target = try ImageDigest(digest).description

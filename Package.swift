@@ -20,7 +20,8 @@ let package = Package(
         // C boundaries: headers and link lines only (plus static inline shims for function-like macros).
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
-        .systemLibrary(name: "CArchive", pkgConfig: "libarchive", providers: [.apt(["libarchive-dev"])]),
+        // libarchive's headers, and a loader that opens libarchive.so.13 on first use rather than at every start.
+        .target(name: "CArchive"),
         .systemLibrary(name: "CHostSystem"),
 
         // Leaf: the one JSON reader for untrusted documents (no duplicate keys, bounded size and depth, positions).

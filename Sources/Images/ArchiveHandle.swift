@@ -12,41 +12,41 @@ final class ArchiveReader {
 
     /// Opens `url` as a tar (plain, gzip or zstd compressed), or as raw bytes when `raw` (to read the decompressed stream).
     init(url: URL, raw: Bool = false) throws(ImageError) {
-        guard let handle = archive_read_new() else {
-            throw .archive(path: url.path, message: "libarchive could not allocate a reader")
+        guard let handle = csr_archive_read_new() else {
+            throw .archive(path: url.path, message: ArchiveLibrary.allocationFailure("a reader"))
         }
         self.handle = handle
         self.path = url.path
-        archive_read_support_filter_gzip(handle)
-        archive_read_support_filter_zstd(handle)
+        csr_archive_read_support_filter_gzip(handle)
+        csr_archive_read_support_filter_zstd(handle)
         if raw {
-            archive_read_support_format_raw(handle)
+            csr_archive_read_support_format_raw(handle)
         } else {
-            archive_read_support_format_tar(handle)
-            archive_read_support_format_empty(handle)
+            csr_archive_read_support_format_tar(handle)
+            csr_archive_read_support_format_empty(handle)
         }
-        guard archive_read_open_filename(handle, url.path, 64 * 1024) == ARCHIVE_OK else {
+        guard csr_archive_read_open_filename(handle, url.path, 64 * 1024) == ARCHIVE_OK else {
             throw .archive(path: url.path, message: errorString)
         }
     }
 
-    deinit { archive_read_free(handle) }
+    deinit { csr_archive_read_free(handle) }
 
     var errorString: String {
-        archive_error_string(handle).map { String(cString: $0) } ?? "unknown libarchive error"
+        csr_archive_error_string(handle).map { String(cString: $0) } ?? "unknown libarchive error"
     }
 
     /// The next entry, or nil at the end of the archive.
     func next() throws(ImageError) -> OpaquePointer? {
         var entry: OpaquePointer?
-        let status = archive_read_next_header(handle, &entry)
+        let status = csr_archive_read_next_header(handle, &entry)
         if status == ARCHIVE_EOF { return nil }
         if status < ARCHIVE_WARN { throw .archive(path: path, message: errorString) }
         return entry
     }
 
     /// Bytes of the uncompressed stream read so far (what the tar reader has consumed).
-    var streamPosition: Int64 { archive_filter_bytes(handle, 0) }
+    var streamPosition: Int64 { csr_archive_filter_bytes(handle, 0) }
 
     /// Reads and discards the rest of the current entry's data, counting the stream against `budget`
     /// block by block (libarchive's own skip would decompress it all before we could stop it).
@@ -60,7 +60,7 @@ final class ArchiveReader {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
         while true {
-            let count = archive_read_data(handle, buffer, size)
+            let count = csr_archive_read_data(handle, buffer, size)
             if count == 0 { return }
             if count < 0 { throw .archive(path: path, message: errorString) }
             try sink(UnsafeRawBufferPointer(start: buffer, count: count))
@@ -81,15 +81,15 @@ struct ArchiveEntryInfo {
     var hardlink: String?
 
     init(_ entry: OpaquePointer) {
-        path = archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
-        type = mode_t(archive_entry_filetype(entry))
-        mode = mode_t(archive_entry_perm(entry))
-        uid = archive_entry_uid(entry)
-        gid = archive_entry_gid(entry)
-        mtime = Int(archive_entry_mtime(entry))
-        mtimeNanos = archive_entry_mtime_is_set(entry) != 0 ? Int(archive_entry_mtime_nsec(entry)) : 0
-        symlink = archive_entry_symlink(entry).map { String(cString: $0) }
-        hardlink = archive_entry_hardlink(entry).map { String(cString: $0) }
+        path = csr_archive_entry_pathname(entry).map { String(cString: $0) } ?? ""
+        type = mode_t(csr_archive_entry_filetype(entry))
+        mode = mode_t(csr_archive_entry_perm(entry))
+        uid = csr_archive_entry_uid(entry)
+        gid = csr_archive_entry_gid(entry)
+        mtime = Int(csr_archive_entry_mtime(entry))
+        mtimeNanos = csr_archive_entry_mtime_is_set(entry) != 0 ? Int(csr_archive_entry_mtime_nsec(entry)) : 0
+        symlink = csr_archive_entry_symlink(entry).map { String(cString: $0) }
+        hardlink = csr_archive_entry_hardlink(entry).map { String(cString: $0) }
     }
 }
 
@@ -104,50 +104,50 @@ final class ArchiveWriter {
     init(url: URL, gzipRaw: Bool) throws(ImageError) {
         // Our own descriptor: libarchive would create the file 0644.
         let fd = try FS.check(open(url.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, FS.fileMode), "create", url.path)
-        guard let handle = archive_write_new() else {
+        guard let handle = csr_archive_write_new() else {
             close(fd)
-            throw .archive(path: url.path, message: "libarchive could not allocate a writer")
+            throw .archive(path: url.path, message: ArchiveLibrary.allocationFailure("a writer"))
         }
         self.fd = fd
         self.handle = handle
         self.path = url.path
         if gzipRaw {
-            archive_write_add_filter_gzip(handle)
-            archive_write_set_format_raw(handle)
+            csr_archive_write_add_filter_gzip(handle)
+            csr_archive_write_set_format_raw(handle)
             // No timestamp in the gzip header: the same tar must give the same blob digest.
-            archive_write_set_filter_option(handle, "gzip", "timestamp", nil)
+            csr_archive_write_set_filter_option(handle, "gzip", "timestamp", nil)
         } else {
-            archive_write_set_format_pax_restricted(handle)
+            csr_archive_write_set_format_pax_restricted(handle)
         }
-        guard archive_write_open_fd(handle, fd) == ARCHIVE_OK else {
+        guard csr_archive_write_open_fd(handle, fd) == ARCHIVE_OK else {
             throw .archive(path: url.path, message: errorString)
         }
     }
 
     deinit {
-        archive_write_free(handle)
+        csr_archive_write_free(handle)
         close(fd)
     }
 
     var errorString: String {
-        archive_error_string(handle).map { String(cString: $0) } ?? "unknown libarchive error"
+        csr_archive_error_string(handle).map { String(cString: $0) } ?? "unknown libarchive error"
     }
 
     func writeHeader(_ entry: OpaquePointer) throws(ImageError) {
-        guard archive_write_header(handle, entry) >= ARCHIVE_WARN else {
+        guard csr_archive_write_header(handle, entry) >= ARCHIVE_WARN else {
             throw .archive(path: path, message: errorString)
         }
     }
 
     func write(_ buffer: UnsafeRawBufferPointer) throws(ImageError) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
-        guard archive_write_data(handle, base, buffer.count) == buffer.count else {
+        guard csr_archive_write_data(handle, base, buffer.count) == buffer.count else {
             throw .archive(path: path, message: errorString)
         }
     }
 
     func finish() throws(ImageError) {
-        guard archive_write_close(handle) == ARCHIVE_OK else {
+        guard csr_archive_write_close(handle) == ARCHIVE_OK else {
             throw .archive(path: path, message: errorString)
         }
     }
@@ -168,5 +168,15 @@ func readFileBlocks(_ url: URL, _ sink: (UnsafeRawBufferPointer) throws(ImageErr
             throw .io(path: url.path, operation: "read", errno: errno)
         }
         try sink(UnsafeRawBufferPointer(start: buffer, count: count))
+    }
+}
+
+/// libarchive, opened on first use (see CArchive.h): why a reader, writer or entry could not be made.
+enum ArchiveLibrary {
+    static func allocationFailure(_ what: String) -> String {
+        guard csr_archive_load() == 0 else {
+            return "cannot load libarchive (\(String(cString: csr_archive_load_problem()))); install Debian's libarchive13"
+        }
+        return "libarchive could not allocate \(what)"
     }
 }

@@ -49,16 +49,16 @@ struct LayerPacker {
         let type = info.st_mode & Glibc.S_IFMT
         guard [Glibc.S_IFREG, Glibc.S_IFDIR, Glibc.S_IFLNK, Glibc.S_IFIFO].contains(type) else { return false }
 
-        guard let entry = archive_entry_new() else {
-            throw .archive(path: url.path, message: "libarchive could not allocate an entry")
+        guard let entry = csr_archive_entry_new() else {
+            throw .archive(path: url.path, message: ArchiveLibrary.allocationFailure("an entry"))
         }
-        defer { archive_entry_free(entry) }
-        archive_entry_copy_pathname(entry, path)
-        archive_entry_set_filetype(entry, UInt32(type))
-        archive_entry_set_perm(entry, info.st_mode & 0o7777)
-        archive_entry_set_uid(entry, Int64(info.st_uid))
-        archive_entry_set_gid(entry, Int64(info.st_gid))
-        archive_entry_set_mtime(entry, info.st_mtim.tv_sec, 0)
+        defer { csr_archive_entry_free(entry) }
+        csr_archive_entry_copy_pathname(entry, path)
+        csr_archive_entry_set_filetype(entry, UInt32(type))
+        csr_archive_entry_set_perm(entry, info.st_mode & 0o7777)
+        csr_archive_entry_set_uid(entry, Int64(info.st_uid))
+        csr_archive_entry_set_gid(entry, Int64(info.st_gid))
+        csr_archive_entry_set_mtime(entry, info.st_mtim.tv_sec, 0)
 
         switch type {
         case Glibc.S_IFLNK:
@@ -66,18 +66,18 @@ struct LayerPacker {
             let count = readlink(url.path, &buffer, Int(PATH_MAX))
             guard count >= 0 else { throw .io(path: url.path, operation: "readlink", errno: errno) }
             let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            archive_entry_copy_symlink(entry, target)
+            csr_archive_entry_copy_symlink(entry, target)
             try writer.writeHeader(entry)
         case Glibc.S_IFREG:
             let inode = "\(info.st_dev):\(info.st_ino)"
             if info.st_nlink > 1, let first = hardlinks[inode] {
-                archive_entry_copy_hardlink(entry, first)
-                archive_entry_set_size(entry, 0)
+                csr_archive_entry_copy_hardlink(entry, first)
+                csr_archive_entry_set_size(entry, 0)
                 try writer.writeHeader(entry)
                 return false
             }
             if info.st_nlink > 1 { hardlinks[inode] = path }
-            archive_entry_set_size(entry, Int64(info.st_size))
+            csr_archive_entry_set_size(entry, Int64(info.st_size))
             try writer.writeHeader(entry)
             var written: Int64 = 0
             try readFileBlocks(url) { (buffer) throws(ImageError) in
@@ -98,12 +98,12 @@ struct LayerPacker {
         var info = stat()
         try FS.check(stat(tar.path, &info), "stat", tar.path)
         let writer = try ArchiveWriter(url: output, gzipRaw: true)
-        guard let entry = archive_entry_new() else {
-            throw .archive(path: tar.path, message: "libarchive could not allocate an entry")
+        guard let entry = csr_archive_entry_new() else {
+            throw .archive(path: tar.path, message: ArchiveLibrary.allocationFailure("an entry"))
         }
-        defer { archive_entry_free(entry) }
-        archive_entry_set_filetype(entry, UInt32(Glibc.S_IFREG))
-        archive_entry_set_size(entry, Int64(info.st_size))
+        defer { csr_archive_entry_free(entry) }
+        csr_archive_entry_set_filetype(entry, UInt32(Glibc.S_IFREG))
+        csr_archive_entry_set_size(entry, Int64(info.st_size))
         try writer.writeHeader(entry)
         try readFileBlocks(tar) { (buffer) throws(ImageError) in try writer.write(buffer) }
         try writer.finish()

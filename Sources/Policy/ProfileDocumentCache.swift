@@ -50,11 +50,6 @@ public struct ProfileDocumentCache: Sendable {
         guard mkdir(directory.deletingLastPathComponent().path, 0o700) == 0 || errno == EEXIST,
             mkdir(directory.path, 0o700) == 0 || errno == EEXIST
         else { return }
-        let temporary = directory.appendingPathComponent(".tmp-\(getpid())-\(key)").path
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return }
-        let written = data.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        close(fd)
-        if written != data.count || rename(temporary, file(key)) != 0 { unlink(temporary) }
+        try? AtomicFile.write(Array(data), to: file(key), durable: false)
     }
 }

@@ -10,7 +10,6 @@ import Runtime
 struct PreparedContainer: Sendable {
     let request: RunRequest
     let profile: Profile
-    let profileDigest: String
     let image: StoredImage
     let hardened: HardenedSpec
     let verdict: Verdict
@@ -125,9 +124,8 @@ public struct ContainerStart: Sendable {
         try SeccompCheck.ensureCompiles(hardened.seccomp, source: hardened.seccompSource, stateRoot: stateRoot)
         PhaseTimer.mark("command, seccomp checked")
         let backend = try Backends.make(runtime, stateRoot: stateRoot)
-        let profileBytes = (try? FileContents.read(profile.source.path)) ?? []
         return PreparedContainer(
-            request: request, profile: profile, profileDigest: Digest.of(Data(profileBytes)).description, image: image, hardened: hardened,
+            request: request, profile: profile, image: image, hardened: hardened,
             verdict: verdict, backend: backend, imageHold: hold)
     }
 

@@ -21,7 +21,7 @@ struct Launch: Sendable {
     func record(id: String, detached: Bool) -> ContainerRecord {
         ContainerRecord(
             id: id, name: prepared.request.containerName, image: prepared.request.image, imageDigest: prepared.image.manifestDigest,
-            profile: prepared.profile.name, profileSource: prepared.profile.source.path, profileDigest: prepared.profileDigest,
+            profile: prepared.profile.name, profileSource: prepared.profile.source.path, profileDigest: prepared.profile.textDigest,
             runtime: backend.name, request: prepared.request, verdict: prepared.verdict, admittedAt: Clock.now(), detached: detached,
             ownerPID: getpid(), ownerStartTime: ProcessStat.read(getpid())?.startTime ?? "0", initPID: nil, status: .created,
             created: Clock.now(), started: nil, finished: nil, exitCode: nil, notes: [])

@@ -48,6 +48,8 @@ public struct Profile: Sendable, Equatable {
     public var unpackLimits: UnpackLimits
     /// Which images may run: the signed-scan admission policy.
     public var admission: AdmissionPolicy
+    /// `sha256:<hex>` of the text this profile was read from (records keep it, so audit sees a changed file).
+    public var textDigest: String = ""
 
     /// Refuses an image from a registry outside `allowedRegistries` (an empty list allows any).
     /// `action` is what was attempted ("pull", "run"); docker's `index.docker.io` counts as `docker.io`.

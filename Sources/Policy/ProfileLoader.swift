@@ -2,6 +2,7 @@ import Admission
 import Capabilities
 import Foundation
 import Glibc
+import Images
 import Seccomp
 import Yams
 
@@ -64,7 +65,9 @@ public enum ProfileLoader {
             if let cache, let key { cache.save(document, for: key) }
         }
         let fallbackName = file.deletingPathExtension().lastPathComponent
-        return try ProfileValidator(document: document, file: file, fallbackName: fallbackName, seccompCache: seccompCache).validate()
+        var profile = try ProfileValidator(document: document, file: file, fallbackName: fallbackName, seccompCache: seccompCache).validate()
+        profile.textDigest = Digest.of(Data(text.utf8)).description
+        return profile
     }
 
     /// The text's document: bounded, composed, checked for one reading, and decoded.

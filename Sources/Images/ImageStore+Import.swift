@@ -1,3 +1,4 @@
+import CArchive
 import Foundation
 
 extension ImageStore {
@@ -29,8 +30,9 @@ extension ImageStore {
                 do throws(ImageError) {
                     source = try ArchiveSource(archive: path, work: work.directory, limits: limits)
                 } catch {
-                    // libarchive cannot read it: not an archive. Limits and I/O failures keep their own message.
-                    guard case .archive = error else { throw error }
+                    // libarchive cannot read it: not an archive. Limits and I/O failures keep their own message,
+                    // and so does a libarchive that cannot be loaded at all (that says nothing about the file).
+                    guard case .archive = error, csr_archive_load() == 0 else { throw error }
                     throw .unknownFormat(path: path.path)
                 }
             }

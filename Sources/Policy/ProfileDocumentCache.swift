@@ -38,18 +38,35 @@ public struct ProfileDocumentCache: Sendable {
 
     private func file(_ key: String) -> String { directory.appendingPathComponent(key + ".json").path }
 
+    /// Whether `cache/` and `cache/profiles/` are this user's own directories, closed to everyone else (not
+    /// symlinks): otherwise the cache is neither read nor written.
+    private var directoriesAreOwn: Bool {
+        [directory.deletingLastPathComponent(), directory].allSatisfy { url in
+            var info = stat()
+            return lstat(url.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR && info.st_uid == geteuid() && info.st_mode & 0o077 == 0
+        }
+    }
+
     /// The document stored under `key`; nil for a miss or for anything unreadable (which is then read again).
+    /// Only a regular file is read: not through a symlink, and never blocking on a FIFO.
     func document(for key: String) -> ProfileDocument? {
-        guard let bytes = try? FileContents.read(file(key), limit: Self.maxBytes) else { return nil }
+        guard directoriesAreOwn else { return nil }
+        let fd = open(file(key), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+            let bytes = try? FileContents.read(fd: fd, path: file(key), limit: Self.maxBytes)
+        else { return nil }
         return try? StrictJSONDecoder(limits: JSONLimits(maxBytes: Self.maxBytes, maxDepth: 16)).decode(ProfileDocument.self, from: bytes)
     }
 
     /// Stores `document` under `key` (atomically; a cache that cannot be written only makes the next start slower).
     func save(_ document: ProfileDocument, for key: String) {
         guard let data = try? JSONEncoder().encode(document) else { return }
-        guard mkdir(directory.deletingLastPathComponent().path, 0o700) == 0 || errno == EEXIST,
-            mkdir(directory.path, 0o700) == 0 || errno == EEXIST
-        else { return }
+        _ = mkdir(directory.deletingLastPathComponent().path, 0o700)
+        _ = mkdir(directory.path, 0o700)
+        guard directoriesAreOwn else { return }
         try? AtomicFile.write(Array(data), to: file(key), durable: false)
     }
 }

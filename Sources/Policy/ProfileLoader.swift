@@ -56,18 +56,21 @@ public enum ProfileLoader {
     public static func parse(
         _ text: String, file: URL, seccompCache: SeccompCache? = nil, composed: Node? = nil, cache: ProfileDocumentCache? = nil
     ) throws(PolicyError) -> Profile {
-        let key = cache?.key(for: text)
-        let document: ProfileDocument
-        if let cache, let key, let cached = cache.document(for: key) {
-            document = cached
-        } else {
-            document = try readDocument(text, path: file.path, composed: composed)
-            if let cache, let key { cache.save(document, for: key) }
-        }
         let fallbackName = file.deletingPathExtension().lastPathComponent
-        var profile = try ProfileValidator(document: document, file: file, fallbackName: fallbackName, seccompCache: seccompCache).validate()
-        profile.textDigest = Digest.of(Data(text.utf8)).description
-        return profile
+        func validated(_ document: ProfileDocument) throws(PolicyError) -> Profile {
+            var profile = try ProfileValidator(document: document, file: file, fallbackName: fallbackName, seccompCache: seccompCache).validate()
+            profile.textDigest = Digest.of(Data(text.utf8)).description
+            return profile
+        }
+        let key = cache?.key(for: text)
+        // A cached document the validator refuses is not believed: the text is read again, so a refusal
+        // always names what the file says.
+        if let cache, let key, let cached = cache.document(for: key), let profile = try? validated(cached) {
+            return profile
+        }
+        let document = try readDocument(text, path: file.path, composed: composed)
+        if let cache, let key { cache.save(document, for: key) }
+        return try validated(document)
     }
 
     /// The text's document: bounded, composed, checked for one reading, and decoded.

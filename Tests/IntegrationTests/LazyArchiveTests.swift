@@ -32,6 +32,12 @@ struct LazyArchiveTests {
         #expect(!(try fixture.cli.run(["image", "ls"]).stdout.contains("lazy/two")))
         #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.cli.root.appendingPathComponent("tmp").path).isEmpty)
 
+        // An archive import says the library is missing, not that the (valid) tar is no image.
+        let tar = fixture.directory.url.appendingPathComponent("other.tar")
+        #expect(try CLI.exec("/bin/tar", ["-cf", tar.path, "-C", rootfs.path, "."]).status == 0)
+        let archive = try fixture.cli.run(["image", "import", tar.path, "--tag", "lazy/three:1"], environment: environment)
+        #expect(archive.status != 0 && archive.stderr.contains("cannot load libarchive"), "\(archive)")
+
         // The same import with the real library works.
         #expect(try fixture.cli.run(["image", "import", "--rootfs", rootfs.path, "--tag", "lazy/two:1"]).status == 0)
     }

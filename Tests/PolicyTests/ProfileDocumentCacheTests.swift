@@ -112,4 +112,40 @@ struct ProfileDocumentCacheTests {
         #expect(try ProfileLoader.load(file: place.profile, cache: place.cache) == fresh)
         #expect(place.entries.count == 1)
     }
+
+    @Test func aFIFOOrSymlinkAtTheEntryIsNeverReadAndASymlinkedCacheNeverWritten() throws {
+        let place = try Place()
+        defer { place.remove() }
+        try place.write(Self.web)
+        let fresh = try ProfileLoader.load(file: place.profile)
+        _ = try ProfileLoader.load(file: place.profile, cache: place.cache)
+        let entry = place.root.appendingPathComponent("cache/profiles/\(try #require(place.entries.first))")
+        // A FIFO would block a plain open(2) forever; a symlink would hand over another file's document.
+        try FileManager.default.removeItem(at: entry)
+        #expect(mkfifo(entry.path, 0o600) == 0)
+        #expect(try ProfileLoader.load(file: place.profile, cache: place.cache) == fresh)
+        try FileManager.default.removeItem(at: entry)
+        let looser = place.base.appendingPathComponent("looser.json")
+        try Data(#"{"name":"web","admission":{"allowUnattested":true}}"#.utf8).write(to: looser)
+        try FileManager.default.createSymbolicLink(at: entry, withDestinationURL: looser)
+        #expect(try ProfileLoader.load(file: place.profile, cache: place.cache) == fresh)
+        // cache/profiles a symlink to a directory outside the store: nothing is read from or written there.
+        let outside = place.base.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try FileManager.default.removeItem(at: place.root.appendingPathComponent("cache/profiles"))
+        try FileManager.default.createSymbolicLink(at: place.root.appendingPathComponent("cache/profiles"), withDestinationURL: outside)
+        #expect(try ProfileLoader.load(file: place.profile, cache: place.cache) == fresh)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path).isEmpty)
+    }
+
+    @Test func aCachedDocumentTheValidatorRefusesIsNotBelievedTheTextIsReadAgain() throws {
+        let place = try Place()
+        defer { place.remove() }
+        try place.write(Self.web)
+        let fresh = try ProfileLoader.load(file: place.profile)
+        _ = try ProfileLoader.load(file: place.profile, cache: place.cache)
+        let entry = place.root.appendingPathComponent("cache/profiles/\(try #require(place.entries.first))")
+        try Data(#"{"name":"web","readOnlyRootfs":false}"#.utf8).write(to: entry)
+        #expect(try ProfileLoader.load(file: place.profile, cache: place.cache) == fresh)
+    }
 }

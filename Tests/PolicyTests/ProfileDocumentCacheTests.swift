@@ -28,6 +28,15 @@ struct ProfileDocumentCacheTests {
         }
 
         func write(_ text: String) throws { try Data(text.utf8).write(to: profile) }
+
+        /// Writes the web profile, loads it once through the cache, and returns it read without the cache
+        /// and the path of its one cache entry.
+        func cachedWeb() throws -> (fresh: Profile, entry: URL) {
+            try write(ProfileDocumentCacheTests.web)
+            let fresh = try ProfileLoader.load(file: profile)
+            _ = try ProfileLoader.load(file: profile, cache: cache)
+            return (fresh, root.appendingPathComponent("cache/profiles/\(try #require(entries.first))"))
+        }
         func remove() { try? FileManager.default.removeItem(at: base) }
     }
 
@@ -103,10 +112,7 @@ struct ProfileDocumentCacheTests {
     @Test func aDamagedEntryIsReadAgainAndReplaced() throws {
         let place = try Place()
         defer { place.remove() }
-        try place.write(Self.web)
-        let fresh = try ProfileLoader.load(file: place.profile)
-        _ = try ProfileLoader.load(file: place.profile, cache: place.cache)
-        let entry = place.root.appendingPathComponent("cache/profiles/\(try #require(place.entries.first))")
+        let (fresh, entry) = try place.cachedWeb()
         try Data("{\"name\": \"web\", \"name\": \"other\"}".utf8).write(to: entry)
         #expect(try ProfileLoader.load(file: place.profile, cache: place.cache) == fresh)
         #expect(try ProfileLoader.load(file: place.profile, cache: place.cache) == fresh)
@@ -116,10 +122,7 @@ struct ProfileDocumentCacheTests {
     @Test func aFIFOOrSymlinkAtTheEntryIsNeverReadAndASymlinkedCacheNeverWritten() throws {
         let place = try Place()
         defer { place.remove() }
-        try place.write(Self.web)
-        let fresh = try ProfileLoader.load(file: place.profile)
-        _ = try ProfileLoader.load(file: place.profile, cache: place.cache)
-        let entry = place.root.appendingPathComponent("cache/profiles/\(try #require(place.entries.first))")
+        let (fresh, entry) = try place.cachedWeb()
         // A FIFO would block a plain open(2) forever; a symlink would hand over another file's document.
         try FileManager.default.removeItem(at: entry)
         #expect(mkfifo(entry.path, 0o600) == 0)
@@ -141,10 +144,7 @@ struct ProfileDocumentCacheTests {
     @Test func aCachedDocumentTheValidatorRefusesIsNotBelievedTheTextIsReadAgain() throws {
         let place = try Place()
         defer { place.remove() }
-        try place.write(Self.web)
-        let fresh = try ProfileLoader.load(file: place.profile)
-        _ = try ProfileLoader.load(file: place.profile, cache: place.cache)
-        let entry = place.root.appendingPathComponent("cache/profiles/\(try #require(place.entries.first))")
+        let (fresh, entry) = try place.cachedWeb()
         try Data(#"{"name":"web","readOnlyRootfs":false}"#.utf8).write(to: entry)
         #expect(try ProfileLoader.load(file: place.profile, cache: place.cache) == fresh)
     }

@@ -6,7 +6,8 @@ let package = Package(
     name: "securerun",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "securerun", targets: ["securerun"])
+        .executable(name: "securerun", targets: ["securerun"]),
+        .executable(name: "securerun-net", targets: ["securerun-net"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,10 +34,14 @@ let package = Package(
         .target(name: "Capabilities", dependencies: ["CCap"]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities", "StrictJSON"]),
         .target(name: "Admission", dependencies: ["StrictJSON", "HostSystem", .product(name: "Crypto", package: "swift-crypto")]),
+        // The content-addressed store, importers, unpacking and the store check: no network code.
+        .target(name: "Images", dependencies: ["CArchive", "HostSystem", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
+        // The OCI distribution client (pull, push, attestations in registries): the only target on SwiftNIO,
+        // linked by securerun-net, never by securerun itself.
         .target(
-            name: "Images",
+            name: "Registry",
             dependencies: [
-                "CArchive", "HostSystem", "StrictJSON", .product(name: "Crypto", package: "swift-crypto"),
+                "Images", "Admission", "StrictJSON", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -62,13 +67,20 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        // Off the run path: the commands that need the network stack (pull, push; the servers to come).
+        .target(
+            name: "SecurerunNetCLI",
+            dependencies: [
+                "SecurerunCLI", "Registry", "Images", "Policy", "Admission", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "securerun-net", dependencies: ["SecurerunNetCLI", "SecurerunCLI"]),
 
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"]),
         .testTarget(name: "CapabilitiesTests", dependencies: ["Capabilities"]),
         .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "Capabilities"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images"]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "Registry"]),
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "DockerCompat", "Capabilities"]),
         .testTarget(name: "DockerCompatTests", dependencies: ["DockerCompat", "Policy", "Capabilities"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "Policy", "DockerCompat", "Seccomp", "SARIF"], resources: [.copy("Fixtures")]),

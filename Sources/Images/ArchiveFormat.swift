@@ -25,7 +25,15 @@ public enum ArchivedAttestations {
     /// The most envelopes an import reads for its image (the attestation store keeps 32).
     public static let maxCount = 64
     /// The largest envelope an import reads (as a pull fetches at most).
-    public static let maxBytes: Int64 = RegistryClient.attestationSizeLimit
+    public static let maxBytes: Int64 = AttestationIntakeLimits.maxBytes
     /// The most envelope bytes one import reads in all.
-    public static let maxTotalBytes: Int64 = RegistryClient.attestationTotalLimit
+    public static let maxTotalBytes: Int64 = AttestationIntakeLimits.maxTotalBytes
+}
+
+/// How much attestation data one image brings in, whichever way it arrives (a pull or an archive import).
+public enum AttestationIntakeLimits {
+    /// The largest envelope read (the size the attestation store keeps at most).
+    public static let maxBytes: Int64 = 32 << 20
+    /// The most envelope bytes read for one image in all, so a source cannot make securerun hold gigabytes.
+    public static let maxTotalBytes: Int64 = 96 << 20
 }

@@ -6,7 +6,7 @@ import Foundation
 
 /// Content-addressed blobs at `<root>/blobs/sha256/<hex>` (files 0600); every blob is verified before it
 /// is stored (see `StagedBlobs`).
-struct BlobStore {
+package struct BlobStore {
     let directory: URL
 
     init(root: URL) {
@@ -38,27 +38,27 @@ struct BlobStore {
 /// The blobs of one import or pull, verified and kept in its work area until `commit` moves them into
 /// the store under the store lock: until then nothing of the import is visible in the store, and a
 /// concurrent `image rm` cannot delete a blob the import is about to name.
-final class StagedBlobs {
-    let work: WorkArea
-    let store: BlobStore
+package final class StagedBlobs {
+    package let work: WorkArea
+    package let store: BlobStore
     private var staged: [Digest: URL] = [:]
     private var fromSource: [String: (Digest, Int64)] = [:]
     private var directory: URL { work.directory.appendingPathComponent("blobs", isDirectory: true) }
 
-    init(work: WorkArea, store: BlobStore) throws(ImageError) {
+    package init(work: WorkArea, store: BlobStore) throws(ImageError) {
         self.work = work
         self.store = store
         try FS.makeDirectories(work.directory.appendingPathComponent("blobs", isDirectory: true))
     }
 
     /// The staged file of `digest`, if staged.
-    func url(_ digest: Digest) -> URL? { staged[digest] }
+    package func url(_ digest: Digest) -> URL? { staged[digest] }
 
     /// Whether `digest` is staged.
-    func has(_ digest: Digest) -> Bool { staged[digest] != nil }
+    package func has(_ digest: Digest) -> Bool { staged[digest] != nil }
 
     /// Reads a staged blob (already verified).
-    func read(_ digest: Digest) throws(ImageError) -> Data {
+    package func read(_ digest: Digest) throws(ImageError) -> Data {
         guard let url = staged[digest] else {
             throw .invalidImage(source: digest.description, reason: "blob is not part of this import")
         }
@@ -67,7 +67,7 @@ final class StagedBlobs {
 
     /// Stages a blob the store already has by hard-linking it (the link keeps the bytes even if the store's
     /// name is removed meanwhile); false when the store does not have it.
-    func linkExisting(_ descriptor: Descriptor) -> Bool {
+    package func linkExisting(_ descriptor: Descriptor) -> Bool {
         if staged[descriptor.digest] != nil { return true }
         let destination = directory.appendingPathComponent(descriptor.digest.hex)
         guard link(store.url(descriptor.digest).path, destination.path) == 0 else { return false }
@@ -82,7 +82,7 @@ final class StagedBlobs {
 
     /// Stages `data` (a manifest or config written by securerun or already checked); returns its digest.
     @discardableResult
-    func put(_ data: Data) throws(ImageError) -> Digest {
+    package func put(_ data: Data) throws(ImageError) -> Digest {
         let digest = Digest.of(data)
         if staged[digest] != nil { return digest }
         let destination = directory.appendingPathComponent(digest.hex)
@@ -96,7 +96,7 @@ final class StagedBlobs {
     /// `owned` files are securerun's own work files: they are moved and then hashed. Anything else is
     /// copied, and the bytes are hashed as they are written, so a source that changes underneath cannot
     /// slip unverified bytes in. Copying stops past `expected.size`, or past `maxBytes` without a descriptor.
-    func stage(file: URL, expected: Descriptor?, what: String, owned: Bool, maxBytes: Int64) throws(ImageError) -> (digest: Digest, size: Int64) {
+    package func stage(file: URL, expected: Descriptor?, what: String, owned: Bool, maxBytes: Int64) throws(ImageError) -> (digest: Digest, size: Int64) {
         if let known = fromSource[file.path] { return known }
         if let expected, linkExisting(expected) { return (expected.digest, expected.size) }
         let temp = directory.appendingPathComponent(".partial-\(FS.randomSuffix())")
@@ -158,7 +158,7 @@ final class StagedBlobs {
     }
 
     /// Under the store lock: moves every staged blob the store lacks into it, recording each in `transaction`.
-    func commit(_ digests: [Digest], transaction: ImportTransaction) throws(ImageError) {
+    package func commit(_ digests: [Digest], transaction: ImportTransaction) throws(ImageError) {
         try FS.makeDirectories(store.directory)
         for digest in Set(digests).sorted() where !store.has(digest) {
             guard let file = staged[digest] else {
@@ -171,7 +171,7 @@ final class StagedBlobs {
 }
 
 /// Remembers what a commit created so a failure can remove exactly that and nothing already stored.
-final class ImportTransaction {
+package final class ImportTransaction {
     private enum Step {
         case created(URL)
         case moved(from: URL, to: URL)

@@ -19,7 +19,7 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
         self.hex = hex
     }
 
-    init(hex: String) { self.hex = hex }
+    package init(hex: String) { self.hex = hex }
 
     /// The digest of `data`.
     public static func of(_ data: Data) -> Digest {
@@ -50,11 +50,11 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
 }
 
 extension Sequence where Element == UInt8 {
-    var hexString: String { HexText.encode(self) }
+    package var hexString: String { HexText.encode(self) }
 }
 
 extension SHA256.Digest {
-    var hexString: String { Array(self).hexString }
+    package var hexString: String { Array(self).hexString }
 }
 
 /// Streams bytes into SHA-256 while counting them.

@@ -9,15 +9,15 @@ import HostSystem
 ///
 /// Everything the store creates is root-only from the first moment: directories are made 0700 and files
 /// 0600 by the creating call itself, so there is no window in which another user could open them.
-enum FS {
+package enum FS {
     /// Mode of every directory the store creates.
-    static let directoryMode: mode_t = 0o700
+    package static let directoryMode: mode_t = 0o700
     /// Mode of every file the store creates.
-    static let fileMode: mode_t = 0o600
+    package static let fileMode: mode_t = 0o600
 
     /// Retries on EINTR and throws the failing call's name and path otherwise.
     @discardableResult
-    static func check(_ result: @autoclosure () -> Int32, _ operation: String, _ path: String) throws(ImageError) -> Int32 {
+    package static func check(_ result: @autoclosure () -> Int32, _ operation: String, _ path: String) throws(ImageError) -> Int32 {
         while true {
             let value = result()
             if value != -1 { return value }
@@ -27,7 +27,7 @@ enum FS {
     }
 
     /// Creates `url` and any missing parents, each with mode 0700 (never chmod'ed after).
-    static func makeDirectories(_ url: URL) throws(ImageError) {
+    package static func makeDirectories(_ url: URL) throws(ImageError) {
         var missing: [String] = []
         var current = url.standardizedFileURL.path
         while !current.isEmpty && current != "/" {
@@ -46,34 +46,34 @@ enum FS {
         }
     }
 
-    static func exists(_ url: URL) -> Bool {
+    package static func exists(_ url: URL) -> Bool {
         var info = stat()
         return lstat(url.path, &info) == 0
     }
 
-    static func isDirectory(_ url: URL) -> Bool {
+    package static func isDirectory(_ url: URL) -> Bool {
         var info = stat()
         return stat(url.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    static func read(_ url: URL) throws(ImageError) -> Data {
+    package static func read(_ url: URL) throws(ImageError) -> Data {
         do { return try Data(contentsOf: url) } catch {
             throw .io(path: url.path, operation: "read", errno: (error as NSError).code == 260 ? ENOENT : EIO)
         }
     }
 
     /// Writes all of `buffer` to `fd` (short writes and EINTR retried).
-    static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(ImageError) {
+    package static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(ImageError) {
         if let code = writeLoop(fd, buffer) { throw .io(path: path, operation: "write", errno: code) }
     }
 
     /// Writes all of `data` to `fd`.
-    static func writeAll(_ fd: Int32, _ data: Data, path: String) throws(ImageError) {
+    package static func writeAll(_ fd: Int32, _ data: Data, path: String) throws(ImageError) {
         if let code = data.withUnsafeBytes({ writeLoop(fd, $0) }) { throw .io(path: path, operation: "write", errno: code) }
     }
 
     /// Writes all of `bytes` to `fd`.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(ImageError) {
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(ImageError) {
         if let code = bytes.withUnsafeBytes({ writeLoop(fd, $0) }) { throw .io(path: path, operation: "write", errno: code) }
     }
 
@@ -95,7 +95,7 @@ enum FS {
     /// Writes `data` (mode 0600) to `temporaryName` beside `url`, fsyncs it and renames it over `url`,
     /// so readers see the old content or the new, never a part. `temporaryName` names the writer's work
     /// area (`WorkArea.temporaryName`), so a sweep can tell a dead writer's leftover from a live one.
-    static func writeAtomically(_ data: Data, to url: URL, temporaryName: String) throws(ImageError) {
+    package static func writeAtomically(_ data: Data, to url: URL, temporaryName: String) throws(ImageError) {
         let temp = url.deletingLastPathComponent().appendingPathComponent(temporaryName)
         let fd = try check(open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, fileMode), "create", temp.path)
         do throws(ImageError) {
@@ -112,11 +112,11 @@ enum FS {
 
     /// Removes a file or a whole directory tree without following symlinks or crossing a mount (see
     /// ``SafeRemoval``); missing is fine. A tree with a mount inside is kept whole.
-    static func removeTree(_ url: URL) {
+    package static func removeTree(_ url: URL) {
         try? SafeRemoval.remove(url.path)
     }
 
-    static func randomSuffix() -> String {
+    package static func randomSuffix() -> String {
         (0..<12).map { _ in String("abcdefghijklmnopqrstuvwxyz0123456789".randomElement() ?? "x") }.joined()
     }
 }

@@ -16,7 +16,7 @@ public struct ImageReference: Sendable, Equatable, Hashable, CustomStringConvert
 
     /// The default registry and the host that serves it.
     public static let defaultRegistry = "docker.io"
-    static let defaultRegistryHost = "registry-1.docker.io"
+    package static let defaultRegistryHost = "registry-1.docker.io"
 
     /// Parses `text` by docker's grammar; errors say which part is wrong.
     public init(parsing text: String) throws(ImageError) {

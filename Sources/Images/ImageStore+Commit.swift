@@ -7,7 +7,7 @@ import Foundation
 extension ImageStore {
     /// Runs `body` in a new work area (see `WorkArea`) with its staged blobs; afterwards, success or not,
     /// the work area and every temporary entry it made are removed.
-    func withWorkArea<T>(_ kind: String, _ body: (WorkArea, StagedBlobs) throws(ImageError) -> T) throws(ImageError) -> T {
+    package func withWorkArea<T>(_ kind: String, _ body: (WorkArea, StagedBlobs) throws(ImageError) -> T) throws(ImageError) -> T {
         try FS.makeDirectories(root)
         let work = try WorkArea(root: root, kind: kind)
         defer { work.close() }
@@ -18,7 +18,7 @@ extension ImageStore {
     /// diff_ids and unpacks the rootfs (once per image, safely, within `limits`) in the work area, then,
     /// holding the store lock only for that, moves blobs, rootfs and unpack record into the store and writes
     /// the image record and tags. On error nothing new is left in the store.
-    func commit(
+    package func commit(
         manifestData: Data, names: [ImageReference], source: String?, registry: String?, staged: StagedBlobs
     ) throws(ImageError) -> StoredImage {
         let digest = try staged.put(manifestData)
@@ -127,7 +127,7 @@ extension ImageStore {
     }
 
     /// Refuses, before anything is copied, an image whose blobs alone are larger than `limits` allow.
-    func checkDeclaredSizes(_ descriptors: [Descriptor], source: String) throws(ImageError) {
+    package func checkDeclaredSizes(_ descriptors: [Descriptor], source: String) throws(ImageError) {
         let total = descriptors.reduce(Int64(0)) { $0 &+ max(0, $1.size) }
         if total > limits.maxImageBytes || descriptors.contains(where: { $0.size < 0 }) {
             throw .limitExceeded(

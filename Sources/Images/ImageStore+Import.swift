@@ -117,7 +117,7 @@ extension ImageStore {
     }
 
     /// The one descriptor for `platform`: the only entry, else the entry whose platform matches.
-    static func pick(_ descriptors: [Descriptor], platform: Platform, origin: String) throws(ImageError) -> Descriptor {
+    package static func pick(_ descriptors: [Descriptor], platform: Platform, origin: String) throws(ImageError) -> Descriptor {
         let usable = descriptors.filter { MediaType.manifests.contains($0.mediaType) || MediaType.indexes.contains($0.mediaType) }
         if usable.count == 1, let only = usable.first,
             only.platform == nil || only.platform.map({ $0.os == platform.os && $0.architecture == platform.architecture }) == true

@@ -26,7 +26,7 @@ public struct ImageStore: Sendable {
         self.limits = limits
     }
 
-    var blobs: BlobStore { BlobStore(root: root) }
+    package var blobs: BlobStore { BlobStore(root: root) }
     var tagsDirectory: URL { root.appendingPathComponent("images/tags", isDirectory: true) }
     var recordsDirectory: URL { root.appendingPathComponent("images/by-digest", isDirectory: true) }
     var rootfsDirectory: URL { root.appendingPathComponent("rootfs", isDirectory: true) }

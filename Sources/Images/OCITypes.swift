@@ -15,8 +15,8 @@ public enum MediaType {
     public static let dockerLayerGzip = "application/vnd.docker.image.rootfs.diff.tar.gzip"
     public static let dockerLayer = "application/vnd.docker.image.rootfs.diff.tar"
 
-    static let manifests: Set<String> = [ociManifest, dockerManifest]
-    static let indexes: Set<String> = [ociIndex, dockerManifestList]
+    package static let manifests: Set<String> = [ociManifest, dockerManifest]
+    package static let indexes: Set<String> = [ociIndex, dockerManifestList]
     static let layers: Set<String> = [
         ociLayerGzip, ociLayerZstd, ociLayer, dockerLayerGzip, dockerLayer,
         "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
@@ -155,8 +155,8 @@ public struct OCIImageConfig: Sendable, Codable, Equatable {
 }
 
 /// Deterministic JSON: sorted keys and no escaped slashes, so the same value always has the same digest.
-enum CanonicalJSON {
-    static func encode<T: Encodable>(_ value: T) throws(ImageError) -> Data {
+package enum CanonicalJSON {
+    package static func encode<T: Encodable>(_ value: T) throws(ImageError) -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         do { return try encoder.encode(value) } catch {
@@ -167,7 +167,7 @@ enum CanonicalJSON {
     /// Decodes through the strict parser: duplicate keys, invalid UTF-8, trailing bytes and documents over
     /// the type's ``BoundedJSONDocument/jsonLimits`` (``JSONLimits/manifest`` for other types) are refused,
     /// so what securerun reads is what every other reader of the same bytes reads.
-    static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws(ImageError) -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from data: Data, source: String) throws(ImageError) -> T {
         let limits = (T.self as? any BoundedJSONDocument.Type)?.jsonLimits ?? .manifest
         do { return try StrictJSONDecoder(limits: limits).decode(type, from: data) } catch {
             throw .invalidImage(source: source, reason: "cannot parse \(String(describing: T.self)): \(error)")

@@ -3,17 +3,17 @@ import Foundation
 /// A stored image whose blobs (manifest, config, layers) are hard-linked into a work area of their own, so
 /// a concurrent `image rm` cannot take them away while `image save` or `image push` reads them; the store
 /// lock is held only while the links are made. `close()` (or the value going away) removes the links.
-final class PinnedImage {
+package final class PinnedImage {
     /// The image as the store lists it.
-    let image: StoredImage
+    package let image: StoredImage
     /// Its manifest digest.
-    let digest: Digest
+    package let digest: Digest
     /// The exact manifest bytes (their digest is `digest`).
-    let manifestData: Data
+    package let manifestData: Data
     /// The parsed manifest.
-    let manifest: Manifest
+    package let manifest: Manifest
     /// The name it was found by, when that was one of its tags (not a digest).
-    let name: ImageReference?
+    package let name: ImageReference?
     private let work: WorkArea
     private let staged: StagedBlobs
 
@@ -32,18 +32,18 @@ final class PinnedImage {
     deinit { work.close() }
 
     /// The manifest's descriptor: its media type (OCI when the manifest does not say), digest and size.
-    var descriptor: Descriptor {
+    package var descriptor: Descriptor {
         Descriptor(mediaType: manifest.mediaType ?? MediaType.ociManifest, digest: digest, size: Int64(manifestData.count))
     }
 
     /// The config and the layers, each once, in manifest order.
-    var blobs: [Descriptor] {
+    package var blobs: [Descriptor] {
         var seen: Set<Digest> = []
         return ([manifest.config] + manifest.layers).filter { seen.insert($0.digest).inserted }
     }
 
     /// The pinned file of a blob of this image.
-    func file(_ digest: Digest) throws(ImageError) -> URL {
+    package func file(_ digest: Digest) throws(ImageError) -> URL {
         guard let url = staged.url(digest) else {
             throw .invalidImage(source: self.digest.description, reason: "blob \(digest) is not part of the image")
         }
@@ -51,15 +51,15 @@ final class PinnedImage {
     }
 
     /// The work area's directory (for files an operation makes while it runs).
-    var directory: URL { work.directory }
+    package var directory: URL { work.directory }
 
     /// Removes the links now.
-    func close() { work.close() }
+    package func close() { work.close() }
 }
 
 extension ImageStore {
     /// Pins the image `reference` names (see ``PinnedImage``) for an operation of `kind` (`save`, `push`).
-    func pin(_ reference: String, kind: String) throws(ImageError) -> PinnedImage {
+    package func pin(_ reference: String, kind: String) throws(ImageError) -> PinnedImage {
         let digest = try resolveDigest(reference)
         var name: ImageReference?
         if let parsed = try? ImageReference(parsing: reference.trimmingCharacters(in: .whitespaces)), parsed.digest == nil,

@@ -81,17 +81,17 @@ final class LockFile {
 /// temporary file of an atomic write) is named `.tmp-<id>-…`, so `ImageStore.sweep()` can tell the
 /// leftovers of a dead operation (its lock can be taken) from the work of a live one (it cannot).
 /// The lock file is created and locked before the directory exists and unlinked after it is gone.
-final class WorkArea {
+package final class WorkArea {
     /// `<kind>-<random>`, e.g. `import-k3j9x0a1b2c3`.
-    let id: String
+    package let id: String
     /// `<root>/tmp/<id>/`.
-    let directory: URL
+    package let directory: URL
     private let lock: LockFile
     private var outside: [URL] = []
     private var closed = false
 
     /// Creates and locks a new work area of `kind` (`import`, `pull`, `rm`, `check`, `sweep`) under `root/tmp`.
-    init(root: URL, kind: String) throws(ImageError) {
+    package init(root: URL, kind: String) throws(ImageError) {
         let tmp = root.appendingPathComponent("tmp", isDirectory: true)
         try FS.makeDirectories(tmp)
         let id = "\(kind)-\(FS.randomSuffix())"
@@ -107,17 +107,17 @@ final class WorkArea {
     deinit { close() }
 
     /// A name for a temporary entry outside the work directory (`.tmp-<id>-<label>`).
-    func temporaryName(_ label: String) -> String { ".tmp-\(id)-\(label)" }
+    package func temporaryName(_ label: String) -> String { ".tmp-\(id)-\(label)" }
 
     /// `directory/temporaryName(label)`, remembered so `close()` removes it if it is still there.
-    func temporary(in directory: URL, _ label: String) -> URL {
+    package func temporary(in directory: URL, _ label: String) -> URL {
         let url = directory.appendingPathComponent(temporaryName(label))
         outside.append(url)
         return url
     }
 
     /// Removes the work directory and every remembered temporary entry, then unlinks and releases the lock.
-    func close() {
+    package func close() {
         guard !closed else { return }
         closed = true
         for url in outside.reversed() where FS.exists(url) { FS.removeTree(url) }
@@ -126,7 +126,7 @@ final class WorkArea {
     }
 
     /// The owner id of a `.tmp-<kind>-<random>-…` name (or of a `tmp/` entry), nil when it has none.
-    static func owner(ofTemporary name: String) -> String? {
+    package static func owner(ofTemporary name: String) -> String? {
         guard name.hasPrefix(".tmp-") else { return nil }
         let parts = name.dropFirst(5).split(separator: "-", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count >= 2 else { return String(name.dropFirst(5)) }

@@ -18,13 +18,13 @@ public enum SecurerunExit {
 }
 
 /// Prints one line `securerun: <message>` to stderr.
-func printError(_ message: String) {
+package func printError(_ message: String) {
     FileHandle.standardError.write(Data("securerun: \(message)\n".utf8))
 }
 
 /// Runs `body`, turning any thrown error into one clear line on stderr and exit 125.
 /// Errors' `description` is their user-facing message (each module's error type provides it).
-func reportingErrors<T>(code: Int32? = nil, _ body: () async throws -> T) async throws -> T {
+package func reportingErrors<T>(code: Int32? = nil, _ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let exit as ExitCode {

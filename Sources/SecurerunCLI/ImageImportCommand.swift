@@ -88,7 +88,7 @@ private struct ImportOutput: Encodable {
 }
 
 /// Prints a stored image after an import or pull: JSON, or one line for a person.
-func printImported(_ image: StoredImage, json: Bool) throws {
+package func printImported(_ image: StoredImage, json: Bool) throws {
     if json {
         print(try jsonString(image))
     } else {
@@ -98,14 +98,14 @@ func printImported(_ image: StoredImage, json: Bool) throws {
 }
 
 /// Pretty, sorted JSON for printing.
-func jsonString<T: Encodable>(_ value: T) throws -> String {
+package func jsonString<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
 /// Progress lines for a person at a terminal; scripts get only the result line (or --json).
-func terminalProgress(json: Bool) -> (@Sendable (String) -> Void)? {
+package func terminalProgress(json: Bool) -> (@Sendable (String) -> Void)? {
     guard isatty(STDOUT_FILENO) == 1, !json else { return nil }
     return { line in print(line) }
 }

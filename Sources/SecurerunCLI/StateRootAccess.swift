@@ -11,7 +11,7 @@ func securedStateRoot() throws -> URL {
 
 /// The image store on the secured state root, after sweeping what interrupted imports, pulls and removals
 /// left (one line on stderr says what went).
-func openImageStore(progress: (@Sendable (String) -> Void)? = nil, limits: UnpackLimits = .default) throws -> ImageStore {
+package func openImageStore(progress: (@Sendable (String) -> Void)? = nil, limits: UnpackLimits = .default) throws -> ImageStore {
     let store = ImageStore(root: try securedStateRoot(), progress: progress, limits: limits)
     let removed = store.sweep()
     if !removed.isEmpty {

@@ -6,8 +6,8 @@ import Runtime
 import Seccomp
 
 /// securerun's version, the one `--version` and `version` print.
-enum SecurerunVersion {
-    static let number = "0.2.0"
+package enum SecurerunVersion {
+    package static let number = "0.2.0"
 
     static var build: String {
         #if DEBUG

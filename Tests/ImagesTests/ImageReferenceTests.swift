@@ -1,6 +1,7 @@
 import Testing
 
 @testable import Images
+@testable import Registry
 
 /// Cases from docker's reference rules (distribution/reference normalize_test.go and reference_test.go).
 @Suite struct ImageReferenceTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Images
+@testable import Registry
 
 /// Pulls from a real docker-registry on loopback.
 @Suite(.serialized) struct RegistryPullTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Images
+@testable import Registry
 
 /// Pushes to a real docker-registry on loopback through the library.
 @Suite(.serialized) struct RegistryPushTests {

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 
 /// What `image push` did.
 public struct PushedImage: Sendable, Equatable, Encodable {

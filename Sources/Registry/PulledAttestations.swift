@@ -5,31 +5,32 @@ import Images
 /// The attestations `image pull` found in the registry for the pulled digest and stored with it, as they
 /// were served. Only envelopes that could count are stored: signed by trusted keys, a vulnerability scan,
 /// of this image; a signed scan that cannot be judged is stored too (it refuses the image, fail closed).
-/// At most `AttestationLimits.maxPerImage` per image, newest scans first.
-struct PulledAttestations: Encodable {
+/// At most `AttestationLimits.maxPerImage` per image, newest scans first. The workflow behind `image pull`
+/// (the CLI only prints it).
+public struct PulledAttestations: Encodable, Sendable {
     /// One stored envelope or bundle.
-    struct Stored: Encodable {
+    public struct Stored: Encodable, Sendable {
         /// The file in the attestation store.
-        var file: String
+        public var file: String
         /// `att-tag`, `referrers` or `referrers-tag`.
-        var location: RegistryAttestation.Location
+        public var location: RegistryAttestation.Location
         /// The registry manifest it came from.
-        var origin: String
+        public var origin: String
         /// The blob's media type and digest.
-        var mediaType: String
-        var digest: String
+        public var mediaType: String
+        public var digest: String
     }
 
-    var stored: [Stored] = []
+    public var stored: [Stored] = []
     /// Attestations skipped, and problems the gate will refuse stored ones for (one line each).
-    var warnings: [String] = []
+    public var warnings: [String] = []
     /// Attestations of other predicate types (SBOM, provenance); not fetched into the store, since the gate
     /// reads only vulnerability scans.
-    var otherPredicates = 0
+    public var otherPredicates = 0
 
     /// Looks for `image`'s attestations in `repository` with `client`, and stores those that could count.
     /// `policy` supplies the trusted keys and threshold.
-    static func fetch(
+    public static func fetch(
         for image: StoredImage, repository: String, client: RegistryClient, policy: AdmissionPolicy, stateRoot: URL
     ) async throws -> PulledAttestations {
         let subject = try ImageDigest(image.manifestDigest)
@@ -97,33 +98,5 @@ struct PulledAttestations: Encodable {
 
     private mutating func warn(_ line: String) {
         if !warnings.contains(line) { warnings.append(line) }
-    }
-
-    /// Prints the pulled image and these attestations: JSON (the image's fields plus `attestations`), or
-    /// the image line and a count; warnings go to stderr either way.
-    func print(after image: StoredImage, json: Bool) throws {
-        if json {
-            Swift.print(try jsonString(PullOutput(image: image, attestations: self)))
-        } else {
-            try printImported(image, json: false)
-            let count = "stored \(stored.count) attestation\(stored.count == 1 ? "" : "s") for \(image.manifestDigest)"
-            let note = stored.isEmpty ? " (none found in the registry)" : " (checked by the admission gate when verified or run)"
-            Swift.print(count + (stored.isEmpty && !warnings.isEmpty ? " (none could count)" : note))
-        }
-        for warning in warnings { printError("warning: \(warning)") }
-    }
-}
-
-/// `image pull --json`: the stored image's fields with `attestations` beside them.
-private struct PullOutput: Encodable {
-    var image: StoredImage
-    var attestations: PulledAttestations
-
-    enum CodingKeys: String, CodingKey { case attestations }
-
-    func encode(to encoder: Encoder) throws {
-        try image.encode(to: encoder)
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(attestations, forKey: .attestations)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 
 extension ImageStore {
     /// The client for `reference`'s registry: `given` or a new one, after `allowedRegistries` (when given)

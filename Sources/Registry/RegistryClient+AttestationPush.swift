@@ -1,4 +1,5 @@
 import Foundation
+import Images
 
 /// An attestation to push with an image: the envelope's exact bytes and what kind of document it is.
 public struct OutgoingAttestation: Sendable, Equatable {

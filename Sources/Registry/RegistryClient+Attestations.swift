@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import StrictJSON
 
 /// Media types under which registries keep attestations.
@@ -53,9 +54,9 @@ public struct RegistryAttestationScan: Sendable {
 
 extension RegistryClient {
     /// The largest attestation blob fetched (the size the attestation store keeps at most).
-    public static let attestationSizeLimit: Int64 = 32 << 20
+    public static let attestationSizeLimit: Int64 = AttestationIntakeLimits.maxBytes
     /// The most attestation bytes one lookup fetches in all, so a registry cannot make a pull hold gigabytes.
-    public static let attestationTotalLimit: Int64 = 96 << 20
+    public static let attestationTotalLimit: Int64 = AttestationIntakeLimits.maxTotalBytes
     /// How many referrers, and how many layers of the `.att` image, are followed at most.
     public static let referrerLimit = 64
 

@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import StrictJSON
 
 /// A registry user name and password (or identity token as password).

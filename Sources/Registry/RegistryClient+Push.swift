@@ -1,4 +1,5 @@
 import Foundation
+import Images
 import NIOHTTP1
 
 /// What the registry answered to a manifest PUT.

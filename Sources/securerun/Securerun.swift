@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import SecurerunCLI
 
@@ -12,24 +11,19 @@ enum Securerun {
         // container down: writes then fail with EPIPE instead. Children get default dispositions back.
         signal(SIGPIPE, SIG_IGN)
         let arguments = Array(CommandLine.arguments.dropFirst())
-        // Installed as `docker` (a symlink earlier in PATH): the whole command line is docker's.
-        if URL(fileURLWithPath: CommandLine.arguments.first ?? "").lastPathComponent == "docker" {
+        // The drop-in and --version skip building the command tree: every docker command a user types
+        // through the alias pays for securerun's start. Installed as `docker` (a symlink earlier in PATH),
+        // the whole command line is docker's.
+        if (CommandLine.arguments.first ?? "").split(separator: "/").last == "docker" {
             runAsDocker(arguments)
         }
-        do {
-            var command = try SecurerunCommand.parseAsRoot(arguments)
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
-            // A bad flag is securerun refusing, as `docker run` does: 125, not argument-parser's 64.
-            if SecurerunCommand.exitCode(for: error) == .validationFailure {
-                FileHandle.standardError.write(Data((SecurerunCommand.fullMessage(for: error) + "\n").utf8))
-                exit(125)
-            }
-            SecurerunCommand.exit(withError: error)
+        if arguments.first == "docker" {
+            runAsDocker(Array(arguments.dropFirst()))
         }
+        if arguments == ["--version"] {
+            print(SecurerunVersion.number)
+            exit(0)
+        }
+        await CommandLineEntry.run(SecurerunCommand.self, arguments: arguments)
     }
 }

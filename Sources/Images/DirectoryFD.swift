@@ -18,23 +18,10 @@ final class DirectoryFD {
 
     deinit { close(fd) }
 
-    /// The names in this directory, without `.` and `..`.
+    /// The names in this directory, without `.` and `..` (bytes that are not UTF-8 repaired, as
+    /// `String(cString:)` does).
     func names(path: String) throws(ImageError) -> [String] {
-        let copy = try FS.check(dup(fd), "dup", path)
-        guard let dir = fdopendir(copy) else {
-            close(copy)
-            throw .io(path: path, operation: "opendir", errno: errno)
-        }
-        defer { closedir(dir) }
-        rewinddir(dir)
-        var result: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: &entry.pointee.d_name) {
-                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
-            }
-            if name != "." && name != ".." { result.append(name) }
-        }
-        return result
+        try rawNames(path: path).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The names in this directory as raw bytes (names need not be UTF-8), without `.` and `..`.

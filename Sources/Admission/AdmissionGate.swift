@@ -67,7 +67,7 @@ public struct AdmissionGate: Sendable {
         do { ageLimit = try policy.scanAgeLimit() } catch {
             return Verdict(admitted: false, imageDigest: imageDigest.description, reasons: ["\(error)"])
         }
-        return judge(checked, candidate: candidate, digest: imageDigest, policy: policy, ageLimit: ageLimit, now: now)
+        return judge(checked, candidate: candidate, digest: imageDigest, policy: policy, ageLimit: ageLimit, now: now).verdict
     }
 
     private func assessor(digest: ImageDigest, policy: AdmissionPolicy) -> AttestationAssessor {
@@ -76,14 +76,28 @@ public struct AdmissionGate: Sendable {
             keys: trustedKeys(for: policy).keys, threshold: max(policy.threshold, 1))
     }
 
-    /// The verdict for `imageDigest` (`sha256:<hex>`) under `policy` at time `now`.
+    /// The verdict for `imageDigest` (`sha256:<hex>`) under `policy` at time `now`: an admission reached
+    /// before from the same envelopes, keys and policy, while it still holds (`VerdictCache`), else
+    /// decided now.
     public func verdict(imageDigest: String, policy: AdmissionPolicy, now: Date = Date()) -> Verdict {
-        var verdict = decide(imageDigest: imageDigest, policy: policy, now: now)
+        let cache = VerdictCache(stateRoot: stateRoot)
+        var key: String?
+        if let digest = try? ImageDigest(imageDigest) {
+            var keyPaths = policy.trustedKeys
+            keyPaths.append(trustedKeysDirectory.path)
+            key = cache.key(
+                digest: digest, policy: policy, attestations: AttestationStore(root: stateRoot).directory(for: digest), keyPaths: keyPaths)
+        }
+        if let key, let cached = cache.load(key, now: now) { return cached }
+        var scan: AdmittedScan?
+        var verdict = decide(imageDigest: imageDigest, policy: policy, now: now, scan: &scan)
         verdict.warnings = Self.warnings(for: policy)
+        if let key { cache.save(verdict, scan: scan, policy: policy, for: key, now: now) }
         return verdict
     }
 
-    private func decide(imageDigest: String, policy: AdmissionPolicy, now: Date) -> Verdict {
+    /// The decision itself; `scan` gets what the reasons of an admission by a scan rest on.
+    private func decide(imageDigest: String, policy: AdmissionPolicy, now: Date, scan: inout AdmittedScan?) -> Verdict {
         let digest: ImageDigest
         let ageLimit: ScanAge?
         do {
@@ -151,7 +165,7 @@ public struct AdmissionGate: Sendable {
             let judged = newest.compactMap { index, candidate in
                 assessments[index].checked.map { judge($0, candidate: candidate, digest: digest, policy: policy, ageLimit: ageLimit, now: now) }
             }
-            let decisive = judged.firstIndex { !$0.admitted } ?? 0
+            let decisive = judged.firstIndex { !$0.verdict.admitted } ?? 0
             guard judged.indices.contains(decisive) else {
                 return Verdict(admitted: false, imageDigest: digest.description, reasons: ["no attestation of \(digest) could be read twice alike"])
             }
@@ -163,8 +177,9 @@ public struct AdmissionGate: Sendable {
                     ? "also considered attestation \(name): scan finished at the same time"
                     : "skipped attestation \(name): older scan (\(Timestamp.format(candidate.scanFinishedOn)))"
             }
-            var verdict = judged[decisive]
+            var verdict = judged[decisive].verdict
             verdict.notes = notes
+            scan = verdict.admitted ? judged[decisive].scan : nil
             return verdict
         }
     }
@@ -178,7 +193,7 @@ public struct AdmissionGate: Sendable {
     private func judge(
         _ attestation: CheckedAttestation, candidate: AttestationStanding.Candidate, digest: ImageDigest, policy: AdmissionPolicy,
         ageLimit: ScanAge?, now: Date
-    ) -> Verdict {
+    ) -> (verdict: Verdict, scan: AdmittedScan?) {
         let name = "attestation \(attestation.file.lastPathComponent)"
         let finished = attestation.predicate.scanFinishedOn
         var verdict = Verdict(admitted: true, imageDigest: digest.description, reasons: [])
@@ -220,21 +235,19 @@ public struct AdmissionGate: Sendable {
         if !refusals.isEmpty {
             verdict.admitted = false
             verdict.reasons = refusals
-            return verdict
+            return (verdict, nil)
         }
         let found = attestation.report.vulnerabilities.count
         let summary = Severity.allCases.reversed().compactMap { severity -> String? in
             let count = attestation.report.countsBySeverity[severity] ?? 0
             return count > 0 ? "\(count) \(severity)" : nil
         }.joined(separator: ", ")
-        verdict.reasons = [
-            "\(name) signed by \(attestation.signers.joined(separator: ", "))",
-            "\(attestation.report.scanner.rawValue) scan finished \(Timestamp.format(finished)) (\(ScanAge.describe(max(age, 0))) ago)"
-                + (ageLimit.map { ", within the profile's limit of \($0)" } ?? ", no age limit"),
-            "no blocking vulnerabilities \(Self.threshold(policy.blockAt)) (\(found) found\(found > 0 ? ": " + summary : "")"
-                + (ignored.isEmpty ? "" : "; \(ignored.count) ignored by the profile") + ")",
-        ]
-        return verdict
+        let scan = AdmittedScan(
+            attestation: name, signers: attestation.signers, scanner: attestation.report.scanner.rawValue, finished: finished,
+            ageLimit: ageLimit?.description, ageLimitSeconds: ageLimit?.seconds, threshold: Self.threshold(policy.blockAt), found: found,
+            summary: summary, ignoredCount: ignored.count)
+        verdict.reasons = scan.reasons(now: now)
+        return (verdict, scan)
     }
 
     /// How the block level reads in a reason: `at or above high`, or `at any severity` for UNKNOWN.

@@ -18,55 +18,34 @@ public struct ProfileDocumentCache: Sendable {
     /// A cached document larger than this is not one securerun wrote.
     static let maxBytes = 1 << 20
 
-    let directory: URL
+    let cache: PrivateCache
 
     /// The cache of the state root `stateRoot`.
     public init(stateRoot: URL) {
-        directory = stateRoot.appendingPathComponent("cache/profiles", isDirectory: true)
+        cache = PrivateCache(stateRoot: stateRoot, name: "profiles", maxBytes: Self.maxBytes)
     }
+
+    /// Where the entries are.
+    var directory: URL { cache.directory }
 
     /// The key of a profile text: nil when this executable cannot be identified (then nothing is cached).
     func key(for text: String) -> String? {
-        var info = stat()
-        guard stat("/proc/self/exe", &info) == 0 else { return nil }
+        guard let identity = PrivateCache.executableIdentity else { return nil }
         var hash = SHA256()
-        let identity = "securerun profile document \(Self.format) exe \(info.st_dev):\(info.st_ino):\(info.st_size):"
-        hash.update(data: Array((identity + "\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\n").utf8))
+        hash.update(data: Array("securerun profile document \(Self.format) exe \(identity)\n".utf8))
         hash.update(data: Array(text.utf8))
         return HexText.encode(hash.finalize())
     }
 
-    private func file(_ key: String) -> String { directory.appendingPathComponent(key + ".json").path }
-
-    /// Whether `cache/` and `cache/profiles/` are this user's own directories, closed to everyone else (not
-    /// symlinks): otherwise the cache is neither read nor written.
-    private var directoriesAreOwn: Bool {
-        [directory.deletingLastPathComponent(), directory].allSatisfy { url in
-            var info = stat()
-            return lstat(url.path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR && info.st_uid == geteuid() && info.st_mode & 0o077 == 0
-        }
-    }
-
     /// The document stored under `key`; nil for a miss or for anything unreadable (which is then read again).
-    /// Only a regular file is read: not through a symlink, and never blocking on a FIFO.
     func document(for key: String) -> ProfileDocument? {
-        guard directoriesAreOwn else { return nil }
-        let fd = open(file(key), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
-            let bytes = try? FileContents.read(fd: fd, path: file(key), limit: Self.maxBytes)
-        else { return nil }
+        guard let bytes = cache.read(key) else { return nil }
         return try? StrictJSONDecoder(limits: JSONLimits(maxBytes: Self.maxBytes, maxDepth: 16)).decode(ProfileDocument.self, from: bytes)
     }
 
     /// Stores `document` under `key` (atomically; a cache that cannot be written only makes the next start slower).
     func save(_ document: ProfileDocument, for key: String) {
         guard let data = try? JSONEncoder().encode(document) else { return }
-        _ = mkdir(directory.deletingLastPathComponent().path, 0o700)
-        _ = mkdir(directory.path, 0o700)
-        guard directoriesAreOwn else { return }
-        try? AtomicFile.write(Array(data), to: file(key), durable: false)
+        cache.write(Array(data), for: key)
     }
 }

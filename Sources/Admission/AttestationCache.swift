@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 import StrictJSON
 
 /// What the gate learnt about one stored envelope, kept under `<root>/cache/attestations/` (root-only)
@@ -74,23 +75,7 @@ struct AttestationCache {
 
     /// A regular file of at most 1 MiB, read without following links; nil for anything else.
     static func readSmallFile(_ path: String) -> Data? {
-        let descriptor = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= 1 << 20 else { return nil }
-        var data = Data(count: Int(info.st_size))
-        var total = 0
-        while total < data.count {
-            let count = data.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return read(descriptor, base + total, buffer.count - total)
-            }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { return nil }
-            total += count
-        }
-        return data
+        (try? FileContents.readRegular(path, limit: 1 << 20)).map { Data($0) }
     }
 
     /// Forgets `entry`.

@@ -93,40 +93,17 @@ public struct AttestationStore: Sendable {
 
     /// Reads a stored envelope without following links, to EOF, refusing one over the gate's limit.
     public func read(_ entry: StoredAttestation) throws -> Data {
-        let descriptor = open(entry.file.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-        guard descriptor >= 0 else {
-            throw AdmissionError.io(path: entry.file.path, operation: "open attestation", detail: String(cString: strerror(errno)))
-        }
-        defer { close(descriptor) }
-        var info = stat()
-        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
-            throw AdmissionError.io(path: entry.file.path, operation: "read attestation", detail: "not a regular file")
-        }
-        guard Int(info.st_size) <= AttestationLimits.maxStoredEnvelopeBytes else {
-            throw AdmissionError.attestationTooLarge(
-                source: entry.file.lastPathComponent, bytes: Int(info.st_size), limit: AttestationLimits.maxStoredEnvelopeBytes)
-        }
-        var data = Data(count: Int(info.st_size))
-        var total = 0
-        while true {
-            if total == data.count { data.count += 4096 }  // the file may have grown: read to EOF
-            let count = data.withUnsafeMutableBytes { buffer -> Int in
-                guard let base = buffer.baseAddress else { return 0 }
-                return Foundation.read(descriptor, base + total, buffer.count - total)
-            }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw AdmissionError.io(path: entry.file.path, operation: "read attestation", detail: String(cString: strerror(errno)))
-            }
-            if count == 0 { break }
-            total += count
-            guard total <= AttestationLimits.maxStoredEnvelopeBytes else {
-                throw AdmissionError.attestationTooLarge(
-                    source: entry.file.lastPathComponent, bytes: total, limit: AttestationLimits.maxStoredEnvelopeBytes)
+        let limit = AttestationLimits.maxStoredEnvelopeBytes
+        do { return Data(try FileContents.readRegular(entry.file.path, limit: limit)) } catch {
+            switch error {
+            case .notRegular:
+                throw AdmissionError.io(path: entry.file.path, operation: "read attestation", detail: "not a regular file")
+            case .tooLarge(let bytes):
+                throw AdmissionError.attestationTooLarge(source: entry.file.lastPathComponent, bytes: bytes, limit: limit)
+            case .system(let cause):
+                throw AdmissionError.io(path: entry.file.path, operation: "\(cause.call) attestation", detail: cause.reason)
             }
         }
-        data.count = total
-        return data
     }
 
     /// A stored envelope of `digest` whose payload is exactly `payload` and which `key` signed, if any: the

@@ -11,17 +11,10 @@ public enum AtomicFile {
         var generator = SystemRandomNumberGenerator()
         let temp = path + ".tmp-" + HexText.encode((0..<6).map { _ in UInt8.random(in: 0...255, using: &generator) })
         let fd = try retryingOnInterrupt("open", path: temp) { open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let error = SystemError.last("write", path: temp)
-                close(fd)
-                unlink(temp)
-                throw error
-            }
-            offset += written
+        do { try FileContents.writeAll(fd: fd, bytes, path: temp) } catch {
+            close(fd)
+            unlink(temp)
+            throw error
         }
         if durable, fsync(fd) != 0 {
             let error = SystemError.last("fsync", path: temp)

@@ -29,6 +29,57 @@ public enum FileContents {
         }
     }
 
+    /// Why `readRegular` read nothing.
+    public enum RegularFileError: Error, Sendable {
+        /// The path names a symlink, directory, FIFO, socket or device.
+        case notRegular
+        /// The file holds more than the limit (what was seen so far).
+        case tooLarge(bytes: Int)
+        /// A system call failed.
+        case system(SystemError)
+    }
+
+    /// Reads `path` to EOF when it is a regular file of at most `limit` bytes. The open neither follows a
+    /// final symlink nor blocks (a FIFO put where a file was expected cannot hang the reader), and the
+    /// type is judged on the descriptor opened, so a file swapped in between is judged as what is read.
+    public static func readRegular(_ path: String, limit: Int) throws(RegularFileError) -> [UInt8] {
+        let fd: Int32
+        do { fd = try retryingOnInterrupt("open", path: path) { open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) } } catch {
+            throw error.errno == ELOOP ? .notRegular : .system(error)
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .system(.last("fstat", path: path)) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .notRegular }
+        guard Int(info.st_size) <= limit else { throw .tooLarge(bytes: Int(info.st_size)) }
+        do { return try read(fd: fd, path: path, limit: limit) } catch {
+            throw error.errno == EFBIG ? .tooLarge(bytes: limit + 1) : .system(error)
+        }
+    }
+
+    /// Writes all of `buffer` to `fd`: short writes continued, EINTR retried.
+    public static func writeAll(fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(SystemError) {
+        guard let base = buffer.baseAddress else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let written = Glibc.write(fd, base + offset, buffer.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .last("write", path: path)
+            }
+            offset += written
+        }
+    }
+
+    /// Writes all of `bytes` to `fd` (see `writeAll(fd:_:path:)`).
+    public static func writeAll(fd: Int32, _ bytes: [UInt8], path: String) throws(SystemError) {
+        var failure: SystemError?
+        bytes.withUnsafeBytes { buffer in
+            do throws(SystemError) { try writeAll(fd: fd, buffer, path: path) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
     /// Reads `path` to EOF as UTF-8 text (invalid bytes replaced: for /proc and our own small records).
     public static func text(_ path: String, limit: Int = 64 << 20) throws(SystemError) -> String {
         String(decoding: try read(path, limit: limit), as: UTF8.self)

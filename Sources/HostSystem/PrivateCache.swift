@@ -41,13 +41,7 @@ public struct PrivateCache: Sendable {
     /// The entry stored under `key`, or nil (a miss, or anything that is not a trustworthy entry).
     public func read(_ key: String) -> [UInt8]? {
         guard directoriesAreOwn else { return nil }
-        let file = path(key)
-        let fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        return try? FileContents.read(fd: fd, path: file, limit: maxBytes)
+        return try? FileContents.readRegular(path(key), limit: maxBytes)
     }
 
     /// Stores `bytes` under `key`, atomically.

@@ -64,32 +64,21 @@ package enum FS {
 
     /// Writes all of `buffer` to `fd` (short writes and EINTR retried).
     package static func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer, path: String) throws(ImageError) {
-        if let code = writeLoop(fd, buffer) { throw .io(path: path, operation: "write", errno: code) }
+        do { try FileContents.writeAll(fd: fd, buffer, path: path) } catch { throw .io(path: path, operation: "write", errno: error.errno) }
     }
 
     /// Writes all of `data` to `fd`.
     package static func writeAll(_ fd: Int32, _ data: Data, path: String) throws(ImageError) {
-        if let code = data.withUnsafeBytes({ writeLoop(fd, $0) }) { throw .io(path: path, operation: "write", errno: code) }
+        var failure: ImageError?
+        data.withUnsafeBytes { buffer in
+            do throws(ImageError) { try writeAll(fd, buffer, path: path) } catch { failure = error }
+        }
+        if let failure { throw failure }
     }
 
     /// Writes all of `bytes` to `fd`.
     package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(ImageError) {
-        if let code = bytes.withUnsafeBytes({ writeLoop(fd, $0) }) { throw .io(path: path, operation: "write", errno: code) }
-    }
-
-    /// The errno of a failed write, or nil when every byte was written.
-    private static func writeLoop(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32? {
-        guard let base = buffer.baseAddress else { return nil }
-        var offset = 0
-        while offset < buffer.count {
-            let written = write(fd, base + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += written
-        }
-        return nil
+        try writeAll(fd, Data(bytes), path: path)
     }
 
     /// Writes `data` (mode 0600) to `temporaryName` beside `url`, fsyncs it and renames it over `url`,

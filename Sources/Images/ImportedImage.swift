@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -45,24 +46,11 @@ extension ImageStore {
 
     /// Reads a regular file (never through a symlink) of at most `limit` bytes, to its end.
     static func readBounded(_ url: URL, limit: Int64, what: String) throws(ImageError) -> Data {
-        let fd = try FS.check(open(url.path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK), "open", url.path)
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-            throw .invalidImage(source: what, reason: "it is not a regular file")
-        }
-        var data = Data()
-        var buffer = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .io(path: url.path, operation: "read", errno: errno)
-            }
-            if count == 0 { return data }
-            data.append(contentsOf: buffer[0..<count])
-            guard Int64(data.count) <= limit else {
-                throw .invalidImage(source: what, reason: "it is larger than \(limit) bytes, the most an attestation may have here")
+        do { return Data(try FileContents.readRegular(url.path, limit: Int(limit))) } catch {
+            switch error {
+            case .notRegular: throw .invalidImage(source: what, reason: "it is not a regular file")
+            case .tooLarge: throw .invalidImage(source: what, reason: "it is larger than \(limit) bytes, the most an attestation may have here")
+            case .system(let cause): throw .io(path: url.path, operation: cause.call, errno: cause.errno)
             }
         }
     }

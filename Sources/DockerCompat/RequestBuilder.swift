@@ -47,7 +47,7 @@ struct RequestBuilder {
 
         switch occurrence.flag.id {
         // securerun's own
-        case .profile: profile = Flagged(value(), origin)
+        case .profile: profile = Flagged(ProfileLoader.absolute(value(), workingDirectory: context.workingDirectory), origin)
         case .securerunRuntime: runtime = Flagged(value(), origin)
         case .dryRun: dryRun = try bool().value
         case .egressRate: request.egressRate = try flagged { () throws(ValueError) in try NetworkParsers.rate(value()) }
@@ -118,7 +118,13 @@ struct RequestBuilder {
         case .readOnly: request.readOnly = try bool()
         case .capAdd: request.capAdd.append(try flagged { () throws(ValueError) in try ValueParsers.capability(value()) })
         case .capDrop: request.capDrop.append(try flagged { () throws(ValueError) in try ValueParsers.capability(value()) })
-        case .securityOpt: request.securityOptions.append(try flagged { () throws(ValueError) in try ValueParsers.securityOption(value()) })
+        case .securityOpt:
+            var option = try flagged { () throws(ValueError) in try ValueParsers.securityOption(value()) }
+            // Read later (in a detached container's monitor, from /): the file the caller meant, now.
+            if case .seccompFile(let path) = option.value, !path.hasPrefix("/") {
+                option.value = .seccompFile(context.workingDirectory + "/" + path)
+            }
+            request.securityOptions.append(option)
         case .pid: try namespace(.pid, value(), origin)
         case .ipc: try namespace(.ipc, value(), origin)
         case .uts: try namespace(.uts, value(), origin)

@@ -82,10 +82,17 @@ public struct Audit: Sendable {
             return [finding("AUD004", "profile \(record.profileSource) cannot be read: \(error)")]
         }
         var findings: [Finding] = []
-        let verdict = AdmissionGate(stateRoot: stateRoot).verdict(imageDigest: record.imageDigest, policy: profile.admission, now: now)
-        if !verdict.admitted {
-            findings.append(
-                finding("AUD001", "no longer admitted: " + verdict.reasons.joined(separator: "; "), profile: profile.name, source: profile.source.path))
+        let registry = (try? ImageStore(root: stateRoot).resolve(record.imageDigest, withNames: false))?.registry
+        let reasons: [String]
+        do {
+            let verdict = try ImageAdmission.decide(
+                digest: record.imageDigest, registry: registry, reference: record.image, profile: profile, stateRoot: stateRoot, now: now)
+            reasons = verdict.admitted ? [] : verdict.reasons
+        } catch {
+            reasons = [error.description]
+        }
+        if !reasons.isEmpty {
+            findings.append(finding("AUD001", "no longer admitted: " + reasons.joined(separator: "; "), profile: profile.name, source: profile.source.path))
         }
         // The request as it was made, under the profile as it is now.
         do {

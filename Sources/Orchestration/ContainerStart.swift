@@ -94,15 +94,13 @@ public struct ContainerStart: Sendable {
         let store = ImageStore(root: stateRoot)
         let hold = dryRun ? nil : try store.holdForUse()
         let image = try store.resolve(request.image, withNames: false)
-        // Local imports have no registry; a pulled image must still come from an allowed one.
-        if let registry = image.registry {
-            try profile.checkRegistry(registry, image: request.image, action: "run")
-        }
         PhaseTimer.mark("image resolved")
+        // The decision `image verify` and `audit` give too: the registry rule refuses here, a refusing
+        // verdict only after the request's own refusals (which say what to change in the command).
+        let verdict = try ImageAdmission.decide(image: image, reference: request.image, profile: profile, stateRoot: stateRoot)
         var request = self.request
         let defaults = try imageDefaults(image, request: &request)
         let hardened = try Policy.enforce(request, profile: profile, image: defaults, protectedHostPaths: [stateRoot.path])
-        let verdict = AdmissionGate(stateRoot: stateRoot).verdict(imageDigest: image.manifestDigest, policy: profile.admission)
         PhaseTimer.mark("policy and admission")
         guard verdict.admitted else {
             throw OrchestrationError.notAdmitted(image: request.image, digest: image.manifestDigest, profile: profile.name, reasons: verdict.reasons)

@@ -18,6 +18,14 @@ public enum ProfileLoader {
         return dirs
     }
 
+    /// `nameOrPath` with a relative path joined to `workingDirectory`; a name, or an absolute path, as
+    /// it is. A detached container's monitor reads the profile from `/`, so a path must mean what it
+    /// meant where the command was typed before the monitor starts.
+    public static func absolute(_ nameOrPath: String, workingDirectory: String) -> String {
+        guard looksLikePath(nameOrPath), !nameOrPath.hasPrefix("/") else { return nameOrPath }
+        return workingDirectory.hasSuffix("/") ? workingDirectory + nameOrPath : workingDirectory + "/" + nameOrPath
+    }
+
     /// Loads `nameOrPath` (nil means `default`): a path when it contains `/` or ends in .yaml/.yml/.json.
     /// With `cache`, a profile text read before is not composed and decoded again (see ``ProfileDocumentCache``).
     public static func load(_ nameOrPath: String?, cache: ProfileDocumentCache? = nil) throws(PolicyError) -> Profile {

@@ -113,6 +113,16 @@ struct ProfileValidator {
             }
             seccompFile = shipped
         }
+        if !FileManager.default.fileExists(atPath: seccompFile.path) {
+            // Most often a shipped profile copied elsewhere: its `seccomp/default.json` stayed behind.
+            let name = URL(fileURLWithPath: text).deletingPathExtension().lastPathComponent
+            let shippedName = ProfileLoader.shippedSeccomp(named: name) != nil ? name : "default"
+            throw .invalidField(
+                path: path, field: "seccomp",
+                reason:
+                    "no file \(seccompFile.path) (a relative seccomp path is read next to the profile); write 'seccomp: \(shippedName)' to use the shipped filter, or give the file's absolute path"
+            )
+        }
         let file = seccompFile
         let resolve = { () throws(SeccompError) -> LinuxSeccomp in
             let profile = try SeccompProfile.load(contentsOf: file.path)

@@ -2,6 +2,7 @@ import Admission
 import ArgumentParser
 import Foundation
 import Images
+import Orchestration
 import Policy
 
 /// `securerun image verify`: the admission verdict `securerun run` would reach, without running anything.
@@ -30,25 +31,43 @@ struct ImageVerifyCommand: AsyncParsableCommand {
         try await reportingErrors {
             let root = try securedStateRoot()
             let loaded = try ProfileLoader.load(profile, cache: ProfileDocumentCache(stateRoot: root))
+            let store = ImageStore(root: root)
             let target: String
+            let stored: StoredImage?
             if let digest {
                 target = try ImageDigest(digest).description
+                stored = try? store.resolve(target, withNames: false)
             } else {
-                target = try ImageStore(root: root).resolve(image ?? "").manifestDigest
+                stored = try store.resolve(image ?? "", withNames: false)
+                target = stored?.manifestDigest ?? ""
             }
-            let verdict = AdmissionGate(stateRoot: root).verdict(imageDigest: target, policy: loaded.admission)
+            let name = image.map { "\($0) (\(target))" } ?? target
+            // The decision run makes, by the same function: the registry rule, then the attestations.
+            let verdict: Verdict
+            do {
+                verdict = try ImageAdmission.decide(
+                    digest: target, registry: stored?.registry, reference: image ?? target, profile: loaded, stateRoot: root)
+            } catch let refusal as PolicyError {
+                let refused = Verdict(admitted: false, imageDigest: target, reasons: [refusal.description])
+                print(json ? try Self.text(refused) : "refused: \(name) under profile \(loaded.name)\n  - \(refusal.description)")
+                throw ExitCode(1)
+            }
             for warning in verdict.warnings { printError("warning: profile \(loaded.name): \(warning)") }
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(verdict), as: UTF8.self))
+                print(try Self.text(verdict))
             } else {
-                let name = image.map { "\($0) (\(target))" } ?? target
                 print("\(verdict.admitted ? "admitted" : "refused"): \(name) under profile \(loaded.name)")
                 for reason in verdict.reasons { print("  - \(reason)") }
                 for note in verdict.notes { print("  note: \(note)") }
             }
             if !verdict.admitted { throw ExitCode(1) }
         }
+    }
+
+    /// The verdict as `--json` prints it.
+    static func text(_ verdict: Verdict) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(verdict), as: UTF8.self)
     }
 }

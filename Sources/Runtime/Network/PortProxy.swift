@@ -87,23 +87,39 @@ public final class PortProxy: @unchecked Sendable {
     }
 
     static func bind(_ mapping: PublishedPort) throws(RuntimeError) -> Int32 {
-        let name = mapping.description
-        guard let address = IPv4Network.parseAddress(mapping.hostAddress) else { throw .portUnavailable(port: name, reason: "not an IPv4 address") }
+        guard let address = IPv4Network.parseAddress(mapping.hostAddress) else { throw .portUnavailable(port: flag(mapping), reason: "not an IPv4 address") }
         let type = mapping.transport == .tcp ? Int32(SOCK_STREAM.rawValue) : Int32(SOCK_DGRAM.rawValue)
         let fd = socket(AF_INET, type | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .portUnavailable(port: name, reason: String(cString: strerror(errno))) }
-        var one: Int32 = 1
-        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard fd >= 0 else { throw .portUnavailable(port: flag(mapping), reason: String(cString: strerror(errno))) }
+        if mapping.transport == .tcp {
+            // TCP only: it lets a restarted container rebind over its old connections in TIME_WAIT, and
+            // Linux still refuses it beside a listener. On UDP it would let this socket bind beside a host
+            // service that set it too, and take that service's datagrams (socket(7), SO_REUSEADDR).
+            var one: Int32 = 1
+            _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
         var socketAddress = Endpoint(address: address, port: mapping.hostPort).socketAddress
         let result = withUnsafePointer(to: &socketAddress) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0, mapping.transport == .udp || listen(fd, 128) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let code = errno
             close(fd)
-            throw .portUnavailable(port: "\(mapping.hostAddress):\(mapping.hostPort)/\(mapping.transport.rawValue)", reason: reason)
+            throw .portUnavailable(port: flag(mapping), reason: reason(mapping, errno: code))
         }
         return fd
+    }
+
+    /// The `-p` flag that asked for `mapping`, as the user could have typed it.
+    static func flag(_ mapping: PublishedPort) -> String {
+        "-p \(mapping.hostAddress):\(mapping.hostPort):\(mapping.containerPort)/\(mapping.transport.rawValue)"
+    }
+
+    /// Why `mapping`'s host port could not be bound, and what to do.
+    static func reason(_ mapping: PublishedPort, errno code: Int32) -> String {
+        let port = "\(mapping.hostAddress):\(mapping.hostPort)/\(mapping.transport.rawValue)"
+        if code == EADDRINUSE { return "the host port \(port) is already in use on the host; choose a free host port" }
+        return "cannot bind the host port \(port): \(String(cString: strerror(code)))"
     }
 
     func spawn(_ body: @escaping @Sendable () -> Void) {

@@ -1,0 +1,43 @@
+import Admission
+import Foundation
+import Images
+import Policy
+
+/// The one admission decision: may this stored image start under this profile? Every door asks it
+/// through here, so none can say "admitted" for an image another refuses: `run` (and the drop-in's
+/// `run`/`create`, which go through it), `image verify`, `audit`, and a start or restart of a created
+/// container. Two rules, in order: the profile's `allowedRegistries` (a pulled image must come from a
+/// listed registry; a local import has none, so the rule does not apply to it), then the attestation
+/// gate's verdict (signed scan, trusted keys, threshold, age, severity, ignores).
+public enum ImageAdmission {
+    /// The verdict for `image` under `profile` at `now`, or the registry refusal `run` gives (a
+    /// ``PolicyError/registryNotAllowed(action:image:registry:profile:allowed:)`` naming `reference`,
+    /// the image as the caller typed it). A verdict may still refuse: check `admitted`.
+    public static func decide(
+        image: StoredImage, reference: String, profile: Profile, stateRoot: URL, now: Date = Date()
+    ) throws(PolicyError) -> Verdict {
+        try decide(digest: image.manifestDigest, registry: image.registry, reference: reference, profile: profile, stateRoot: stateRoot, now: now)
+    }
+
+    /// The same decision for a manifest digest and the registry it came from (nil: a local import, or
+    /// an image not in the store, whose attestations alone are judged).
+    public static func decide(
+        digest: String, registry: String?, reference: String, profile: Profile, stateRoot: URL, now: Date = Date()
+    ) throws(PolicyError) -> Verdict {
+        if let registry {
+            try profile.checkRegistry(registry, image: reference, action: "run")
+        }
+        return AdmissionGate(stateRoot: stateRoot).verdict(imageDigest: digest, policy: profile.admission, now: now)
+    }
+
+    /// ``decide(image:reference:profile:stateRoot:now:)`` that refuses as `run` does: the registry
+    /// refusal, or ``OrchestrationError/notAdmitted(image:digest:profile:reasons:)`` with the verdict's
+    /// reasons. Returns the admitting verdict.
+    public static func require(image: StoredImage, reference: String, profile: Profile, stateRoot: URL, now: Date = Date()) throws -> Verdict {
+        let verdict = try decide(image: image, reference: reference, profile: profile, stateRoot: stateRoot, now: now)
+        guard verdict.admitted else {
+            throw OrchestrationError.notAdmitted(image: reference, digest: image.manifestDigest, profile: profile.name, reasons: verdict.reasons)
+        }
+        return verdict
+    }
+}

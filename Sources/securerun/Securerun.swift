@@ -18,6 +18,10 @@ enum Securerun {
         }
         do {
             var command = try SecurerunCommand.parseAsRoot(arguments)
+            if let refusal = SecurerunCommand.rootRefusal(for: command) {
+                FileHandle.standardError.write(Data("securerun: \(refusal)\n".utf8))
+                exit(125)
+            }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {

@@ -16,6 +16,10 @@ enum Securerun {
         if URL(fileURLWithPath: CommandLine.arguments.first ?? "").lastPathComponent == "docker" {
             runAsDocker(arguments)
         }
+        if let refusal = SecurerunCommand.unknownCommandRefusal(arguments) {
+            FileHandle.standardError.write(Data("securerun: \(refusal)\n".utf8))
+            exit(125)
+        }
         do {
             var command = try SecurerunCommand.parseAsRoot(arguments)
             if let refusal = SecurerunCommand.rootRefusal(for: command) {

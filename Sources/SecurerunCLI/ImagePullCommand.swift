@@ -21,7 +21,7 @@ struct ImagePullCommand: AsyncParsableCommand {
     @Flag(help: "Print the stored image as JSON.")
     var json = false
 
-    @Option(help: "Hardening profile whose allowedRegistries and store: limits the pull must respect (default: default).")
+    @Option(help: "Hardening profile whose allowedRegistries and store: limits the pull must respect (default: $SECURERUN_PROFILE, else default).")
     var profile: String?
 
     func run() async throws {
@@ -37,7 +37,7 @@ struct ImagePullCommand: AsyncParsableCommand {
                 transfer = { meter.show($0) }
             }
             // The registry rule is checked before any request leaves the machine.
-            let loaded = try ProfileLoader.load(profile)
+            let loaded = try ProfileLoader.load(ProfileLoader.requested(profile))
             try loaded.checkRegistry(parsed.registry, image: reference, action: "pull")
             let allowed = loaded.allowedRegistries.isEmpty ? nil : loaded.allowedRegistries
             let client = try RegistryClient(registry: parsed.registry, insecure: login.insecure, credentials: credentials)

@@ -24,7 +24,7 @@ struct ImagePushCommand: AsyncParsableCommand {
 
     @OptionGroup var login: RegistryLoginOptions
 
-    @Option(help: "Hardening profile whose allowedRegistries the push must respect (default: default).")
+    @Option(help: "Hardening profile whose allowedRegistries the push must respect (default: $SECURERUN_PROFILE, else default).")
     var profile: String?
 
     @Flag(help: "Print what was pushed as JSON.")
@@ -34,7 +34,7 @@ struct ImagePushCommand: AsyncParsableCommand {
         try await reportingErrors {
             let destination = try ImageReference(parsing: target)
             // The registry rule is checked before any request leaves the machine.
-            let loaded = try ProfileLoader.load(profile)
+            let loaded = try ProfileLoader.load(ProfileLoader.requested(profile))
             try loaded.checkRegistry(destination.registry, image: target, action: "push")
             let store = try openImageStore(progress: terminalProgress(json: json))
             let stored = try store.resolve(image)

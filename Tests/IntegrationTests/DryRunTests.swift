@@ -13,7 +13,7 @@ struct DryRunTests {
         guard Requirements.met(tools: [], needsRoot: false) else { return }
         if !FileManager.default.fileExists(atPath: Self.schemaDirectory + "/config-schema.json") || !FileManager.default.isExecutableFile(atPath: python) {
             let message = "needs golang-github-opencontainers-specs-dev and the test venv (scripts/test installs them)"
-            if Requirements.underCI { Issue.record(Comment(rawValue: message)) } else { print("SKIP: \(message)") }
+            Requirements.skip(message)
             return
         }
         let result = try fixture.run(["--dry-run", "--memory", "64m", "--name", "dry-run-check"], ["/probe", "write", "/tmp/x"])

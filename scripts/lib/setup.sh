@@ -23,6 +23,16 @@ SECURERUN_TEST_APT_PACKAGES=(
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+# Whether this is a CI run, where no test may skip: any CI value but empty, 0, false or no (any case).
+# The tests decide with the same rule (Tests/TestSupport/TestRun.swift); a check for exactly "true" let
+# CI=1 skip every integration test and pass.
+under_ci() {
+  local value=${CI:-}
+  value=${value#"${value%%[![:space:]]*}"}
+  value=${value%"${value##*[![:space:]]}"}
+  case "${value,,}" in "" | 0 | false | no) return 1 ;; *) return 0 ;; esac
+}
+
 install_missing() {
   local missing=()
   for pkg in "$@"; do

@@ -56,12 +56,23 @@ install_python_peers() {
   fi
 }
 
+# Runs COMMAND… with its output (stderr too) filtered through `grep -Ev NOISE`, and returns COMMAND's own
+# exit status. `COMMAND | grep … || true` then `[ "${PIPESTATUS[0]}" = 0 ]` cannot see a failure: under
+# pipefail a failed command makes the pipeline fail, `true` runs, and PIPESTATUS then describes `true`.
+filtered() {
+  local -
+  set -o pipefail
+  local noise=$1 statuses=(0)
+  shift
+  "$@" 2>&1 | grep -Ev "$noise" || statuses=("${PIPESTATUS[@]}")
+  return "${statuses[0]}"
+}
+
 build_securerun() {
   log "building securerun"
   # Only errors reach the user: progress lines, "Build complete" and a dependency's packaging warning
   # (swift-distributed-tracing ships CMakeLists.txt files SwiftPM does not know) are dropped.
-  swift build "$@" 2>&1 | grep -Ev "^\[[0-9]+/[0-9]+\]|^Building for|^Build complete|^warning: 'swift-distributed-tracing'|^ +/.*/\.build/checkouts/.*CMakeLists\.txt$" || true
-  [ "${PIPESTATUS[0]}" = 0 ] || return 1
+  filtered "^\[[0-9]+/[0-9]+\]|^Building for|^Build complete|^warning: 'swift-distributed-tracing'|^ +/.*/\.build/checkouts/.*CMakeLists\.txt$" swift build "$@"
 }
 
 # A dockerd for the docker backend's tests: the running one, or one started here (no iptables: the tests

@@ -47,6 +47,25 @@ struct DockerCreate: Encodable {
         var ReadonlyPaths: [String]
         var Devices: [String] = []
         var AutoRemove = false
+        var Ulimits: [EngineUlimit] = []
+    }
+
+    /// One of the engine's `HostConfig.Ulimits` (-1 is unlimited, as the engine writes it).
+    struct EngineUlimit: Encodable, Equatable {
+        var Name: String
+        var Soft: Int64
+        var Hard: Int64
+    }
+
+    /// Every rlimit runc gives a container: securerun's own (runc inherits them from the process that
+    /// starts it), with the ones `--ulimit` lowered replaced. The engine would otherwise apply its own
+    /// (dockerd's, or its `default-ulimits`), which securerun never judged.
+    static func ulimits(_ requested: [Ulimit], own: [UlimitName: (soft: Int64, hard: Int64)]) -> [EngineUlimit] {
+        let lowered = Dictionary(requested.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+        return UlimitName.allCases.compactMap { name in
+            if let chosen = lowered[name] { return EngineUlimit(Name: name.rawValue, Soft: chosen.soft, Hard: chosen.hard) }
+            return own[name].map { EngineUlimit(Name: name.rawValue, Soft: $0.soft, Hard: $0.hard) }
+        }
     }
 
     init(launch: BackendLaunch, image: String, attach: Bool, interactive: Bool) throws(RuntimeError) {
@@ -104,5 +123,6 @@ struct DockerCreate: Encodable {
             PidsLimit: spec.pidsLimit, Init: spec.initProcess, Tmpfs: tmpfs, Binds: binds, MaskedPaths: spec.maskedPaths,
             ReadonlyPaths: spec.readonlyPaths)
         HostConfig.NetworkMode = network
+        HostConfig.Ulimits = Self.ulimits(spec.rlimits, own: HostFacts.current().rlimits)
     }
 }

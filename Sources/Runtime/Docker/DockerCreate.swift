@@ -115,7 +115,9 @@ struct DockerCreate: Encodable {
         AttachStdin = attach && interactive
         AttachStdout = attach
         AttachStderr = attach
-        Labels = ["securerun.id": launch.place.id, "securerun.profile": spec.profileName]
+        // The user's labels reach the engine (`docker ps --filter label=…`, proxies, updaters); securerun's
+        // own are set last (a user label under `securerun.` is refused before anything is created).
+        Labels = launch.labels.merging(["securerun.id": launch.place.id, "securerun.profile": spec.profileName]) { $1 }
         HostConfig = Host(
             CapAdd: spec.capabilities.sorted().map(\.name),
             SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp],

@@ -126,7 +126,10 @@ public enum Monitor {
         report(Report(id: claim.place.id, error: nil, code: nil))
         redirect(1)
         redirect(2)
-        let logging = io.startLogging(terminal: started.terminal)
+        let hardened = launch.prepared.hardened
+        let logging = io.startLogging(
+            terminal: started.terminal,
+            charge: Logging.Charge(cgroupsPath: claim.place.cgroupsPath, cpus: Double(hardened.cpuQuota) / Double(max(hardened.cpuPeriod, 1))))
         let status = launch.backend.wait(started)
         proxy?.stop()
         logging.finish()
@@ -148,7 +151,7 @@ public enum Monitor {
                 $0.notes.append("\(Clock.now()): its monitor died; a new one took over (the exit code will be unknown)")
             }), let backend = Backends.named(record.runtime, stateRoot: stateRoot)
         else { return 125 }
-        let logging = MonitorIO.adoptLogging(directory: directory)
+        let logging = MonitorIO.adoptLogging(directory: directory, charge: adoptedCharge(claim.place))
         // Its published ports died with the old monitor: serve them again.
         let network = NetworkRecords(stateRoot: stateRoot).read(id)
         let proxy = network.flatMap { try? PortProxy.start($0.ports, target: $0.containerAddress) }
@@ -169,6 +172,19 @@ public enum Monitor {
                 note: "the exit code is unknown: its first monitor died while it ran", name: record.name)
         }
         return 0
+    }
+
+    /// The CPU charge of a container a monitor adopts: its cgroup, and its CPU limit from the spec it
+    /// started with (one CPU when that cannot be read).
+    static func adoptedCharge(_ place: ContainerPlace) -> Logging.Charge {
+        var cpus = 1.0
+        if let bytes = try? FileContents.read(place.directory.appendingPathComponent("spec.json").path, limit: 16 << 20),
+            let spec = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+            let quota = (spec["cpuQuota"] as? NSNumber)?.doubleValue, let period = (spec["cpuPeriod"] as? NSNumber)?.doubleValue, quota > 0, period > 0
+        {
+            cpus = quota / period
+        }
+        return Logging.Charge(cgroupsPath: place.cgroupsPath, cpus: cpus)
     }
 
     static func report(_ report: Report) {

@@ -48,24 +48,38 @@ public struct DockerBackend: ContainerBackend {
         return image.configDigest
     }
 
+    /// Creates an engine container named `name` from the admitted image `manifestDigest` (loaded when the
+    /// engine lacks it) with the body `body(imageID)`; returns the engine's id.
+    static func create(
+        engine: DockerEngine, stateRoot: URL, manifestDigest: String, name: String, verb: String,
+        body: (String) throws(RuntimeError) -> some Encodable
+    ) throws(RuntimeError) -> String {
+        func create(_ image: String) throws(RuntimeError) -> String {
+            let response = try engine.call("POST", "/containers/create?name=\(name)", body: try body(image), verb: verb)
+            return try engine.decode(CreatedContainer.self, response.body, verb: verb).Id
+        }
+        do {
+            return try create(try ensureImage(engine: engine, stateRoot: stateRoot, manifestDigest: manifestDigest))
+        } catch .engineFailed(_, let message) where message.hasPrefix("No such image") {
+            // Released between the check and the create (its last other container was just removed): load it again.
+            return try create(try ensureImage(engine: engine, stateRoot: stateRoot, manifestDigest: manifestDigest))
+        }
+    }
+
     public func waitExec(_ started: StartedContainer) -> ExitStatus { execStatus(started) }
 
     /// The engine's name for a securerun container: `securerun-<id>`, or its --name.
     static func engineName(_ launch: BackendLaunch) -> String { launch.name ?? "securerun-\(launch.place.id.prefix(12))" }
 
     public func run(_ launch: BackendLaunch, io: ContainerIO) throws(RuntimeError) -> StartedContainer {
-        let configDigest = try Self.ensureImage(engine: engine, stateRoot: stateRoot, manifestDigest: launch.imageDigest)
         let attach: Bool
         switch io {
         case .descriptors(let fds): attach = !fds.isEmpty
         case .terminal: attach = true
         }
-        let body = try DockerCreate(launch: launch, image: configDigest, attach: attach, interactive: launch.interactive)
-        struct Created: Decodable { var Id: String }
-        let name = Self.engineName(launch)
-        let created = try engine.decode(
-            Created.self, try engine.call("POST", "/containers/create?name=\(name)", body: body, verb: "create").body, verb: "create")
-        let id = created.Id
+        let id = try Self.create(engine: engine, stateRoot: stateRoot, manifestDigest: launch.imageDigest, name: Self.engineName(launch), verb: "create") {
+            (image) throws(RuntimeError) in try DockerCreate(launch: launch, image: image, attach: attach, interactive: launch.interactive)
+        }
         // The engine's id, for every later verb.
         try? AtomicWrite.text(id, to: launch.place.directory.appendingPathComponent("engine-id"))
         var stream: AttachStream?
@@ -75,7 +89,7 @@ public struct DockerBackend: ContainerBackend {
             }
             if launch.startNow { try engine.call("POST", "/containers/\(id)/start", verb: "start") }
         } catch {
-            _ = try? engine.call("DELETE", "/containers/\(id)?force=1&v=1", verb: "rm", allow: [404])
+            try? engine.removeContainer(id, verb: "rm")
             throw error
         }
         switch io {
@@ -129,7 +143,15 @@ public struct DockerBackend: ContainerBackend {
 
     public func delete(id: String) {
         guard let engineID = engineID(id) else { return }
-        _ = try? engine.call("DELETE", "/containers/\(engineID)?force=1&v=1", verb: "rm", allow: [404])
+        if (try? engine.removeContainer(engineID, verb: "rm")) == false {
+            // Removed in the engine already (`docker rm`): its image is still securerun's to release.
+            let marker = stateRoot.appendingPathComponent("containers/\(id)/image").path
+            if let digest = try? FileContents.text(marker, limit: 256).trimmingCharacters(in: .whitespacesAndNewlines),
+                let image = try? ImageStore(root: stateRoot).resolve(digest)
+            {
+                engine.releaseLoaded(image.configDigest)
+            }
+        }
     }
 
     public func exec(_ place: ContainerPlace, _ process: ExecProcess, io: ContainerIO) throws(RuntimeError) -> StartedContainer {
@@ -196,6 +218,11 @@ public struct DockerBackend: ContainerBackend {
         let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return value.isEmpty || !value.allSatisfy(\.isHexDigit) ? nil : value
     }
+}
+
+/// The engine's answer to a container create.
+struct CreatedContainer: Decodable {
+    var Id: String
 }
 
 /// Small text files written atomically (temporary file, rename).

@@ -10,7 +10,7 @@ import Seccomp
 /// config digest of the admitted manifest: a tag re-pointed in the engine can never change what runs),
 /// with every control of the floor in its HostConfig; what the engine cannot express refuses the start.
 /// The containers appear in `docker ps`, and the docker CLI works on them.
-public struct DockerBackend: ContainerBackend {
+public struct DockerBackend: KeepsStoppedContainers {
     /// The engine.
     public let engine: DockerEngine
     /// securerun's state root (its image store).
@@ -209,6 +209,49 @@ public struct DockerBackend: ContainerBackend {
             usleep(20_000)
         }
         return .signaled(SIGKILL)
+    }
+
+    // MARK: - Kept by the engine
+
+    public func engineState(id: String) throws(RuntimeError) -> EngineState? {
+        struct Inspect: Decodable {
+            struct State: Decodable {
+                var Status: String
+                var ExitCode: Int32
+            }
+            var State: State
+        }
+        guard let engineID = engineID(id) else { return nil }
+        let response = try engine.call("GET", "/containers/\(engineID)/json", verb: "inspect", allow: [404])
+        guard response.status != 404 else { return nil }
+        let state = try engine.decode(Inspect.self, response.body, verb: "inspect").State
+        switch state.Status {
+        case "created": return EngineState(status: .created, exitCode: nil)
+        case "running", "restarting": return EngineState(status: .running, exitCode: nil)
+        case "paused": return EngineState(status: .paused, exitCode: nil)
+        default: return EngineState(status: .stopped, exitCode: state.ExitCode)
+        }
+    }
+
+    public func follow(id: String, since: Int64, _ changed: (EngineChange) -> Bool) throws(RuntimeError) {
+        // Never created in the engine (no id recorded): there is nothing to follow.
+        guard let engineID = engineID(id) else {
+            _ = changed(.removed)
+            return
+        }
+        try engine.containerEvents(engineID, since: since) { event in
+            switch event.Action {
+            case "start": return changed(.started)
+            case "die": return changed(.exited(code: event.Actor.Attributes?["exitCode"].flatMap { Int32($0) }))
+            case "destroy": return changed(.removed)
+            default: return true
+            }
+        }
+    }
+
+    public func printLog(id: String, tail: Int?, timestamps: Bool, follow: Bool, emit: ([UInt8], String) -> Void) throws(RuntimeError) -> Bool {
+        guard let engineID = engineID(id) else { return false }
+        return try engine.containerLogs(engineID, tail: tail, timestamps: timestamps, follow: follow, emit: emit)
     }
 
     /// The engine's id for a securerun container id (recorded at create), or nil.

@@ -48,6 +48,14 @@ struct DockerCreate: Encodable {
         var Devices: [String] = []
         var AutoRemove = false
         var Ulimits: [EngineUlimit] = []
+        var LogConfig = EngineLogConfig()
+    }
+
+    /// The engine keeps the container's output (`docker logs`, `securerun logs`) in its json-file log,
+    /// whatever the daemon's default driver, capped as securerun's own log is: 10 MiB, and the part before.
+    struct EngineLogConfig: Encodable, Equatable {
+        var `Type` = "json-file"
+        var Config = ["max-size": "10m", "max-file": "2"]
     }
 
     /// One of the engine's `HostConfig.Ulimits` (-1 is unlimited, as the engine writes it).

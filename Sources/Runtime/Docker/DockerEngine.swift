@@ -207,4 +207,61 @@ public struct DockerEngine: Sendable {
         if let image { releaseLoaded(image) }
         return true
     }
+
+    /// One start, exit or removal of a container, as the engine's event stream tells it.
+    struct ContainerEvent: Decodable {
+        struct Actor: Decodable {
+            var ID: String
+            var Attributes: [String: String]?
+        }
+        var Action: String
+        var Actor: Actor
+    }
+
+    /// Calls `handle` for each start, exit (`die`) and removal (`destroy`) of container `id` from `since`
+    /// (seconds since 1970; the engine replays what it still remembers) on, in order, until `handle`
+    /// returns false or the stream ends (the engine stopped).
+    func containerEvents(_ id: String, since: Int64, _ handle: (ContainerEvent) -> Bool) throws(RuntimeError) {
+        let filter = "{\"container\":[\"\(id)\"],\"type\":[\"container\"],\"event\":[\"start\",\"die\",\"destroy\"]}"
+        let query = "since=\(since)&filters=" + (filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        var pending: [UInt8] = []
+        let response = try EngineConnection(socketPath: socket).stream("GET", Self.version + "/events?\(query)", verb: "events") {
+            (bytes) throws(RuntimeError) -> Bool in
+            pending.append(contentsOf: bytes)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(pending[..<newline])
+                pending.removeSubrange(...newline)
+                guard !line.isEmpty else { continue }
+                if !handle(try decode(ContainerEvent.self, line, verb: "events")) { return false }
+            }
+            guard pending.count < 1 << 20 else { throw .engineFailed(verb: "events", message: "an event over 1 MiB") }
+            return true
+        }
+        guard (200..<300).contains(response.status) else {
+            throw .engineFailed(verb: "events", message: Self.message(response.body) ?? "status \(response.status)")
+        }
+    }
+
+    /// Writes container `id`'s log as the engine keeps it through `emit(bytes, stream)` (`stdout` or
+    /// `stderr`; everything is `stdout` for a container with a terminal). With `follow`, goes on until the
+    /// container stops. False when the engine has no such container.
+    func containerLogs(_ id: String, tail: Int?, timestamps: Bool, follow: Bool, emit: ([UInt8], String) -> Void) throws(RuntimeError) -> Bool {
+        struct Inspect: Decodable {
+            struct Config: Decodable { var Tty: Bool }
+            var Config: Config
+        }
+        let inspected = try call("GET", "/containers/\(id)/json", verb: "logs", allow: [404])
+        guard inspected.status != 404 else { return false }
+        var frames = FrameReader(terminal: try decode(Inspect.self, inspected.body, verb: "logs").Config.Tty)
+        let query = "stdout=1&stderr=1&timestamps=\(timestamps ? 1 : 0)&follow=\(follow ? 1 : 0)&tail=\(tail.map(String.init) ?? "all")"
+        let response = try EngineConnection(socketPath: socket).stream("GET", Self.version + "/containers/\(id)/logs?\(query)", verb: "logs") {
+            bytes in
+            frames.frames(bytes) { stream, payload in emit(payload, stream == 2 ? "stderr" : "stdout") }
+            return true
+        }
+        guard (200..<300).contains(response.status) else {
+            throw .engineFailed(verb: "logs", message: Self.message(response.body) ?? "status \(response.status)")
+        }
+        return true
+    }
 }

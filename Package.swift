@@ -75,16 +75,20 @@ let package = Package(
             ]),
         .executableTarget(name: "securerun-net", dependencies: ["SecurerunNetCLI", "SecurerunCLI"]),
 
-        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
-        .testTarget(name: "HostSystemTests", dependencies: ["HostSystem"]),
-        .testTarget(name: "CapabilitiesTests", dependencies: ["Capabilities"]),
-        .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "Capabilities"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AdmissionTests", dependencies: ["Admission", .product(name: "Crypto", package: "swift-crypto")], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImagesTests", dependencies: ["Images", "Registry"]),
-        .testTarget(name: "PolicyTests", dependencies: ["Policy", "DockerCompat", "Capabilities"]),
-        .testTarget(name: "DockerCompatTests", dependencies: ["DockerCompat", "Policy", "Capabilities"]),
-        .testTarget(name: "LintTests", dependencies: ["Lint", "Policy", "DockerCompat", "Seccomp", "SARIF"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem"]),
+        // What every test target shares: the one rule for when a test may skip (never under CI).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON", "TestSupport"]),
+        .testTarget(name: "HostSystemTests", dependencies: ["HostSystem", "TestSupport"]),
+        .testTarget(name: "CapabilitiesTests", dependencies: ["Capabilities", "TestSupport"]),
+        .testTarget(name: "SeccompTests", dependencies: ["Seccomp", "Capabilities", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "AdmissionTests", dependencies: ["Admission", .product(name: "Crypto", package: "swift-crypto"), "TestSupport"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "Registry", "TestSupport"]),
+        .testTarget(name: "PolicyTests", dependencies: ["Policy", "DockerCompat", "Capabilities", "TestSupport"]),
+        .testTarget(name: "DockerCompatTests", dependencies: ["DockerCompat", "Policy", "Capabilities", "TestSupport"]),
+        .testTarget(name: "LintTests", dependencies: ["Lint", "Policy", "DockerCompat", "Seccomp", "SARIF", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem", "TestSupport"]),
     ]
 )

@@ -42,30 +42,45 @@ public struct Linter: Sendable {
     // MARK: - Paths
 
     /// Lints each path: a file, a directory (its `.json`, `.yaml`, `.yml` and `.sh` files, recursively, hidden
-    /// entries and symlinks skipped, files of no known kind left out), or `-` for stdin.
-    public func lint(paths: [String], stdin: () -> [UInt8]? = { LintFiles.readStandardInput() }) -> [FileReport] {
+    /// entries and symlinks skipped, files of no known kind left out), or `-` for stdin. A path that is not a
+    /// regular file or directory (a symlink, FIFO, device, socket, a file of /proc) is refused, never opened.
+    /// `stdin` replaces standard input (tests).
+    public func lint(paths: [String], stdin: (() -> [UInt8]?)? = nil) -> [FileReport] {
         var reports: [FileReport] = []
         for path in paths {
             if path == "-" {
-                guard let bytes = stdin() else {
-                    reports.append(FileReport(file: "-", kind: nil, findings: [], problem: "cannot read standard input (or it is over \(Self.maxBytes) bytes)"))
+                let bytes: [UInt8]
+                do {
+                    bytes = try Self.standardInput(stdin)
+                } catch {
+                    reports.append(FileReport(file: "-", kind: nil, findings: [], problem: error.reason))
                     continue
                 }
                 let url = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("stdin")
                 reports.append(lint(bytes, file: "-", url: url, explicit: true))
                 continue
             }
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-                for file in LintFiles.walk(path) {
-                    let report = lintFile(file, explicit: false)
-                    if report.kind != nil || report.problem == nil || !report.findings.isEmpty { reports.append(report) }
+            do {
+                switch try LintFiles.entry(path) {
+                case .directory:
+                    for file in LintFiles.walk(path) {
+                        let report = lintFile(file, explicit: false)
+                        if report.kind != nil || report.problem == nil || !report.findings.isEmpty { reports.append(report) }
+                    }
+                case .file:
+                    reports.append(lintFile(path, explicit: true))
                 }
-            } else {
-                reports.append(lintFile(path, explicit: true))
+            } catch {
+                reports.append(FileReport(file: path, kind: nil, findings: [], problem: error.reason))
             }
         }
         return reports
+    }
+
+    static func standardInput(_ replacement: (() -> [UInt8]?)?) throws(LintFiles.Unreadable) -> [UInt8] {
+        guard let replacement else { return try LintFiles.standardInput(limit: maxBytes) }
+        guard let bytes = replacement() else { throw LintFiles.Unreadable(reason: "cannot read standard input") }
+        return bytes
     }
 
     /// Lints one file; `explicit` when the caller named it (an unknown kind is then a problem).
@@ -198,7 +213,13 @@ public struct Linter: Sendable {
                     break
                 }
                 let source = ProfileSource(text: text, root: root, file: url, seccompCache: seccompCache)
-                for rule in Catalogue.profileRules { rule.check(source, into: &sink) }
+                if let refusal = LintFiles.seccompRefusal(ofProfile: root, file: url) {
+                    // The loader would open it blocking: judge the rest, not the file.
+                    sink.add(ProfileInvalid.description, "seccomp: \(refusal)", field: "seccomp")
+                    for rule in Catalogue.profileRules where rule != ProfileInvalid.self { rule.check(source, into: &sink) }
+                } else {
+                    for rule in Catalogue.profileRules { rule.check(source, into: &sink) }
+                }
             case .compose:
                 lintCompose(root, directory: url.deletingLastPathComponent().path, into: &sink)
             case .seccomp:

@@ -26,48 +26,69 @@ final class LogWriter: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    /// Appends one chunk of a stream's output, split into lines.
+    /// Appends one chunk of a stream's output, split into lines. The lines of a chunk share one timestamp
+    /// and go out in one write: a container printing empty lines must not cost a timestamp and a system
+    /// call per byte it writes (its log copying is work done on its behalf, outside its own processes).
     func append(_ bytes: ArraySlice<UInt8>, stream: String, pending: inout [UInt8]) {
-        var buffer = pending
-        buffer.append(contentsOf: bytes)
         var lines: [(ArraySlice<UInt8>, Bool)] = []
-        var start = 0
-        for index in buffer.indices where buffer[index] == UInt8(ascii: "\n") {
-            lines.append((buffer[start..<index], true))
-            start = index + 1
+        var rest: ArraySlice<UInt8>
+        if pending.isEmpty {
+            rest = bytes
+        } else {
+            pending.append(contentsOf: bytes)
+            rest = pending[...]
         }
-        var rest = Array(buffer[start...])
+        while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append((rest[rest.startIndex..<newline], true))
+            rest = rest[(newline + 1)...]
+        }
         // A long line without a newline is written as partial pieces, so memory stays bounded.
         if rest.count >= 16 << 10 {
-            lines.append((rest[...], false))
+            lines.append((rest, false))
             rest = []
         }
-        pending = rest
-        lock.withLock {
-            for (line, full) in lines { write(line, stream: stream, full: full) }
-        }
+        lock.withLock { write(lines, stream: stream) }
+        pending = Array(rest)
     }
 
     /// Writes what is left of a stream at its end as a partial line.
     func flush(stream: String, pending: inout [UInt8]) {
         guard !pending.isEmpty else { return }
-        lock.withLock { write(pending[...], stream: stream, full: false) }
+        lock.withLock { write([(pending[...], false)], stream: stream) }
         pending.removeAll()
     }
 
-    private func write(_ line: ArraySlice<UInt8>, stream: String, full: Bool) {
-        var record = Array("\(Self.timestamp()) \(stream) \(full ? "F" : "P") ".utf8)
-        record.append(contentsOf: line)
-        record.append(UInt8(ascii: "\n"))
-        if size + record.count > maxBytes && size > 0 { rotate() }
+    /// Writes `lines` as records with one timestamp, in as few writes as the rotation allows.
+    private func write(_ lines: [(ArraySlice<UInt8>, Bool)], stream: String) {
+        guard !lines.isEmpty else { return }
+        let prefix = Array("\(Self.timestamp()) \(stream) ".utf8)
+        var batch: [UInt8] = []
+        batch.reserveCapacity(min(lines.reduce(0) { $0 + $1.0.count + prefix.count + 3 }, 1 << 20))
+        for (line, full) in lines {
+            let length = prefix.count + 3 + line.count
+            if size + batch.count + length > maxBytes && size + batch.count > 0 {
+                emit(batch)
+                batch.removeAll(keepingCapacity: true)
+                rotate()
+            }
+            batch.append(contentsOf: prefix)
+            batch.append(full ? UInt8(ascii: "F") : UInt8(ascii: "P"))
+            batch.append(UInt8(ascii: " "))
+            batch.append(contentsOf: line)
+            batch.append(UInt8(ascii: "\n"))
+        }
+        emit(batch)
+    }
+
+    private func emit(_ bytes: [UInt8]) {
         var offset = 0
-        while offset < record.count {
-            let written = record[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if written < 0 && errno == EINTR { continue }
-            if written <= 0 { return }
+            if written <= 0 { break }
             offset += written
         }
-        size += record.count
+        size += bytes.count
     }
 
     private func rotate() {
@@ -81,16 +102,19 @@ final class LogWriter: @unchecked Sendable {
         }
     }
 
-    /// Now, RFC 3339 UTC with nanoseconds.
+    /// Now, RFC 3339 UTC with nanoseconds (`2024-05-01T12:00:00.000000001Z`).
     static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var seconds = now.tv_sec
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min,
-            parts.tm_sec, now.tv_nsec)
+        func digits(_ value: Int, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(digits(Int(parts.tm_year) + 1900, 4))-\(digits(Int(parts.tm_mon) + 1, 2))-\(digits(Int(parts.tm_mday), 2))T"
+            + "\(digits(Int(parts.tm_hour), 2)):\(digits(Int(parts.tm_min), 2)):\(digits(Int(parts.tm_sec), 2)).\(digits(Int(now.tv_nsec), 9))Z"
     }
 }
 

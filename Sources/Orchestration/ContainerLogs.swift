@@ -17,6 +17,12 @@ public struct ContainerLogs: Sendable {
     public func print(tail: Int?, timestamps: Bool, follow: Bool, emit: ([UInt8], String) -> Void) throws {
         let containers = Containers(stateRoot: stateRoot)
         let view = try containers.find(reference)
+        // The engine keeps its containers' output itself (also across `docker start`): read it there.
+        if let runtime = view.record?.runtime, let kept = Backends.named(runtime, stateRoot: stateRoot) as? any KeepsStoppedContainers,
+            try kept.printLog(id: view.id, tail: tail, timestamps: timestamps, follow: follow, emit: emit)
+        {
+            return
+        }
         let reader = LogReader(directory: view.directory)
         var (lines, offset, inode) = reader.lines()
         if let tail { lines = Array(lines.suffix(tail)) }

@@ -51,6 +51,7 @@ struct Launch: Sendable {
             imageDigest: prepared.image.manifestDigest, interactive: prepared.request.keepsStdinOpen)
         launch.name = prepared.request.containerName
         launch.startNow = !prepared.request.createOnly
+        launch.labels = Dictionary(prepared.request.labels.map { ($0.value.key, $0.value.value) }, uniquingKeysWith: { $1 })
         var proxy: PortProxy?
         do {
             if let network = plan.network {

@@ -45,22 +45,36 @@ public struct Lifecycle: Sendable {
         return record.displayName
     }
 
-    /// Removes a container that has ended; with `force`, kills a running one first.
+    /// Removes a container that has ended (or, on an engine that keeps them, was only created); with
+    /// `force`, kills a running one first.
     public func remove(_ reference: String, force: Bool) throws -> String {
         let view = try containers.find(reference)
-        if let record = view.record, record.status != .exited {
+        let backend = view.record.flatMap { Backends.named($0.runtime, stateRoot: stateRoot) }
+        let kept = backend as? any KeepsStoppedContainers
+        if let record = view.record,
+            record.status == .running || (record.status == .created && (kept == nil || (try? backend?.state(id: record.id)) == .running))
+        {
             guard force else { throw OrchestrationError.running(record.displayName) }
             let backend = try containers.backend(record)
             try? backend.kill(id: record.id, signal: SIGKILL)
             _ = waitForEnd(record.id, seconds: 30)
         }
+        // Its monitor follows a container the engine keeps until the engine removes it, then tears it down.
+        if let kept { kept.delete(id: view.id) }
         // Its owner may still be tearing down: wait for the lock, then remove what is left.
         let directory = view.directory
         var claim: ContainerClaim?
-        for _ in 0..<200 {
+        var unlocked = 0
+        for _ in 0..<600 {
             guard FileManager.default.fileExists(atPath: directory.path) else { return view.record?.displayName ?? view.id }
             claim = ContainerClaim.takeOver(directory, stateRoot: stateRoot)
-            if claim != nil || !FileManager.default.fileExists(atPath: directory.appendingPathComponent(ContainerClaim.lockName).path) { break }
+            if claim != nil { break }
+            // No lock file: its owner or another rm is removing the directory right now. The monitor of a
+            // container its engine kept does so because this rm removed it there: give it a moment.
+            if !FileManager.default.fileExists(atPath: directory.appendingPathComponent(ContainerClaim.lockName).path) {
+                unlocked += 1
+                if kept == nil || unlocked > 40 { break }
+            }
             usleep(50_000)
         }
         guard let claim else {
@@ -69,7 +83,6 @@ public struct Lifecycle: Sendable {
             throw OrchestrationError.stateFailure(path: directory.path, reason: "its owner still holds it; try again once it has stopped")
         }
         Sweep.killRuntimes(claim.place)
-        let backend = view.record.flatMap { Backends.named($0.runtime, stateRoot: stateRoot) }
         let problems = withExtendedLifetime(claim) {
             Launch.finish(place: claim.place, backend: backend, exit: nil, remove: true, note: nil, name: view.record?.name)
         }

@@ -99,6 +99,8 @@ public enum Monitor {
             return 125
         }
         let start = ContainerStart(request: order.request, profileName: order.profileName, runtime: order.runtime, dryRun: false, stateRoot: stateRoot)
+        // A second early: the engine replays its events from then, so none between create and following is missed.
+        let since = Int64(Date().timeIntervalSince1970) - 1
         let launch: Launch
         let claim: ContainerClaim
         let io: MonitorIO
@@ -126,7 +128,16 @@ public enum Monitor {
         report(Report(id: claim.place.id, error: nil, code: nil))
         redirect(1)
         redirect(2)
-        let logging = io.startLogging(terminal: started.terminal)
+        if let kept = launch.backend as? any KeepsStoppedContainers {
+            follow(kept, place: claim.place, since: since, removesOnExit: order.request.removesOnExit)
+            proxy?.stop()
+            _ = withExtendedLifetime(claim) { launch.finish(claim, exit: nil, remove: true) }
+            return 0
+        }
+        let hardened = launch.prepared.hardened
+        let logging = io.startLogging(
+            terminal: started.terminal,
+            charge: Logging.Charge(cgroupsPath: claim.place.cgroupsPath, cpus: Double(hardened.cpuQuota) / Double(max(hardened.cpuPeriod, 1))))
         let status = launch.backend.wait(started)
         proxy?.stop()
         logging.finish()
@@ -139,20 +150,38 @@ public enum Monitor {
         _ = sr_detach_session()
         _ = chdir("/")
         let directory = StateLayout(root: stateRoot).directory(of: id)
-        guard let claim = ContainerClaim.takeOver(directory, stateRoot: stateRoot) else { return 0 }
+        // The sweeper that started this monitor lets go of the claim right after: wait for that, briefly.
+        var taken: ContainerClaim?
+        for _ in 0..<40 {
+            taken = ContainerClaim.takeOver(directory, stateRoot: stateRoot)
+            if taken != nil || !FileManager.default.fileExists(atPath: directory.path) { break }
+            usleep(50_000)
+        }
+        guard let claim = taken else { return 0 }
         let file = RecordFile(directory: directory)
+        guard let runtime = try? file.read()?.runtime, let backend = Backends.named(runtime, stateRoot: stateRoot) else { return 125 }
+        let kept = backend as? any KeepsStoppedContainers
         guard
             let record = try? file.update({
                 $0.ownerPID = getpid()
                 $0.ownerStartTime = ProcessStat.read(getpid())?.startTime ?? "0"
-                $0.notes.append("\(Clock.now()): its monitor died; a new one took over (the exit code will be unknown)")
-            }), let backend = Backends.named(record.runtime, stateRoot: stateRoot)
+                // The engine keeps exit codes: only a container securerun waits for itself loses its own.
+                $0.notes.append("\(Clock.now()): its monitor died; a new one took over\(kept == nil ? " (the exit code will be unknown)" : "")")
+            })
         else { return 125 }
-        let logging = MonitorIO.adoptLogging(directory: directory)
         // Its published ports died with the old monitor: serve them again.
         let network = NetworkRecords(stateRoot: stateRoot).read(id)
         let proxy = network.flatMap { try? PortProxy.start($0.ports, target: $0.containerAddress) }
         defer { proxy?.stop() }
+        if let kept {
+            follow(kept, place: claim.place, since: Int64(Date().timeIntervalSince1970) - 1, removesOnExit: record.request.removesOnExit, settleFirst: true)
+            proxy?.stop()
+            _ = withExtendedLifetime(claim) {
+                Launch.finish(place: claim.place, backend: backend, exit: nil, remove: true, note: nil, name: record.name)
+            }
+            return 0
+        }
+        let logging = MonitorIO.adoptLogging(directory: directory, charge: adoptedCharge(claim.place))
         // Its init is not our child, so its exit status cannot be had; a pidfd says when it ends without
         // polling the runtime. A record without the init's pid falls back to asking the runtime each second.
         while (try? backend.state(id: id)) == .running {
@@ -169,6 +198,90 @@ public enum Monitor {
                 note: "the exit code is unknown: its first monitor died while it ran", name: record.name)
         }
         return 0
+    }
+
+    /// The CPU charge of a container a monitor adopts: its cgroup, and its CPU limit from the spec it
+    /// started with (one CPU when that cannot be read).
+    static func adoptedCharge(_ place: ContainerPlace) -> Logging.Charge {
+        var cpus = 1.0
+        if let bytes = try? FileContents.read(place.directory.appendingPathComponent("spec.json").path, limit: 16 << 20),
+            let spec = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+            let quota = (spec["cpuQuota"] as? NSNumber)?.doubleValue, let period = (spec["cpuPeriod"] as? NSNumber)?.doubleValue, quota > 0, period > 0
+        {
+            cpus = quota / period
+        }
+        return Logging.Charge(cgroupsPath: place.cgroupsPath, cpus: cpus)
+    }
+
+    // MARK: - Following a container its engine keeps
+
+    /// Follows a container the engine keeps (the docker backend) for as long as the engine has it: each
+    /// start and exit goes into its record, whoever caused it (securerun, `docker start` or `docker stop`,
+    /// the engine), so `ps`, `stop`, `wait` and `audit` see what the engine runs. Returns once the engine
+    /// removed it (`securerun rm`, `docker rm`) or, with `--rm`, once it ended; the caller tears down.
+    /// With `settleFirst` (an adopting monitor), what the engine says now goes into the record first.
+    static func follow(_ backend: any KeepsStoppedContainers, place: ContainerPlace, since: Int64, removesOnExit: Bool, settleFirst: Bool = false) {
+        let file = RecordFile(directory: place.directory)
+        var since = since
+        var pause: UInt32 = 1
+        var settle = settleFirst
+        while true {
+            if settle {
+                // The stream ended (the engine restarted) or could not be had: what the engine says now decides.
+                let asked = Int64(Date().timeIntervalSince1970) - 1
+                switch Result(catching: { () throws(RuntimeError) in try backend.engineState(id: place.id) }) {
+                case .success(nil):
+                    return
+                case .success(let state?):
+                    let change: EngineChange = state.status == .stopped ? .exited(code: state.exitCode) : .started
+                    if state.status != .created, !record(change, in: file, removesOnExit: removesOnExit) { return }
+                    since = asked
+                case .failure:
+                    break
+                }
+            }
+            var ended = false
+            do {
+                try backend.follow(id: place.id, since: since) { change in
+                    pause = 1
+                    ended = !record(change, in: file, removesOnExit: removesOnExit)
+                    return !ended
+                }
+            } catch {
+                // Not answering: asked again below, after a pause.
+            }
+            if ended { return }
+            sleep(pause)
+            pause = min(pause * 2, 30)
+            settle = true
+        }
+    }
+
+    /// Puts `change` into the record; false when following should stop (removed, or ended with `--rm`).
+    /// The engine replays events from a second early, so a change the record already shows is skipped.
+    static func record(_ change: EngineChange, in file: RecordFile, removesOnExit: Bool) -> Bool {
+        switch change {
+        case .removed:
+            return false
+        case .started:
+            _ = try? file.update {
+                guard $0.status != .running else { return }
+                $0.status = .running
+                $0.started = Clock.now()
+                $0.finished = nil
+                $0.exitCode = nil
+            }
+            return true
+        case .exited(let code):
+            _ = try? file.update {
+                guard $0.status != .exited else { return }
+                $0.status = .exited
+                $0.finished = Clock.now()
+                $0.exitCode = code
+                $0.initPID = nil
+            }
+            return !removesOnExit
+        }
     }
 
     static func report(_ report: Report) {

@@ -48,9 +48,9 @@ final class MonitorIO: @unchecked Sendable {
         containerSide.removeAll()
     }
 
-    /// Copies the container's output into its log until it ends.
-    func startLogging(terminal master: Int32?) -> Logging {
-        let logging = Logging(directory: directory)
+    /// Copies the container's output into its log until it ends, charged to the container (see ``Logging``).
+    func startLogging(terminal master: Int32?, charge: Logging.Charge? = nil) -> Logging {
+        let logging = Logging(directory: directory, charge: charge)
         if engineKeepsOutput { return logging }
         if let master {
             logging.read(master, stream: "stdout")
@@ -62,8 +62,8 @@ final class MonitorIO: @unchecked Sendable {
     }
 
     /// For an adopting monitor: reopens the FIFOs of a container that still runs.
-    static func adoptLogging(directory: URL) -> Logging? {
-        let logging = Logging(directory: directory)
+    static func adoptLogging(directory: URL, charge: Logging.Charge? = nil) -> Logging? {
+        let logging = Logging(directory: directory, charge: charge)
         for stream in ["stdout", "stderr"] {
             let path = directory.appendingPathComponent("\(stream).fifo").path
             guard FileManager.default.fileExists(atPath: path), let fd = try? openReader(path) else { continue }
@@ -89,19 +89,42 @@ final class MonitorIO: @unchecked Sendable {
 }
 
 /// Reader threads copying streams into a container's log.
+///
+/// Copying is work done on the container's behalf, and a container printing empty lines makes much of it
+/// for little of its own CPU: each reader moves itself into the container's CPU cgroup (cgroup v1 moves
+/// single threads), so the container and its log copying share its CPU limit. Where the thread cannot
+/// move (cgroup v2), it keeps its own CPU time within the container's CPU limit by pausing, so the
+/// container waits on a full pipe instead.
 final class Logging: @unchecked Sendable {
+    /// The container whose CPU limit the copying counts against.
+    struct Charge: Sendable {
+        /// Its cgroups path (`/securerun/<root>-<id>`).
+        var cgroupsPath: String
+        /// Its CPU limit in CPUs (quota / period).
+        var cpus: Double
+    }
+
     private let writer: LogWriter?
     private let group = DispatchGroup()
+    private let charge: Charge?
+    private let layout = CgroupLayout.current()
 
-    init(directory: URL) {
+    init(directory: URL, charge: Charge? = nil) {
         writer = try? LogWriter(directory: directory)
+        self.charge = charge
     }
 
     /// Reads `fd` to its end (or EIO, a pty's end) into the log as `stream`.
     func read(_ fd: Int32, stream: String) {
         group.enter()
         let writer = writer
+        let charge = charge
+        let layout = layout
         let thread = Thread { [group] in
+            var budget: CPUBudget?
+            if let charge, !layout.chargeCurrentThread(toContainerAt: charge.cgroupsPath) {
+                budget = CPUBudget(cpus: charge.cpus)
+            }
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
@@ -109,6 +132,7 @@ final class Logging: @unchecked Sendable {
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
                 writer?.append(buffer[0..<count], stream: stream, pending: &pending)
+                budget?.spend()
             }
             writer?.flush(stream: stream, pending: &pending)
             close(fd)
@@ -119,4 +143,30 @@ final class Logging: @unchecked Sendable {
 
     /// Waits until every stream has ended.
     func finish() { group.wait() }
+}
+
+/// Keeps the calling thread's CPU time within `cpus` of the time that passes, pausing when it is ahead;
+/// measured over windows of a second, so time spent idle is not saved up for a burst.
+struct CPUBudget {
+    let cpus: Double
+    private var window: (wall: Double, cpu: Double)
+
+    init(cpus: Double) {
+        self.cpus = max(cpus, 0.01)
+        window = (Self.clock(CLOCK_MONOTONIC), Self.clock(CLOCK_THREAD_CPUTIME_ID))
+    }
+
+    mutating func spend() {
+        let cpu = Self.clock(CLOCK_THREAD_CPUTIME_ID)
+        let wall = Self.clock(CLOCK_MONOTONIC)
+        let ahead = (cpu - window.cpu) / cpus - (wall - window.wall)
+        if ahead > 0.001 { usleep(UInt32(min(ahead, 1) * 1e6)) }
+        if wall - window.wall >= 1 { window = (Self.clock(CLOCK_MONOTONIC), Self.clock(CLOCK_THREAD_CPUTIME_ID)) }
+    }
+
+    static func clock(_ id: clockid_t) -> Double {
+        var now = timespec()
+        clock_gettime(id, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
 }

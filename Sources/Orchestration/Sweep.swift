@@ -39,7 +39,12 @@ public enum Sweep {
         guard FileManager.default.fileExists(atPath: directory.path) else { return false }
         if Containers.isOwned(directory) { return true }
         guard let record = try? RecordFile(directory: directory).read() else { return false }
-        return record.status != .exited
+        if record.status != .exited { return true }
+        // A stopped container its engine keeps can be started again (`docker start`): its network stays.
+        guard record.detached, !record.request.removesOnExit,
+            let kept = Backends.named(record.runtime, stateRoot: stateRoot) as? any KeepsStoppedContainers
+        else { return false }
+        return (try? kept.state(id: id)) != nil
     }
 
     static func sweepContainers(stateRoot: URL) -> Outcome {
@@ -106,6 +111,9 @@ public enum Sweep {
             // Already torn down by its monitor; `--rm` ones are removed once their monitor has gone.
             if record.request.removesOnExit {
                 outcome.messages += Launch.finish(place: place, backend: backend, exit: nil, remove: true, note: nil, name: record.name)
+            } else if record.detached, backend is any KeepsStoppedContainers, (try? backend.state(id: place.id)) != nil {
+                // Its engine still keeps it (and can start it again): a new monitor follows it.
+                adopt(record, place: place, outcome: &outcome)
             }
         case .created, .running:
             let state: BackendStatus?
@@ -115,14 +123,11 @@ public enum Sweep {
                 outcome.messages.append("container \(record.displayName): \(record.runtime) cannot say whether it runs (\(error)); left as it is")
                 return
             }
-            if record.detached, state == .running {
+            // An engine that keeps stopped containers keeps this one too (unless it goes with --rm).
+            let kept = backend is any KeepsStoppedContainers && state != nil && !record.request.removesOnExit
+            if record.detached, state == .running || kept {
                 // Healthy: its monitor died, the container did not. A new monitor takes over its log and its end.
-                do {
-                    try Monitor.spawnAdopter(id: place.id, stateRoot: place.stateRoot)
-                    outcome.messages.append("container \(record.displayName) lost its monitor; a new one looks after it")
-                } catch {
-                    outcome.messages.append("container \(record.displayName) lost its monitor and none could be started: \(error)")
-                }
+                adopt(record, place: place, outcome: &outcome)
                 return
             }
             killRuntimes(place)
@@ -130,6 +135,16 @@ public enum Sweep {
             let note = record.detached ? "its monitor died; the exit code is unknown" : "its securerun process is gone"
             let problems = Launch.finish(place: place, backend: backend, exit: nil, remove: !keep, note: note, name: record.name)
             outcome.messages += problems.isEmpty ? ["removed abandoned container \(record.displayName) (\(note))"] : problems
+        }
+    }
+
+    /// Has a new monitor take over a detached container whose monitor died.
+    static func adopt(_ record: ContainerRecord, place: ContainerPlace, outcome: inout Outcome) {
+        do {
+            try Monitor.spawnAdopter(id: place.id, stateRoot: place.stateRoot)
+            outcome.messages.append("container \(record.displayName) lost its monitor; a new one looks after it")
+        } catch {
+            outcome.messages.append("container \(record.displayName) lost its monitor and none could be started: \(error)")
         }
     }
 

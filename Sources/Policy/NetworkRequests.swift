@@ -31,13 +31,14 @@ enum NetworkRequests {
                 problems.append(
                     judge.refuse(
                         .network, origin,
-                        "containers get network none (a namespace with only lo) under this profile; private networking needs a profile with network.mode private"
+                        "containers get network none (a namespace with only lo) under this profile; \(RefusalHints.privateNetwork)"
                     ))
             } else {
                 problems.append(
                     judge.refuse(
                         .network, origin,
-                        "network \"\(name)\" is not available: containers get \(offered) (a request may tighten the profile's, never widen it)"))
+                        "network \"\(name)\" is not available: containers get \(offered) (a request may tighten the profile's, never widen it)"
+                            + (network.mode == .private ? "" : "; \(RefusalHints.privateNetwork)")))
             }
         }
         for setting in request.networkSettings {
@@ -58,7 +59,10 @@ enum NetworkRequests {
             }
             for port in request.ports {
                 problems.append(
-                    judge.refuse(.publish, port.origin, "ports are published only with private networking, and this container has network none"))
+                    judge.refuse(
+                        .publish, port.origin,
+                        "ports are published only with private networking, and this container has network none"
+                            + (network.mode == .private ? "" : "; \(RefusalHints.publishWithoutNetwork)")))
             }
             return (problems.isEmpty ? NetworkSpec.none : nil, problems)
         }
@@ -104,7 +108,7 @@ enum NetworkRequests {
         let mapping = entry.value
         let listed = policy.hostAddresses.joined(separator: ", ")
         guard policy.allowed else {
-            return .failure(judge.refuse(.publish, entry.origin, "this profile publishes no ports (network.publish.allowed is false)"))
+            return .failure(judge.refuse(.publish, entry.origin, "this profile publishes no ports (network.publish.allowed is false); \(RefusalHints.publish)"))
         }
         guard let transport = TransportProtocol(rawValue: mapping.proto) else {
             return .failure(judge.invalid(entry.origin, "only tcp and udp ports can be published"))

@@ -18,6 +18,18 @@ public enum ProfileLoader {
         return dirs
     }
 
+    /// The profile a command runs under: `flag` (its `--profile`) when given, else `$SECURERUN_PROFILE`
+    /// when set and not empty, else nil (`default`). Every command that takes `--profile` asks this, so the
+    /// variable means the same in each. A path is made absolute against `workingDirectory` (see
+    /// ``absolute(_:workingDirectory:)``).
+    public static func requested(
+        _ flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        workingDirectory: String = FileManager.default.currentDirectoryPath
+    ) -> String? {
+        let chosen = flag ?? environment["SECURERUN_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+        return chosen.map { absolute($0, workingDirectory: workingDirectory) }
+    }
+
     /// `nameOrPath` with a relative path joined to `workingDirectory`; a name, or an absolute path, as
     /// it is. A detached container's monitor reads the profile from `/`, so a path must mean what it
     /// meant where the command was typed before the monitor starts.

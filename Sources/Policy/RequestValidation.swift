@@ -13,6 +13,15 @@ enum RequestValidation {
         if let workdir = request.workdir, !workdir.value.hasPrefix("/") {
             throw judge.invalid(workdir.origin, "the working directory must be an absolute path")
         }
+        for label in request.labels { try checkLabel(label, judge: judge) }
+    }
+
+    /// `-l/--label`: keys under `securerun.` are securerun's own (the engine's container carries its id and
+    /// profile there, and the drop-in and audit trust them), so a user cannot set one.
+    static func checkLabel(_ entry: Flagged<Label>, judge: Judge) throws(PolicyError) {
+        if entry.value.key.lowercased().hasPrefix("securerun.") {
+            throw judge.invalid(entry.origin, "labels starting with 'securerun.' are securerun's own; choose another key")
+        }
     }
 
     /// `--name`: letters, digits, `_`, `.`, `-`, starting with a letter or digit, at most 64 characters

@@ -34,10 +34,13 @@ struct ResourceLimits {
         var pids = profile.pidsLimit
         if let entry = request.pidsLimit {
             if entry.value <= 0 {
-                throw judge.refuse(.pids, entry.origin, "\(entry.value) means unlimited in docker; the number of tasks is capped at \(profile.pidsLimit)")
+                throw judge.refuse(
+                    .pids, entry.origin,
+                    "\(entry.value) means unlimited in docker; the number of tasks is capped at \(profile.pidsLimit); \(RefusalHints.ceiling("resources.pidsLimit"))"
+                )
             }
             if entry.value > profile.pidsLimit {
-                throw judge.refuse(.pids, entry.origin, "the number of tasks is capped at \(profile.pidsLimit)")
+                throw judge.refuse(.pids, entry.origin, "the number of tasks is capped at \(profile.pidsLimit); \(RefusalHints.ceiling("resources.pidsLimit"))")
             }
             pids = entry.value
         }
@@ -54,10 +57,11 @@ struct ResourceLimits {
         if let entry = request.memory {
             let size = entry.value
             if size.bytes == 0 {
-                throw judge.refuse(.memory, entry.origin, "0 means no limit in docker; memory is capped at \(profile.memory)")
+                throw judge.refuse(
+                    .memory, entry.origin, "0 means no limit in docker; memory is capped at \(profile.memory); \(RefusalHints.ceiling("resources.memory"))")
             }
             if size > profile.memory {
-                throw judge.refuse(.memory, entry.origin, "memory is capped at \(profile.memory)")
+                throw judge.refuse(.memory, entry.origin, "memory is capped at \(profile.memory); \(RefusalHints.ceiling("resources.memory"))")
             }
             if size.bytes < 6 << 20 {
                 throw judge.invalid(entry.origin, "the minimum memory limit is 6m")
@@ -70,13 +74,16 @@ struct ResourceLimits {
         if let entry = request.memorySwap {
             switch entry.value {
             case .unlimited:
-                throw judge.refuse(.memory, entry.origin, "-1 means unlimited swap; memory plus swap is capped at \(profile.memorySwap)")
+                throw judge.refuse(
+                    .memory, entry.origin,
+                    "-1 means unlimited swap; memory plus swap is capped at \(profile.memorySwap); \(RefusalHints.ceiling("resources.memorySwap"))")
             case .limit(let size):
                 if size < memory {
                     throw judge.invalid(entry.origin, "memory plus swap must be at least --memory (\(memory))")
                 }
                 if size > profile.memorySwap {
-                    throw judge.refuse(.memory, entry.origin, "memory plus swap is capped at \(profile.memorySwap)")
+                    throw judge.refuse(
+                        .memory, entry.origin, "memory plus swap is capped at \(profile.memorySwap); \(RefusalHints.ceiling("resources.memorySwap"))")
                 }
                 // Swap itself is capped too: a lower --memory must not turn the difference into swap the
                 // profile never allowed (memorySwap equal to memory means no swap at all).
@@ -92,7 +99,7 @@ struct ResourceLimits {
     // MARK: - CPU
 
     static func enforceCPU(_ request: RunRequest, profile: Profile, judge: Judge) throws(PolicyError) -> (Int64, UInt64, UInt64?) {
-        let ceiling = "CPU is capped at \(formatCPUs(profile.cpus))"
+        let ceiling = "CPU is capped at \(formatCPUs(profile.cpus)); \(RefusalHints.ceiling("resources.cpus"))"
         for entry in request.realtimeCPU where entry.value != 0 {
             throw judge.refuse(
                 .cpu, entry.origin, "a real-time CPU budget lets the container's real-time threads starve the host; containers get none")

@@ -23,6 +23,8 @@ public struct BackendLaunch: Sendable {
     public var name: String?
     /// Start it now (false: `docker create`, the engine starts it later).
     public var startNow = true
+    /// `-l/--label`, which the docker backend gives the engine's container (beside securerun's own).
+    public var labels: [String: String] = [:]
 
     /// A launch.
     public init(place: ContainerPlace, spec: HardenedSpec, plan: LaunchPlan, sharedRootfs: URL, terminal: Bool, imageDigest: String, interactive: Bool) {

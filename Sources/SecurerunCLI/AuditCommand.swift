@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Orchestration
+import Policy
 import SARIF
 
 /// `securerun audit`: re-checks every running container against the policy and attestations as they are now.
@@ -14,7 +15,7 @@ struct AuditCommand: AsyncParsableCommand {
             Run it daily (the shipped systemd timer, or cron) so stale or newly vulnerable images are found.
             """)
 
-    @Option(help: "Judge every container against this profile instead of its own.")
+    @Option(help: "Judge every container against this profile instead of its own (default: $SECURERUN_PROFILE when set).")
     var profile: String?
 
     @Flag(help: "Print the report as JSON.")
@@ -32,7 +33,7 @@ struct AuditCommand: AsyncParsableCommand {
             printError("invalid --format \(format): use text, json or sarif")
             throw ExitCode(125)
         }
-        let report = Audit(stateRoot: stateRoot(), profileName: profile).run(stopFailing: stopFailing)
+        let report = Audit(stateRoot: stateRoot(), profileName: ProfileLoader.requested(profile)).run(stopFailing: stopFailing)
         switch chosen {
         case "json":
             print(try jsonString(report))

@@ -28,7 +28,7 @@ struct ImageAttestationAddCommand: AsyncParsableCommand {
     @Argument(help: "The DSSE envelope or Sigstore bundle JSON (an in-toto statement with the cosign vuln predicate).")
     var file: String
 
-    @Option(help: "Profile whose trusted keys and threshold the warnings use (default: default).")
+    @Option(help: "Profile whose trusted keys and threshold the warnings use (default: $SECURERUN_PROFILE, else default).")
     var profile: String?
 
     func run() async throws {
@@ -37,7 +37,7 @@ struct ImageAttestationAddCommand: AsyncParsableCommand {
             let stored = try ImageStore(root: root).resolve(image)
             let digest = try ImageDigest(stored.manifestDigest)
             let data = try readBounded(file, limit: AttestationLimits.maxEnvelopeBytes, what: "attestation")
-            let policy = try ProfileLoader.load(profile).admission
+            let policy = try ProfileLoader.load(ProfileLoader.requested(profile)).admission
             let keys = AdmissionGate(stateRoot: root).trustedKeys(for: policy).keys
             let findings = try AttestationIntake.inspect(envelope: data, source: file, digest: digest, keys: keys, threshold: policy.threshold)
             if let problem = findings.problem { throw problem.error }
@@ -62,7 +62,7 @@ struct ImageAttestationListCommand: AsyncParsableCommand {
     @Argument(help: "NAME[:TAG], NAME@sha256:…, or a (short) digest.")
     var image: String
 
-    @Option(help: "Profile to judge them under (default: default).")
+    @Option(help: "Profile to judge them under (default: $SECURERUN_PROFILE, else default).")
     var profile: String?
 
     @Flag(help: "Print JSON.")
@@ -87,7 +87,7 @@ struct ImageAttestationListCommand: AsyncParsableCommand {
             let root = stateRoot()
             let stored = try ImageStore(root: root).resolve(image)
             let digest = try ImageDigest(stored.manifestDigest)
-            let loaded = try ProfileLoader.load(profile)
+            let loaded = try ProfileLoader.load(ProfileLoader.requested(profile))
             let gate = AdmissionGate(stateRoot: root)
             let rows = gate.standings(imageDigest: digest, policy: loaded.admission).map { entry, standing -> Row in
                 let verdict = gate.verdict(alone: entry, imageDigest: digest, policy: loaded.admission)

@@ -26,7 +26,10 @@ struct ImageImportCommand: AsyncParsableCommand {
     @Flag(help: "Print the stored image as JSON.")
     var json = false
 
-    @Option(help: "Hardening profile whose store: limits (unpacked size, files, expansion ratio) the import must respect (default: default).")
+    @Option(
+        help:
+            "Hardening profile whose store: limits (unpacked size, files, expansion ratio) the import must respect (default: $SECURERUN_PROFILE, else default)."
+    )
     var profile: String?
 
     func validate() throws {
@@ -40,7 +43,7 @@ struct ImageImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let loaded = try ProfileLoader.load(profile)
+            let loaded = try ProfileLoader.load(ProfileLoader.requested(profile))
             let store = try openImageStore(progress: terminalProgress(json: json), limits: loaded.unpackLimits)
             let image: StoredImage
             var carried: ImportedAttestations?

@@ -14,7 +14,7 @@ struct ImageListCommand: AsyncParsableCommand {
     @Flag(help: "Print the images as a JSON array.")
     var json = false
 
-    @Option(help: "Profile whose admission policy the ATTESTATION column reports (default: default).")
+    @Option(help: "Profile whose admission policy the ATTESTATION column reports (default: $SECURERUN_PROFILE, else default).")
     var profile: String?
 
     func run() async throws {
@@ -23,7 +23,7 @@ struct ImageListCommand: AsyncParsableCommand {
             let root = store.root
             let catalog = try store.catalog()
             // ls still lists images when the profile cannot be read; the column then says why it is unknown.
-            let policy = Result { try ProfileLoader.load(profile) }
+            let policy = Result { try ProfileLoader.load(ProfileLoader.requested(profile)) }
             if case .failure(let error) = policy {
                 printError("warning: the ATTESTATION column is unknown because the profile cannot be loaded: \(error)")
             }

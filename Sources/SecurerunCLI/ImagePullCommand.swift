@@ -14,7 +14,7 @@ package struct ImagePullOptions: ParsableArguments {
     @Flag(help: "Print the stored image as JSON.")
     package var json = false
 
-    @Option(help: "Hardening profile whose allowedRegistries and store: limits the pull must respect (default: default).")
+    @Option(help: "Hardening profile whose allowedRegistries and store: limits the pull must respect (default: $SECURERUN_PROFILE, else default).")
     package var profile: String?
 
     package init() {}

@@ -21,7 +21,7 @@ package struct ImagePushOptions: ParsableArguments {
 
     @OptionGroup package var login: RegistryLoginOptions
 
-    @Option(help: "Hardening profile whose allowedRegistries the push must respect (default: default).")
+    @Option(help: "Hardening profile whose allowedRegistries the push must respect (default: $SECURERUN_PROFILE, else default).")
     package var profile: String?
 
     @Flag(help: "Print what was pushed as JSON.")

@@ -17,7 +17,7 @@ struct ImageVerifyCommand: AsyncParsableCommand {
     @Option(help: "Check the attestations of this manifest digest (sha256:…) instead of a stored image.")
     var digest: String?
 
-    @Option(help: "Profile name or file (default: default).")
+    @Option(help: "Profile name or file (default: $SECURERUN_PROFILE, else default).")
     var profile: String?
 
     @Flag(help: "Print the verdict as JSON.")
@@ -30,7 +30,7 @@ struct ImageVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let root = try securedStateRoot()
-            let loaded = try ProfileLoader.load(profile, cache: ProfileDocumentCache(stateRoot: root))
+            let loaded = try ProfileLoader.load(ProfileLoader.requested(profile), cache: ProfileDocumentCache(stateRoot: root))
             let store = ImageStore(root: root)
             let target: String
             let stored: StoredImage?

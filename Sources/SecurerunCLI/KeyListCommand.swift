@@ -9,7 +9,7 @@ struct KeyListCommand: AsyncParsableCommand {
         commandName: "ls",
         abstract: "List trusted keys: those added with 'key trust' and those the profile names.")
 
-    @Option(help: "Profile whose admission.trustedKeys are listed too (default: default).")
+    @Option(help: "Profile whose admission.trustedKeys are listed too (default: $SECURERUN_PROFILE, else default).")
     var profile: String?
 
     @Flag(help: "Print JSON.")
@@ -26,7 +26,7 @@ struct KeyListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let loaded = try ProfileLoader.load(profile)
+            let loaded = try ProfileLoader.load(ProfileLoader.requested(profile))
             let (keys, problems) = KeyFiles.list(stateRoot: stateRoot(), policy: loaded.admission)
             let rows = keys.map { listed in
                 Row(
@@ -63,7 +63,7 @@ struct KeyRemoveCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             // The default profile's keys only sharpen the message for a key removable there, not here.
-            let policy = (try? ProfileLoader.load(nil))?.admission ?? AdmissionPolicy()
+            let policy = (try? ProfileLoader.load(ProfileLoader.requested(nil)))?.admission ?? AdmissionPolicy()
             for selector in keys {
                 let removed = try KeyFiles.remove(selector, stateRoot: stateRoot(), policy: policy)
                 print("removed \(removed.name) (keyid \(removed.key.keyID)); its signatures no longer count")

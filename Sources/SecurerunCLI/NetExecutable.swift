@@ -38,9 +38,16 @@ package enum NetExecutable {
 /// What both executables' `main` do with a command line: run the command tree, with a bad flag refused as
 /// `docker run` refuses one (125, not argument-parser's 64).
 package enum CommandLineEntry {
-    package static func run<Command: ParsableCommand>(_ root: Command.Type, arguments: [String]) async -> Never {
+    /// `refuseUnparsed` may refuse a command line before it is parsed (an unknown command, with a
+    /// suggestion), `refuseParsed` a parsed command (one that needs root): either refusal is one line, 125.
+    package static func run<Command: ParsableCommand>(
+        _ root: Command.Type, arguments: [String], refuseUnparsed: ([String]) -> String? = { _ in nil },
+        refuseParsed: (any ParsableCommand) -> String? = { _ in nil }
+    ) async -> Never {
+        if let refusal = refuseUnparsed(arguments) { refuse(refusal) }
         do {
             var command = try root.parseAsRoot(arguments)
+            if let refusal = refuseParsed(command) { refuse(refusal) }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -54,5 +61,10 @@ package enum CommandLineEntry {
             }
             root.exit(withError: error)
         }
+    }
+
+    private static func refuse(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("securerun: \(message)\n".utf8))
+        exit(125)
     }
 }

@@ -32,7 +32,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let status = try await reportingErrors {
             try ContainerStart(
-                request: parsed.request, profileName: parsed.profile?.value, runtime: parsed.runtime?.value ?? "runc",
+                request: parsed.request, profileName: ProfileLoader.requested(parsed.profile?.value), runtime: parsed.runtime?.value ?? "runc",
                 dryRun: parsed.dryRun, stateRoot: try securedStateRoot(), notice: { printError($0) }
             ).run()
         }

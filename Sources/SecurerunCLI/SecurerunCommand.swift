@@ -5,6 +5,11 @@ public struct SecurerunCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "securerun",
         abstract: "Run Linux containers hardened by default, and only images with a passing, signed scan.",
+        discussion: """
+            run, image verify, import, pull, push and ls, image attestation, key ls and audit use \
+            $SECURERUN_PROFILE when --profile is not given, as the docker drop-in does; --profile wins, and \
+            without either the profile is default.
+            """,
         version: SecurerunVersion.number,
         subcommands: [
             RunCommand.self, ExecCommand.self, PsCommand.self, LogsCommand.self, StopCommand.self, KillCommand.self, RmCommand.self,

@@ -24,7 +24,7 @@ struct NetImagePull: AsyncParsableCommand {
                 transfer = { meter.show($0) }
             }
             // The registry rule is checked before any request leaves the machine.
-            let loaded = try ProfileLoader.load(options.profile)
+            let loaded = try ProfileLoader.load(ProfileLoader.requested(options.profile))
             try loaded.checkRegistry(parsed.registry, image: options.reference, action: "pull")
             let allowed = loaded.allowedRegistries.isEmpty ? nil : loaded.allowedRegistries
             let client = try RegistryClient(registry: parsed.registry, insecure: options.login.insecure, credentials: credentials)

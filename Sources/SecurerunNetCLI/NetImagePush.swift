@@ -16,7 +16,7 @@ struct NetImagePush: AsyncParsableCommand {
         try await reportingErrors {
             let destination = try ImageReference(parsing: options.target)
             // The registry rule is checked before any request leaves the machine.
-            let loaded = try ProfileLoader.load(options.profile)
+            let loaded = try ProfileLoader.load(ProfileLoader.requested(options.profile))
             try loaded.checkRegistry(destination.registry, image: options.target, action: "push")
             let store = try openImageStore(progress: terminalProgress(json: options.json))
             let stored = try store.resolve(options.image)

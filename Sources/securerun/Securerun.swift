@@ -24,6 +24,8 @@ enum Securerun {
             print(SecurerunVersion.number)
             exit(0)
         }
-        await CommandLineEntry.run(SecurerunCommand.self, arguments: arguments)
+        await CommandLineEntry.run(
+            SecurerunCommand.self, arguments: arguments, refuseUnparsed: SecurerunCommand.unknownCommandRefusal,
+            refuseParsed: { SecurerunCommand.rootRefusal(for: $0) })
     }
 }

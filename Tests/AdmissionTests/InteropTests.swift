@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Admission
@@ -94,11 +95,7 @@ enum PythonVenv {
             return python
         } catch {
             let message = "python securesystemslib unavailable at \(venv.path): \(error)"
-            if environment["CI"] == "true" {
-                Issue.record(Comment(rawValue: message))
-            } else {
-                print("skipping: \(message)")
-            }
+            TestRun.skip(message)
             return nil
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Images
@@ -47,14 +48,10 @@ func run(_ executable: String, _ arguments: [String], input: String? = nil, envi
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 
-/// Whether an external tool exists; when it does not, fails under CI=true, else prints why the test returns early.
+/// Whether an external tool exists; when it does not, the test cannot run (`TestRun.skip`: a failure under CI).
 func toolAvailable(_ path: String, for test: String) -> Bool {
     if FileManager.default.isExecutableFile(atPath: path) { return true }
-    if ProcessInfo.processInfo.environment["CI"] == "true" {
-        Issue.record("\(path) is required for \(test) under CI=true")
-    } else {
-        print("skipping \(test): \(path) is not installed")
-    }
+    TestRun.skip("\(path) is required for \(test) and is not installed")
     return false
 }
 

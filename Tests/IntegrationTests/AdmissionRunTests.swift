@@ -91,7 +91,7 @@ struct AdmissionRunTests {
             let expected = refusal.reason(fixture)
             let listed = reasons.contains { refusal.exact ? $0 == "  - " + expected : $0.contains(expected) }
             #expect(listed, "expected a reason \(refusal.exact ? "line" : "containing") '\(expected)' in:\n\(result.stderr)")
-            #expect(RunFixture.leftovers(root: fixture.cli.root).filter { !$0.hasPrefix("/sys/") || $0.contains(profileName) }.isEmpty)
+            #expect(Leftovers.of(root: fixture.cli.root).isEmpty, "\(Leftovers.of(root: fixture.cli.root))")
         }
     }
 
@@ -107,7 +107,7 @@ struct AdmissionRunTests {
         let dryRun = try fixture.cli.run(["run", "--profile", profile, "--dry-run", fixture.image, "echo", "started"])
         #expect(dryRun.status == 0, "\(dryRun)")
         #expect(dryRun.stdout.contains(#""echo","#) || dryRun.stdout.contains(#""echo""#), "\(dryRun)")
-        #expect(RunFixture.leftovers(root: fixture.cli.root).filter { !$0.hasPrefix("/sys/") }.isEmpty)
+        #expect(Leftovers.of(root: fixture.cli.root).isEmpty, "\(Leftovers.of(root: fixture.cli.root))")
     }
 }
 

@@ -11,11 +11,7 @@ struct DockerBackendTests {
         let ping = try? CLI.exec("docker", ["version", "--format", "{{.Server.Version}}"], timeout: 20)
         if ping?.status == 0 { return true }
         let message = "the docker backend tests need a running dockerd (scripts/test starts one): \(ping.map { "\($0)" } ?? "no docker")"
-        if Requirements.underCI {
-            Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
-        } else {
-            print("SKIP: \(message)")
-        }
+        Requirements.skip(message, sourceLocation: sourceLocation)
         return false
     }
 

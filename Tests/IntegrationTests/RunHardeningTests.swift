@@ -141,37 +141,53 @@ struct RunHardeningTests {
         #expect(typed.stdout.contains("got typed words"), "\(typed)")
     }
 
-    @Test("a command missing from the image exits 127 with a clear message")
+    @Test("a command missing from the image exits 127 with a clear message, and nothing is left behind")
     func missingCommand() throws {
         guard let fixture = RunFixture.available() else { return }
-        let result = try fixture.run(["--name", "missing-cmd"], ["/no/such/binary"])
+        let own = try RunMountTests.Isolated(fixture)
+        let result = try own.run(["--name", "missing-cmd"], ["/no/such/binary"])
         #expect(result.status == 127)
         #expect(result.stderr == "securerun: executable file not found in the image: /no/such/binary\n")
-        #expect(fixture.leftovers().filter { $0.contains("missing-cmd") }.isEmpty)
+        #expect(Leftovers.of(root: own.cli.root).isEmpty, "\(Leftovers.of(root: own.cli.root))")
+    }
+
+    @Test("a container whose command exits 127 inside is torn down: no directory, runtime state, cgroup or mount remains")
+    func exit127Inside() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let own = try RunMountTests.Isolated(fixture)
+        let result = try own.run(["--name", "exits-127"], ["sh", "-c", "echo started; exit 127"])
+        #expect(result.status == 127 && result.stdout == "started\n", "\(result)")
+        #expect(Leftovers.of(root: own.cli.root).isEmpty, "\(Leftovers.of(root: own.cli.root))")
     }
 
     @Test("SIGTERM to securerun reaches the container, and nothing is left behind")
     func signalForwarding() throws {
         guard let fixture = RunFixture.available() else { return }
-        let temp = try TemporaryDirectory("securerun-sigterm")
+        let own = try RunMountTests.Isolated(fixture)
         let run = try BackgroundRun(
             [
-                "run", "--profile", fixture.profile, "--name", "sigterm-test", fixture.image,
+                "run", "--profile", fixture.profile, "--name", "sigterm-test", own.image,
                 "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; sleep 30 & wait",
-            ], root: fixture.cli.root, logDirectory: temp.url, name: "sigterm")
+            ], root: own.cli.root, logDirectory: own.temp.url, name: "sigterm")
         // Wait for "ready" so the trap is installed before the signal.
         #expect(run.waitFor("ready"))
+        // While it runs, the check finds the container where it looks afterwards (so an empty answer means torn down).
+        let running = Leftovers.of(root: own.cli.root)
+        for kind in ["/containers/", "/runtime/runc/", "/sys/fs/cgroup/", "mount "] {
+            #expect(running.contains { $0.contains(kind) }, "no \(kind) entry while the container runs: \(running)")
+        }
         #expect(run.signal(SIGTERM) == 42)
         #expect(run.output.contains("got-term"))
-        #expect(fixture.leftovers().filter { $0.contains("sigterm-test") }.isEmpty)
+        #expect(Leftovers.of(root: own.cli.root).isEmpty, "\(Leftovers.of(root: own.cli.root))")
     }
 
     @Test("after a run, no bundle, runtime state or cgroup remains")
     func cleanup() throws {
         guard let fixture = RunFixture.available() else { return }
-        let result = try fixture.run(["--name", "cleanup-check"], ["true"])
+        let own = try RunMountTests.Isolated(fixture)
+        let result = try own.run(["--name", "cleanup-check"], ["true"])
         #expect(result.status == 0, "\(result)")
-        #expect(fixture.leftovers().filter { $0.contains("cleanup-check") }.isEmpty)
+        #expect(Leftovers.of(root: own.cli.root).isEmpty, "\(Leftovers.of(root: own.cli.root))")
     }
 }
 

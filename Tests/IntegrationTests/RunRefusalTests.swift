@@ -45,15 +45,16 @@ struct RunRefusalTests {
     @Test("refused with exit 125, flag, profile and rule named", arguments: cases.indices)
     func refused(_ index: Int) throws {
         guard let fixture = RunFixture.available() else { return }
+        // A state root of its own: the check below then sees whatever this refusal left, and nothing of other tests.
+        let own = try RunMountTests.Isolated(fixture)
         let (flags, flag, rule) = Self.cases[index]
-        let name = "refused-\(index)"
-        let result = try fixture.run(flags + ["--name", name], ["/probe", "write", "/tmp/should-not-run"])
+        let result = try own.run(flags + ["--name", "refused-\(index)"], ["/probe", "write", "/tmp/should-not-run"])
         #expect(result.status == 125, "\(result)")
         #expect(result.stdout.isEmpty, "the container must not have started: \(result.stdout)")
         #expect(result.stderr.hasPrefix("securerun: \(flag) refused by profile \"unattested\": "), "\(result.stderr)")
         #expect(result.stderr.contains("[\(rule) "), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1)
-        #expect(fixture.leftovers().filter { $0.contains(name) }.isEmpty)
+        #expect(Leftovers.of(root: own.cli.root).isEmpty, "\(Leftovers.of(root: own.cli.root))")
     }
 
     @Test("tightening flags are accepted")
@@ -99,17 +100,18 @@ struct RunRefusalTests {
     @Test("a command that cannot be executed exits 126, one that is not in the image 127, before anything starts")
     func commandChecks() throws {
         guard let fixture = RunFixture.available() else { return }
-        let directory = try fixture.run(["--name", "cmd-dir"], ["/bin"])
+        let own = try RunMountTests.Isolated(fixture)
+        let directory = try own.run(["--name", "cmd-dir"], ["/bin"])
         #expect(directory.status == 126)
         #expect(directory.stderr == "securerun: cannot execute /bin in the image: it is a directory\n")
-        let notExecutable = try fixture.run(["--name", "cmd-noexec"], ["/etc/passwd"])
+        let notExecutable = try own.run(["--name", "cmd-noexec"], ["/etc/passwd"])
         #expect(notExecutable.status == 126)
         #expect(notExecutable.stderr == "securerun: cannot execute /etc/passwd in the image: it has no execute permission\n")
         // Paths resolve inside the image: a host file reached through .. is not found (no probing the host).
-        let escape = try fixture.run(["--name", "cmd-escape"], ["/../../../../../bin/busybox", "true"])
+        let escape = try own.run(["--name", "cmd-escape"], ["/../../../../../bin/busybox", "true"])
         #expect(escape.status == 0, "/bin/busybox of the image itself: \(escape)")
-        let hostOnly = try fixture.run(["--name", "cmd-host"], ["/../../../../../usr/bin/env"])
+        let hostOnly = try own.run(["--name", "cmd-host"], ["/../../../../../usr/bin/env"])
         #expect(hostOnly.status == 127, "\(hostOnly)")
-        #expect(fixture.leftovers().filter { $0.contains("cmd-") }.isEmpty)
+        #expect(Leftovers.of(root: own.cli.root).isEmpty, "\(Leftovers.of(root: own.cli.root))")
     }
 }

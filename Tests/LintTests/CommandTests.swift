@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Lint
@@ -15,13 +16,15 @@ struct CommandTests {
     static func binary() -> String? {
         let environment = ProcessInfo.processInfo.environment
         guard let path = environment["SECURERUN_BIN"], FileManager.default.isExecutableFile(atPath: path) else {
-            if environment["CI"] == "true" { Issue.record("SECURERUN_BIN is not set to a built securerun") } else { print("skipping: SECURERUN_BIN unset") }
+            TestRun.skip("SECURERUN_BIN is not set to a built securerun")
             return nil
         }
         return path
     }
 
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> Outcome? {
+    /// Runs the built binary; a run still going after `timeout` seconds is killed and recorded as an issue
+    /// (what lint must never do is wait).
+    static func run(_ arguments: [String], stdin: String? = nil, timeout: TimeInterval = 120) throws -> Outcome? {
         guard let binary = binary() else { return nil }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -33,11 +36,17 @@ struct CommandTests {
         process.standardError = err
         process.standardInput = input
         try process.run()
+        let killer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        killer.cancel()
+        if process.terminationReason == .uncaughtSignal {
+            Issue.record("securerun \(arguments.joined(separator: " ")) was killed after \(Int(timeout)) s (or by a signal)")
+        }
         return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 

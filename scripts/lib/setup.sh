@@ -23,6 +23,16 @@ SECURERUN_TEST_APT_PACKAGES=(
 
 log() { printf '==> %s\n' "$*" >&2; }
 
+# Whether this is a CI run, where no test may skip: any CI value but empty, 0, false or no (any case).
+# The tests decide with the same rule (Tests/TestSupport/TestRun.swift); a check for exactly "true" let
+# CI=1 skip every integration test and pass.
+under_ci() {
+  local value=${CI:-}
+  value=${value#"${value%%[![:space:]]*}"}
+  value=${value%"${value##*[![:space:]]}"}
+  case "${value,,}" in "" | 0 | false | no) return 1 ;; *) return 0 ;; esac
+}
+
 install_missing() {
   local missing=()
   for pkg in "$@"; do
@@ -46,12 +56,23 @@ install_python_peers() {
   fi
 }
 
+# Runs COMMAND… with its output (stderr too) filtered through `grep -Ev NOISE`, and returns COMMAND's own
+# exit status. `COMMAND | grep … || true` then `[ "${PIPESTATUS[0]}" = 0 ]` cannot see a failure: under
+# pipefail a failed command makes the pipeline fail, `true` runs, and PIPESTATUS then describes `true`.
+filtered() {
+  local -
+  set -o pipefail
+  local noise=$1 statuses=(0)
+  shift
+  "$@" 2>&1 | grep -Ev "$noise" || statuses=("${PIPESTATUS[@]}")
+  return "${statuses[0]}"
+}
+
 build_securerun() {
   log "building securerun"
   # Only errors reach the user: progress lines, "Build complete" and a dependency's packaging warning
   # (swift-distributed-tracing ships CMakeLists.txt files SwiftPM does not know) are dropped.
-  swift build "$@" 2>&1 | grep -Ev "^\[[0-9]+/[0-9]+\]|^Building for|^Build complete|^warning: 'swift-distributed-tracing'|^ +/.*/\.build/checkouts/.*CMakeLists\.txt$" || true
-  [ "${PIPESTATUS[0]}" = 0 ] || return 1
+  filtered "^\[[0-9]+/[0-9]+\]|^Building for|^Build complete|^warning: 'swift-distributed-tracing'|^ +/.*/\.build/checkouts/.*CMakeLists\.txt$" swift build "$@"
 }
 
 # A dockerd for the docker backend's tests: the running one, or one started here (no iptables: the tests

@@ -4,12 +4,23 @@ import Policy
 
 /// Judges one command line (a `docker run` line, or a compose service turned into one) exactly as a run
 /// would: docker's grammar first (DockerCompat), then every rule of the policy (`Policy.findings`, the
-/// rules `Policy.enforce` runs), each finding placed at the flag that asked for it.
-struct RequestCheck {
+/// rules `Policy.enforce` runs), each finding placed at the flag that asked for it. One check serves a whole
+/// file: what costs more than the line (the host's secrets, a profile a line names) is worked out once.
+final class RequestCheck {
     /// The profile requests are judged against.
-    var profile: Profile
+    let profile: Profile
     /// The host facts rules need (`--ulimit`, `--cpuset-*`, `--platform`).
-    var host: HostFacts
+    let host: HostFacts
+    /// The host's secret paths, found once (it reads /etc/passwd and looks for each pattern).
+    let secrets = HostSecrets(patterns: HostSecrets.systemPatterns + HostSecrets.homeSecrets.map { "/home/*/" + $0 })
+    /// Profiles named by `--profile` on a line, loaded once each.
+    var namedProfiles: [String: Result<Profile, PolicyError>] = [:]
+
+    /// A check against `profile`.
+    init(profile: Profile, host: HostFacts) {
+        self.profile = profile
+        self.host = host
+    }
 
     /// Lint reads no file a flag names (env files, label files): their contents are the runner's business.
     struct NoFiles: FileSource {
@@ -39,15 +50,27 @@ struct RequestCheck {
         request.groupAdd.removeAll { $0.value != "root" && !$0.value.allSatisfy(\.isNumber) }
         var judged = profile
         if let named = parsed.profile {
-            do {
-                judged = try ProfileLoader.load(named.value)
-            } catch {
+            let loaded =
+                namedProfiles[named.value]
+                ?? Result { () throws(PolicyError) in
+                    // A path (as the loader tells one from a shipped name): vetted before the loader opens it.
+                    if named.value.contains("/") || [".yaml", ".yml", ".json"].contains(where: { named.value.hasSuffix($0) }),
+                        let refusal = LintFiles.profileRefusal(named.value)
+                    {
+                        throw PolicyError.unreadable(path: named.value, reason: refusal)
+                    }
+                    return try ProfileLoader.load(named.value)
+                }
+            namedProfiles[named.value] = loaded
+            switch loaded {
+            case .success(let profile):
+                judged = profile
+            case .failure(let error):
                 let (position, field) = place(named.origin)
                 sink.add(CommandLineInvalid.description, error.description, field: field, at: position)
                 return
             }
         }
-        let secrets = HostSecrets(patterns: HostSecrets.systemPatterns + HostSecrets.homeSecrets.map { "/home/*/" + $0 })
         for problem in Policy.findings(request, profile: judged, hostSecrets: secrets, host: host) {
             switch problem {
             case .violation(let violation):

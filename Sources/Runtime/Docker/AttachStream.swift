@@ -105,18 +105,25 @@ struct FrameReader {
     var buffer: [UInt8] = []
 
     mutating func feed(_ bytes: some Collection<UInt8>, stdout: Int32, stderr: Int32) {
+        frames(bytes) { stream, payload in Self.write(payload, to: stream == 2 ? stderr : stdout) }
+    }
+
+    /// Hands each complete frame's payload to `emit` with its stream (1 stdout, 2 stderr); with a
+    /// terminal, every byte as stdout.
+    mutating func frames(_ bytes: some Collection<UInt8>, emit: (UInt8, [UInt8]) -> Void) {
         if terminal {
-            Self.write(Array(bytes), to: stdout)
+            emit(1, Array(bytes))
             return
         }
         buffer.append(contentsOf: bytes)
-        while buffer.count >= 8 {
-            let size = Int(buffer[4]) << 24 | Int(buffer[5]) << 16 | Int(buffer[6]) << 8 | Int(buffer[7])
-            guard buffer.count >= 8 + size else { return }
-            let payload = Array(buffer[8..<(8 + size)])
-            Self.write(payload, to: buffer[0] == 2 ? stderr : stdout)
-            buffer.removeSubrange(0..<(8 + size))
+        var start = 0
+        while buffer.count - start >= 8 {
+            let size = Int(buffer[start + 4]) << 24 | Int(buffer[start + 5]) << 16 | Int(buffer[start + 6]) << 8 | Int(buffer[start + 7])
+            guard buffer.count - start >= 8 + size else { break }
+            emit(buffer[start], Array(buffer[(start + 8)..<(start + 8 + size)]))
+            start += 8 + size
         }
+        buffer.removeSubrange(0..<start)
     }
 
     static func write(_ bytes: [UInt8], to fd: Int32) {

@@ -10,7 +10,7 @@ import Seccomp
 /// config digest of the admitted manifest: a tag re-pointed in the engine can never change what runs),
 /// with every control of the floor in its HostConfig; what the engine cannot express refuses the start.
 /// The containers appear in `docker ps`, and the docker CLI works on them.
-public struct DockerBackend: ContainerBackend {
+public struct DockerBackend: KeepsStoppedContainers {
     /// The engine.
     public let engine: DockerEngine
     /// securerun's state root (its image store).
@@ -48,24 +48,38 @@ public struct DockerBackend: ContainerBackend {
         return image.configDigest
     }
 
+    /// Creates an engine container named `name` from the admitted image `manifestDigest` (loaded when the
+    /// engine lacks it) with the body `body(imageID)`; returns the engine's id.
+    static func create(
+        engine: DockerEngine, stateRoot: URL, manifestDigest: String, name: String, verb: String,
+        body: (String) throws(RuntimeError) -> some Encodable
+    ) throws(RuntimeError) -> String {
+        func create(_ image: String) throws(RuntimeError) -> String {
+            let response = try engine.call("POST", "/containers/create?name=\(name)", body: try body(image), verb: verb)
+            return try engine.decode(CreatedContainer.self, response.body, verb: verb).Id
+        }
+        do {
+            return try create(try ensureImage(engine: engine, stateRoot: stateRoot, manifestDigest: manifestDigest))
+        } catch .engineFailed(_, let message) where message.hasPrefix("No such image") {
+            // Released between the check and the create (its last other container was just removed): load it again.
+            return try create(try ensureImage(engine: engine, stateRoot: stateRoot, manifestDigest: manifestDigest))
+        }
+    }
+
     public func waitExec(_ started: StartedContainer) -> ExitStatus { execStatus(started) }
 
     /// The engine's name for a securerun container: `securerun-<id>`, or its --name.
     static func engineName(_ launch: BackendLaunch) -> String { launch.name ?? "securerun-\(launch.place.id.prefix(12))" }
 
     public func run(_ launch: BackendLaunch, io: ContainerIO) throws(RuntimeError) -> StartedContainer {
-        let configDigest = try Self.ensureImage(engine: engine, stateRoot: stateRoot, manifestDigest: launch.imageDigest)
         let attach: Bool
         switch io {
         case .descriptors(let fds): attach = !fds.isEmpty
         case .terminal: attach = true
         }
-        let body = try DockerCreate(launch: launch, image: configDigest, attach: attach, interactive: launch.interactive)
-        struct Created: Decodable { var Id: String }
-        let name = Self.engineName(launch)
-        let created = try engine.decode(
-            Created.self, try engine.call("POST", "/containers/create?name=\(name)", body: body, verb: "create").body, verb: "create")
-        let id = created.Id
+        let id = try Self.create(engine: engine, stateRoot: stateRoot, manifestDigest: launch.imageDigest, name: Self.engineName(launch), verb: "create") {
+            (image) throws(RuntimeError) in try DockerCreate(launch: launch, image: image, attach: attach, interactive: launch.interactive)
+        }
         // The engine's id, for every later verb.
         try? AtomicWrite.text(id, to: launch.place.directory.appendingPathComponent("engine-id"))
         var stream: AttachStream?
@@ -75,7 +89,7 @@ public struct DockerBackend: ContainerBackend {
             }
             if launch.startNow { try engine.call("POST", "/containers/\(id)/start", verb: "start") }
         } catch {
-            _ = try? engine.call("DELETE", "/containers/\(id)?force=1&v=1", verb: "rm", allow: [404])
+            try? engine.removeContainer(id, verb: "rm")
             throw error
         }
         switch io {
@@ -129,7 +143,15 @@ public struct DockerBackend: ContainerBackend {
 
     public func delete(id: String) {
         guard let engineID = engineID(id) else { return }
-        _ = try? engine.call("DELETE", "/containers/\(engineID)?force=1&v=1", verb: "rm", allow: [404])
+        if (try? engine.removeContainer(engineID, verb: "rm")) == false {
+            // Removed in the engine already (`docker rm`): its image is still securerun's to release.
+            let marker = stateRoot.appendingPathComponent("containers/\(id)/image").path
+            if let digest = try? FileContents.text(marker, limit: 256).trimmingCharacters(in: .whitespacesAndNewlines),
+                let image = try? ImageStore(root: stateRoot).resolve(digest)
+            {
+                engine.releaseLoaded(image.configDigest)
+            }
+        }
     }
 
     public func exec(_ place: ContainerPlace, _ process: ExecProcess, io: ContainerIO) throws(RuntimeError) -> StartedContainer {
@@ -189,6 +211,49 @@ public struct DockerBackend: ContainerBackend {
         return .signaled(SIGKILL)
     }
 
+    // MARK: - Kept by the engine
+
+    public func engineState(id: String) throws(RuntimeError) -> EngineState? {
+        struct Inspect: Decodable {
+            struct State: Decodable {
+                var Status: String
+                var ExitCode: Int32
+            }
+            var State: State
+        }
+        guard let engineID = engineID(id) else { return nil }
+        let response = try engine.call("GET", "/containers/\(engineID)/json", verb: "inspect", allow: [404])
+        guard response.status != 404 else { return nil }
+        let state = try engine.decode(Inspect.self, response.body, verb: "inspect").State
+        switch state.Status {
+        case "created": return EngineState(status: .created, exitCode: nil)
+        case "running", "restarting": return EngineState(status: .running, exitCode: nil)
+        case "paused": return EngineState(status: .paused, exitCode: nil)
+        default: return EngineState(status: .stopped, exitCode: state.ExitCode)
+        }
+    }
+
+    public func follow(id: String, since: Int64, _ changed: (EngineChange) -> Bool) throws(RuntimeError) {
+        // Never created in the engine (no id recorded): there is nothing to follow.
+        guard let engineID = engineID(id) else {
+            _ = changed(.removed)
+            return
+        }
+        try engine.containerEvents(engineID, since: since) { event in
+            switch event.Action {
+            case "start": return changed(.started)
+            case "die": return changed(.exited(code: event.Actor.Attributes?["exitCode"].flatMap { Int32($0) }))
+            case "destroy": return changed(.removed)
+            default: return true
+            }
+        }
+    }
+
+    public func printLog(id: String, tail: Int?, timestamps: Bool, follow: Bool, emit: ([UInt8], String) -> Void) throws(RuntimeError) -> Bool {
+        guard let engineID = engineID(id) else { return false }
+        return try engine.containerLogs(engineID, tail: tail, timestamps: timestamps, follow: follow, emit: emit)
+    }
+
     /// The engine's id for a securerun container id (recorded at create), or nil.
     func engineID(_ id: String) -> String? {
         let file = stateRoot.appendingPathComponent("containers/\(id)/engine-id").path
@@ -196,6 +261,11 @@ public struct DockerBackend: ContainerBackend {
         let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return value.isEmpty || !value.allSatisfy(\.isHexDigit) ? nil : value
     }
+}
+
+/// The engine's answer to a container create.
+struct CreatedContainer: Decodable {
+    var Id: String
 }
 
 /// Small text files written atomically (temporary file, rename).

@@ -47,6 +47,33 @@ struct DockerCreate: Encodable {
         var ReadonlyPaths: [String]
         var Devices: [String] = []
         var AutoRemove = false
+        var Ulimits: [EngineUlimit] = []
+        var LogConfig = EngineLogConfig()
+    }
+
+    /// The engine keeps the container's output (`docker logs`, `securerun logs`) in its json-file log,
+    /// whatever the daemon's default driver, capped as securerun's own log is: 10 MiB, and the part before.
+    struct EngineLogConfig: Encodable, Equatable {
+        var `Type` = "json-file"
+        var Config = ["max-size": "10m", "max-file": "2"]
+    }
+
+    /// One of the engine's `HostConfig.Ulimits` (-1 is unlimited, as the engine writes it).
+    struct EngineUlimit: Encodable, Equatable {
+        var Name: String
+        var Soft: Int64
+        var Hard: Int64
+    }
+
+    /// Every rlimit runc gives a container: securerun's own (runc inherits them from the process that
+    /// starts it), with the ones `--ulimit` lowered replaced. The engine would otherwise apply its own
+    /// (dockerd's, or its `default-ulimits`), which securerun never judged.
+    static func ulimits(_ requested: [Ulimit], own: [UlimitName: (soft: Int64, hard: Int64)]) -> [EngineUlimit] {
+        let lowered = Dictionary(requested.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+        return UlimitName.allCases.compactMap { name in
+            if let chosen = lowered[name] { return EngineUlimit(Name: name.rawValue, Soft: chosen.soft, Hard: chosen.hard) }
+            return own[name].map { EngineUlimit(Name: name.rawValue, Soft: $0.soft, Hard: $0.hard) }
+        }
     }
 
     init(launch: BackendLaunch, image: String, attach: Bool, interactive: Bool) throws(RuntimeError) {
@@ -96,7 +123,9 @@ struct DockerCreate: Encodable {
         AttachStdin = attach && interactive
         AttachStdout = attach
         AttachStderr = attach
-        Labels = ["securerun.id": launch.place.id, "securerun.profile": spec.profileName]
+        // The user's labels reach the engine (`docker ps --filter label=…`, proxies, updaters); securerun's
+        // own are set last (a user label under `securerun.` is refused before anything is created).
+        Labels = launch.labels.merging(["securerun.id": launch.place.id, "securerun.profile": spec.profileName]) { $1 }
         HostConfig = Host(
             CapAdd: spec.capabilities.sorted().map(\.name),
             SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp],
@@ -104,5 +133,6 @@ struct DockerCreate: Encodable {
             PidsLimit: spec.pidsLimit, Init: spec.initProcess, Tmpfs: tmpfs, Binds: binds, MaskedPaths: spec.maskedPaths,
             ReadonlyPaths: spec.readonlyPaths)
         HostConfig.NetworkMode = network
+        HostConfig.Ulimits = Self.ulimits(spec.rlimits, own: HostFacts.current().rlimits)
     }
 }

@@ -102,8 +102,18 @@ public struct DockerEngine: Sendable {
         return try decode(Inspect.self, response.body, verb: "image inspect").Id == configDigest
     }
 
+    /// The tag securerun gives an image it loads into the engine: `securerun.invalid/loaded:<config hex>`.
+    /// Containers are still created by image id (a tag can be re-pointed); the tag says the image is
+    /// securerun's to remove, and shows what it is in `docker images` instead of `<none>`. The `.invalid`
+    /// domain never resolves (RFC 2606), so no push can take it anywhere.
+    static func loadedTag(_ configDigest: String) -> String {
+        "\(loadedRepository):\(configDigest.hasPrefix("sha256:") ? String(configDigest.dropFirst(7)) : configDigest)"
+    }
+
+    static let loadedRepository = "securerun.invalid/loaded"
+
     /// Loads a stored image into the engine as a docker-archive streamed from the store (no temporary
-    /// file), without a tag: containers are created by image id, never by a name that can be re-pointed.
+    /// file), tagged with ``loadedTag(_:)`` so that it can be told from the user's own images.
     func load(_ image: StoredImage, store: ImageStore) throws(RuntimeError) {
         let manifest: Manifest
         do {
@@ -136,7 +146,8 @@ public struct DockerEngine: Sendable {
             }
             let entry: [UInt8]
             do {
-                entry = Array(try JSONEncoder().encode([Entry(Config: "\(configHex).json", RepoTags: [], Layers: layers)]))
+                entry = Array(
+                    try JSONEncoder().encode([Entry(Config: "\(configHex).json", RepoTags: [Self.loadedTag(image.configDigest)], Layers: layers)]))
             } catch {
                 throw .engineFailed(verb: "load", message: "\(error)")
             }
@@ -150,5 +161,107 @@ public struct DockerEngine: Sendable {
         guard try hasImage(image.configDigest) else {
             throw .engineFailed(verb: "load", message: "the engine did not list \(image.configDigest) after loading it")
         }
+    }
+
+    /// Drops securerun's tag from image `imageID`. The engine then removes the image only when that tag
+    /// was its last name and no container (securerun's or anyone's) uses it; an image securerun did not
+    /// load has no such tag and is never touched, and a name the user added keeps it. True when the
+    /// engine removed the image.
+    @discardableResult
+    func releaseLoaded(_ imageID: String) -> Bool {
+        let hex = imageID.hasPrefix("sha256:") ? imageID.dropFirst(7) : ""
+        guard hex.count == 64, hex.allSatisfy(\.isHexDigit),
+            let response = try? call("DELETE", "/images/\(Self.loadedTag(imageID))", verb: "rmi", allow: [404, 409]), response.status == 200
+        else { return false }
+        struct Removed: Decodable { var Deleted: String? }
+        let removed = (try? decode([Removed].self, response.body, verb: "rmi")) ?? []
+        return removed.contains { $0.Deleted == imageID }
+    }
+
+    /// Releases every image securerun loaded that no container uses any more (see ``releaseLoaded(_:)``);
+    /// returns the ids the engine removed.
+    public func releaseUnusedLoaded() -> [String] {
+        struct Listed: Decodable {
+            var Id: String
+            var RepoTags: [String]?
+        }
+        let filter = "{\"reference\":[\"\(Self.loadedRepository)\"]}"
+        let query = filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        guard let response = try? call("GET", "/images/json?filters=\(query)", verb: "images"),
+            let listed = try? decode([Listed].self, response.body, verb: "images")
+        else { return [] }
+        return listed.filter { ($0.RepoTags ?? []).contains(Self.loadedTag($0.Id)) }.map(\.Id).filter { releaseLoaded($0) }
+    }
+
+    // MARK: - Containers
+
+    /// Removes container `reference` (killing what runs in it), then releases its image if securerun
+    /// loaded it and nothing else uses it; false when the engine had no such container.
+    @discardableResult
+    func removeContainer(_ reference: String, verb: String) throws(RuntimeError) -> Bool {
+        struct Inspect: Decodable { var Image: String }
+        let inspected = try call("GET", "/containers/\(reference)/json", verb: verb, allow: [404])
+        guard inspected.status != 404 else { return false }
+        let image = try? decode(Inspect.self, inspected.body, verb: verb).Image
+        try call("DELETE", "/containers/\(reference)?force=1&v=1", verb: verb, allow: [404])
+        if let image { releaseLoaded(image) }
+        return true
+    }
+
+    /// One start, exit or removal of a container, as the engine's event stream tells it.
+    struct ContainerEvent: Decodable {
+        struct Actor: Decodable {
+            var ID: String
+            var Attributes: [String: String]?
+        }
+        var Action: String
+        var Actor: Actor
+    }
+
+    /// Calls `handle` for each start, exit (`die`) and removal (`destroy`) of container `id` from `since`
+    /// (seconds since 1970; the engine replays what it still remembers) on, in order, until `handle`
+    /// returns false or the stream ends (the engine stopped).
+    func containerEvents(_ id: String, since: Int64, _ handle: (ContainerEvent) -> Bool) throws(RuntimeError) {
+        let filter = "{\"container\":[\"\(id)\"],\"type\":[\"container\"],\"event\":[\"start\",\"die\",\"destroy\"]}"
+        let query = "since=\(since)&filters=" + (filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        var pending: [UInt8] = []
+        let response = try EngineConnection(socketPath: socket).stream("GET", Self.version + "/events?\(query)", verb: "events") {
+            (bytes) throws(RuntimeError) -> Bool in
+            pending.append(contentsOf: bytes)
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = Array(pending[..<newline])
+                pending.removeSubrange(...newline)
+                guard !line.isEmpty else { continue }
+                if !handle(try decode(ContainerEvent.self, line, verb: "events")) { return false }
+            }
+            guard pending.count < 1 << 20 else { throw .engineFailed(verb: "events", message: "an event over 1 MiB") }
+            return true
+        }
+        guard (200..<300).contains(response.status) else {
+            throw .engineFailed(verb: "events", message: Self.message(response.body) ?? "status \(response.status)")
+        }
+    }
+
+    /// Writes container `id`'s log as the engine keeps it through `emit(bytes, stream)` (`stdout` or
+    /// `stderr`; everything is `stdout` for a container with a terminal). With `follow`, goes on until the
+    /// container stops. False when the engine has no such container.
+    func containerLogs(_ id: String, tail: Int?, timestamps: Bool, follow: Bool, emit: ([UInt8], String) -> Void) throws(RuntimeError) -> Bool {
+        struct Inspect: Decodable {
+            struct Config: Decodable { var Tty: Bool }
+            var Config: Config
+        }
+        let inspected = try call("GET", "/containers/\(id)/json", verb: "logs", allow: [404])
+        guard inspected.status != 404 else { return false }
+        var frames = FrameReader(terminal: try decode(Inspect.self, inspected.body, verb: "logs").Config.Tty)
+        let query = "stdout=1&stderr=1&timestamps=\(timestamps ? 1 : 0)&follow=\(follow ? 1 : 0)&tail=\(tail.map(String.init) ?? "all")"
+        let response = try EngineConnection(socketPath: socket).stream("GET", Self.version + "/containers/\(id)/logs?\(query)", verb: "logs") {
+            bytes in
+            frames.frames(bytes) { stream, payload in emit(payload, stream == 2 ? "stderr" : "stdout") }
+            return true
+        }
+        guard (200..<300).contains(response.status) else {
+            throw .engineFailed(verb: "logs", message: Self.message(response.body) ?? "status \(response.status)")
+        }
+        return true
     }
 }

@@ -58,7 +58,6 @@ public struct DockerHolder: Sendable {
         guard let pause = Self.pauseCandidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw .networkToolMissing(tool: "catatonit", package: "catatonit")
         }
-        let image = try DockerBackend.ensureImage(engine: engine, stateRoot: stateRoot, manifestDigest: imageDigest)
         let seccomp: String
         do {
             let encoder = JSONEncoder()
@@ -67,19 +66,19 @@ public struct DockerHolder: Sendable {
         } catch {
             throw .engineFailed(verb: "create", message: "cannot encode the seccomp filter: \(error)")
         }
-        let body = Create(
-            Image: image, Entrypoint: [Self.pausePath], User: "\(spec.user.uid):\(spec.user.gid)", Hostname: spec.hostname,
-            // securerun.id too: the drop-in then treats the holder as the container it serves (network
-            // connect, exec and update on it are judged against that container's record).
-            Labels: [
-                "securerun.id": place.id, "securerun.network-of": place.id, "securerun.root": names.rootTag, "securerun.role": "network-holder",
-            ],
-            HostConfig: .init(SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp], Binds: ["\(pause):\(Self.pausePath):ro"]))
-        struct Created: Decodable { var Id: String }
-        let created = try engine.decode(
-            Created.self, try engine.call("POST", "/containers/create?name=\(names.holder)", body: body, verb: "create (network holder)").body,
-            verb: "create (network holder)")
-        try engine.call("POST", "/containers/\(created.Id)/start", verb: "start (network holder)")
+        let body = { (image: String) in
+            Create(
+                Image: image, Entrypoint: [Self.pausePath], User: "\(spec.user.uid):\(spec.user.gid)", Hostname: spec.hostname,
+                // securerun.id too: the drop-in then treats the holder as the container it serves (network
+                // connect, exec and update on it are judged against that container's record).
+                Labels: [
+                    "securerun.id": place.id, "securerun.network-of": place.id, "securerun.root": names.rootTag, "securerun.role": "network-holder",
+                ],
+                HostConfig: .init(SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp], Binds: ["\(pause):\(Self.pausePath):ro"]))
+        }
+        let holder = try DockerBackend.create(
+            engine: engine, stateRoot: stateRoot, manifestDigest: imageDigest, name: names.holder, verb: "create (network holder)", body: body)
+        try engine.call("POST", "/containers/\(holder)/start", verb: "start (network holder)")
         struct Inspect: Decodable {
             struct State: Decodable {
                 var Pid: Int32
@@ -88,7 +87,7 @@ public struct DockerHolder: Sendable {
             var State: State
         }
         let state = try engine.decode(
-            Inspect.self, try engine.call("GET", "/containers/\(created.Id)/json", verb: "inspect (network holder)").body, verb: "inspect (network holder)"
+            Inspect.self, try engine.call("GET", "/containers/\(holder)/json", verb: "inspect (network holder)").body, verb: "inspect (network holder)"
         ).State
         guard state.Running, state.Pid > 0 else {
             throw .networkFailed(action: "start the network holder container", reason: "\(names.holder) is not running")
@@ -100,7 +99,7 @@ public struct DockerHolder: Sendable {
     static func remove(_ name: String) -> String? {
         guard let engine = try? DockerEngine() else { return nil }
         do {
-            try engine.call("DELETE", "/containers/\(name)?force=1&v=1", verb: "rm (network holder)", allow: [404])
+            try engine.removeContainer(name, verb: "rm (network holder)")
             return nil
         } catch {
             return error.description

@@ -43,11 +43,8 @@ final class EngineConnection: @unchecked Sendable {
     /// Sends a GET and streams a successful response's body into `fd` (large bodies: `docker save`); an
     /// error response is returned with its (small) body and nothing written.
     func download(_ path: String, to fd: Int32, limit: Int64) throws(RuntimeError) -> Response {
-        try send("GET", path, body: nil, contentType: "", upgrade: false)
-        let (status, headers) = try readHead()
-        guard (200..<300).contains(status) else { return Response(status: status, headers: headers, body: try readBody(headers: headers)) }
         var written: Int64 = 0
-        func emit(_ bytes: ArraySlice<UInt8>) throws(RuntimeError) {
+        return try stream("GET", path, verb: "save") { (bytes) throws(RuntimeError) in
             written += Int64(bytes.count)
             guard written <= limit else { throw .engineFailed(verb: "save", message: "the image is over the \(limit)-byte limit") }
             var offset = bytes.startIndex
@@ -57,12 +54,24 @@ final class EngineConnection: @unchecked Sendable {
                 guard count > 0 else { throw .engineFailed(verb: "save", message: "write: \(String(cString: strerror(errno)))") }
                 offset += count
             }
+            return true
         }
+    }
+
+    /// Sends a request and hands a successful response's body to `consume` piece by piece as it arrives,
+    /// until the body ends or `consume` returns false (answers that stream: a saved image, the engine's
+    /// events, a followed log). An error response is returned with its (small) body and nothing consumed.
+    func stream(
+        _ method: String, _ path: String, verb: String, consume: (ArraySlice<UInt8>) throws(RuntimeError) -> Bool
+    ) throws(RuntimeError) -> Response {
+        try send(method, path, body: nil, contentType: "", upgrade: false)
+        let (status, headers) = try readHead()
+        guard (200..<300).contains(status) else { return Response(status: status, headers: headers, body: try readBody(headers: headers)) }
         if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
             while true {
                 let sizeLine = try readLine()
                 guard let size = Int(sizeLine.split(separator: ";").first.map(String.init) ?? "", radix: 16) else {
-                    throw .engineFailed(verb: "save", message: "bad chunk size")
+                    throw .engineFailed(verb: verb, message: "bad chunk size")
                 }
                 if size == 0 {
                     _ = try readLine()
@@ -70,11 +79,12 @@ final class EngineConnection: @unchecked Sendable {
                 }
                 var remaining = size
                 while remaining > 0 {
-                    if buffer.isEmpty { guard try fill() else { throw .engineFailed(verb: "save", message: "the engine closed the stream") } }
+                    if buffer.isEmpty { guard try fill() else { throw .engineFailed(verb: verb, message: "the engine closed the stream") } }
                     let take = min(remaining, buffer.count)
-                    try emit(buffer[0..<take])
+                    let more = try consume(buffer[0..<take])
                     buffer.removeSubrange(0..<take)
                     remaining -= take
+                    if !more { return Response(status: status, headers: headers, body: []) }
                 }
                 try need(2)
                 buffer.removeSubrange(0..<2)
@@ -85,13 +95,14 @@ final class EngineConnection: @unchecked Sendable {
                 if buffer.isEmpty {
                     guard try fill() else {
                         if remaining == Int64.max { break }
-                        throw .engineFailed(verb: "save", message: "the engine closed the stream early")
+                        throw .engineFailed(verb: verb, message: "the engine closed the stream early")
                     }
                 }
                 let take = Int(min(remaining, Int64(buffer.count)))
-                try emit(buffer[0..<take])
+                let more = try consume(buffer[0..<take])
                 buffer.removeSubrange(0..<take)
                 if remaining != Int64.max { remaining -= Int64(take) }
+                if !more { break }
             }
         }
         return Response(status: status, headers: headers, body: [])

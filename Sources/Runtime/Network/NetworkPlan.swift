@@ -33,6 +33,38 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
         self.holder = holder
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case names, subnet, egress, ingress, allow, ports, holder
+        // Written for readers (`securerun inspect`), never read back: both follow from the subnet.
+        case hostAddress, containerAddress
+    }
+
+    /// A plan as kept in the state root (the written addresses are not read back).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        names = try container.decode(NetworkNames.self, forKey: .names)
+        subnet = try container.decode(IPv4Network.self, forKey: .subnet)
+        egress = try container.decode(Shaping.self, forKey: .egress)
+        ingress = try container.decode(Shaping.self, forKey: .ingress)
+        allow = try container.decode([EgressRule].self, forKey: .allow)
+        ports = try container.decode([PublishedPort].self, forKey: .ports)
+        holder = try container.decodeIfPresent(String.self, forKey: .holder)
+    }
+
+    /// The plan with both addresses spelled out, as `securerun inspect` shows it.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(names, forKey: .names)
+        try container.encode(subnet, forKey: .subnet)
+        try container.encode(egress, forKey: .egress)
+        try container.encode(ingress, forKey: .ingress)
+        try container.encode(allow, forKey: .allow)
+        try container.encode(ports, forKey: .ports)
+        try container.encodeIfPresent(holder, forKey: .holder)
+        try container.encode(hostAddress, forKey: .hostAddress)
+        try container.encode(containerAddress, forKey: .containerAddress)
+    }
+
     /// The host end's address.
     public var hostAddress: String { IPv4Network.format(subnet.address + 1) }
     /// The container's address.

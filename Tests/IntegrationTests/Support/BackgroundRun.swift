@@ -15,9 +15,8 @@ final class BackgroundRun {
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = arguments
-        process.environment = [
-            "SECURERUN_ROOT": root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin",
-        ]
+        // The test's own environment, as CLI.exec gives it, with this state root.
+        process.environment = ProcessInfo.processInfo.environment.merging(["SECURERUN_ROOT": root.path]) { $1 }
         process.standardOutput = try FileHandle(forWritingTo: log)
         try process.run()
     }

@@ -47,31 +47,12 @@ final class RunFixture: Sendable {
         try cli.run(["run", "--profile", profile] + flags + [image] + command, stdin: stdin, timeout: timeout)
     }
 
-    /// What securerun left behind: container state dirs, runtime state, and container cgroups.
-    func leftovers() -> [String] {
-        Self.leftovers(root: cli.root)
-    }
-
-    /// What securerun left behind under the state root `root`: container state, runtime state, mounts,
-    /// and the cgroups of this root's containers (`/securerun/<tag>-<id>`, the tag from the root's real path).
+    /// What the containers of the state root `root` left behind (`Leftovers.of`): container and runtime
+    /// state, mounts, cgroups, network namespaces and interfaces. Not for the shared fixture's root, where
+    /// other tests run at the same time: a check of one test's runs needs a root of its own
+    /// (`RunMountTests.Isolated`).
     static func leftovers(root: URL) -> [String] {
-        let fm = FileManager.default
-        var found: [String] = []
-        for dir in ["containers", "runtime/runc"] {
-            let path = root.appendingPathComponent(dir).path
-            found += ((try? fm.contentsOfDirectory(atPath: path)) ?? []).map { "\(path)/\($0)" }
-        }
-        found += RunMountTests.mountPoints(under: root.resolvingSymlinksInPath().path)
-        let prefix = cgroupTag(root: root) + "-"
-        for controller in ["memory", "pids", "cpu", "unified"] {
-            let path = "/sys/fs/cgroup/\(controller)/securerun"
-            let entries = (try? fm.contentsOfDirectory(atPath: path)) ?? []
-            found += entries.filter { name in
-                var isDir: ObjCBool = false
-                return name.hasPrefix(prefix) && fm.fileExists(atPath: "\(path)/\(name)", isDirectory: &isDir) && isDir.boolValue
-            }.map { "\(path)/\($0)" }
-        }
-        return found
+        Leftovers.of(root: root)
     }
 
     /// The tag securerun puts in the cgroup names of `root`'s containers.

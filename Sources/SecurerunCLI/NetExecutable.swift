@@ -41,8 +41,8 @@ package enum CommandLineEntry {
     /// `refuseUnparsed` may refuse a command line before it is parsed (an unknown command, with a
     /// suggestion), `refuseParsed` a parsed command (one that needs root): either refusal is one line, 125.
     package static func run<Command: ParsableCommand>(
-        _ root: Command.Type, arguments: [String], refuseUnparsed: ([String]) -> String? = { _ in nil },
-        refuseParsed: (any ParsableCommand) -> String? = { _ in nil }
+        _ root: Command.Type, arguments: [String], refuseUnparsed: @Sendable ([String]) -> String? = { _ in nil },
+        refuseParsed: @Sendable (any ParsableCommand) -> String? = { _ in nil }
     ) async -> Never {
         if let refusal = refuseUnparsed(arguments) { refuse(refusal) }
         do {

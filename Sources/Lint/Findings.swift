@@ -28,25 +28,37 @@ public struct PositionIndex: Sendable {
     }
 }
 
-/// The findings of one file as rules add them.
+/// The findings of one file as rules add them, at most `limit` of them (a hostile file cannot make lint
+/// hold a finding per byte); the rest are only counted.
 public struct FindingSink: Sendable {
     /// The file as given.
     public let file: String
     /// Where its fields are.
     public let index: PositionIndex
+    /// The most findings kept.
+    public let limit: Int
     /// What was found so far.
     public private(set) var findings: [Finding] = []
+    /// Findings past `limit`, counted but not kept.
+    public private(set) var omitted = 0
+    /// Where the first of those was.
+    public private(set) var firstOmitted: SourcePosition?
 
     /// A sink for `file`.
-    public init(file: String, index: PositionIndex) {
+    public init(file: String, index: PositionIndex, limit: Int = Linter.maxFindings) {
         self.file = file
         self.index = index
+        self.limit = limit
     }
 
     /// Adds a finding of `rule` about `field` (placed through the index) or at `position`.
     public mutating func add(
         _ rule: RuleDescription, _ message: String, field: String? = nil, at position: SourcePosition? = nil, severity: Severity? = nil
     ) {
+        guard findings.count < limit else {
+            note(position ?? field.flatMap(index.position(of:)))
+            return
+        }
         findings.append(
             Finding(
                 rule: rule.id, name: rule.name, severity: severity ?? rule.severity, message: message, file: file,
@@ -55,7 +67,16 @@ public struct FindingSink: Sendable {
 
     /// Adds a finding already made (a policy refusal placed by its flag).
     public mutating func append(_ finding: Finding) {
+        guard findings.count < limit else {
+            note(finding.position)
+            return
+        }
         findings.append(finding)
+    }
+
+    private mutating func note(_ position: SourcePosition?) {
+        omitted += 1
+        if firstOmitted == nil { firstOmitted = position }
     }
 
     /// Whether a finding of a rule other than `except` already names `field`.

@@ -1,10 +1,18 @@
 /// Where a document's fields are: each field path (`syscalls[3].names[0]`, `services.web.user`) with the
 /// position of its key (or, in a list, its item). A path without an entry takes its closest parent's.
+/// Either recorded path by path, or found on demand in a parsed document (`resolve`), so a large document
+/// costs no path strings until a finding asks for one.
 public struct PositionIndex: Sendable {
     var positions: [String: SourcePosition] = [:]
+    var resolve: (@Sendable (Substring) -> SourcePosition?)?
 
     /// An empty index.
     public init() {}
+
+    /// An index that finds a path's position with `resolve` when asked.
+    init(resolve: @escaping @Sendable (Substring) -> SourcePosition?) {
+        self.resolve = resolve
+    }
 
     /// Records `path` at `position`.
     public mutating func set(_ path: String, _ position: SourcePosition) {
@@ -15,7 +23,7 @@ public struct PositionIndex: Sendable {
     public func position(of path: String) -> SourcePosition? {
         var current = Substring(path)
         while true {
-            if let found = positions[String(current)] { return found }
+            if let found = resolve?(current) ?? positions[String(current)] { return found }
             if current.isEmpty { return nil }
             if current.hasSuffix("]"), let open = current.lastIndex(of: "[") {
                 current = current[..<open]
@@ -56,7 +64,8 @@ public struct FindingSink: Sendable {
         _ rule: RuleDescription, _ message: String, field: String? = nil, at position: SourcePosition? = nil, severity: Severity? = nil
     ) {
         guard findings.count < limit else {
-            note(position ?? field.flatMap(index.position(of:)))
+            // Only the first one left out is placed: placing each could cost a walk of the document.
+            note(firstOmitted == nil ? position ?? field.flatMap(index.position(of:)) : nil)
             return
         }
         findings.append(

@@ -30,7 +30,9 @@ public enum Catalogue {
     ]
 
     /// Rules of the files themselves.
-    static let inputRules: [any LintRule.Type] = [CommandLineInvalid.self, RequestInvalid.self, DocumentUnparseable.self, MalformedSuppression.self]
+    static let inputRules: [any LintRule.Type] = [
+        CommandLineInvalid.self, RequestInvalid.self, DocumentUnparseable.self, MalformedSuppression.self, TooManyFindings.self,
+    ]
 
     /// Every rule, by id.
     public static let all: [RuleDescription] = {

@@ -3,7 +3,8 @@ import Yams
 
 /// Tells what a file is from its contents: JSON by its keys (`ociVersion`/`process` a runtime config,
 /// `defaultAction` or `syscalls` a seccomp profile, `services` a compose file, profile fields a profile),
-/// YAML likewise (and a Kubernetes `SeccompProfile`), else a file of `docker run` command lines.
+/// YAML likewise (and a Kubernetes `SeccompProfile`); shell text is a file of `docker run` lines when the
+/// reader finds one (``Linter/lintRunLines(_:file:url:required:)``).
 enum Detection {
     static let profileKeys: Set<String> = [
         "user", "capabilities", "seccomp", "resources", "tmpfs", "extraTmpfs", "maskedPaths", "readonlyPaths", "network", "volumes",
@@ -32,8 +33,4 @@ enum Detection {
         return nil
     }
 
-    /// Whether `text` holds at least one `docker run`-like command.
-    static func hasRunCommands(_ text: String) -> Bool {
-        !RunCommands.find(in: ShellLines.split(text)).isEmpty
-    }
 }

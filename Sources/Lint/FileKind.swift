@@ -6,7 +6,7 @@ public enum FileKind: String, Sendable, Codable, CaseIterable {
     case seccomp
     /// An OCI runtime `config.json`, from any tool.
     case runtimeConfig = "runtime-config"
-    /// Shell-style `docker run` (or `securerun run`, `podman run`) command lines.
+    /// Shell text that starts containers (`docker run`, `podman run`, `securerun run`, `docker compose run`).
     case dockerRun = "docker-run"
     /// A docker compose file.
     case compose

@@ -31,6 +31,8 @@ public struct Linter: Sendable {
 
     /// The most lint reads of one file: far above any profile, config or compose file.
     public static let maxBytes = 8 << 20
+    /// The most findings lint reports of one file; past it, one SR902 finding says how many more there were.
+    public static let maxFindings = 1000
 
     /// A linter.
     public init(kind: FileKind? = nil, profile: Profile, host: HostFacts = .current()) {
@@ -106,16 +108,21 @@ public struct Linter: Sendable {
             return FileReport(file: file, kind: kind, findings: sink.findings, problem: nil)
         }
         let first = text.first { !$0.isWhitespace }
-        if first == "{" || first == "[" {
-            return lintJSON(bytes, text: text, file: file, url: url)
+        let looksLikeJSON = (first == "{" || first == "[") && kind != .dockerRun
+        if looksLikeJSON, let report = lintJSON(bytes, text: text, file: file, url: url, mayBeOther: true) {
+            return report
         }
         if kind == nil || kind == .profile || kind == .compose || kind == .seccomp {
             if let report = lintYAML(text, file: file, url: url, requireKind: kind) {
                 return report
             }
         }
-        if kind == .dockerRun || (kind == nil && Detection.hasRunCommands(text)) {
-            return lintRunLines(text, file: file, url: url)
+        if kind == .dockerRun || kind == nil, let report = lintRunLines(bytes, file: file, url: url, required: kind == .dockerRun) {
+            return report
+        }
+        if looksLikeJSON, let report = lintJSON(bytes, text: text, file: file, url: url, mayBeOther: false) {
+            // Nothing else recognised it: it is JSON that does not parse.
+            return report
         }
         return FileReport(
             file: file, kind: nil, findings: [],
@@ -124,11 +131,14 @@ public struct Linter: Sendable {
         )
     }
 
-    func lintJSON(_ bytes: [UInt8], text: String, file: String, url: URL) -> FileReport {
+    /// Lints a JSON document; nil when it does not parse and it `mayBeOther` kind of file: no kind was asked
+    /// for and the file is not named `.json` (a shell script may begin with `{` or `[[`).
+    func lintJSON(_ bytes: [UInt8], text: String, file: String, url: URL, mayBeOther: Bool = false) -> FileReport? {
         let root: JSONNode
         do {
             root = try JSONParser.parse(bytes, limits: JSONLimits(maxBytes: Self.maxBytes, maxDepth: 64))
         } catch {
+            if mayBeOther, kind == nil, url.pathExtension.lowercased() != "json" { return nil }
             var sink = FindingSink(file: file, index: PositionIndex())
             sink.add(DocumentUnparseable.description, error.description, at: Self.position(of: error))
             return FileReport(file: file, kind: kind, findings: sink.findings, problem: nil)
@@ -148,12 +158,14 @@ public struct Linter: Sendable {
             // JSON is YAML: the same readers apply, with YAML's marks.
             return lintYAML(text, file: file, url: url, requireKind: kind) ?? FileReport(file: file, kind: kind, findings: [], problem: nil)
         case .dockerRun:
-            return lintRunLines(text, file: file, url: url)
+            return lintRunLines(bytes, file: file, url: url, required: true) ?? FileReport(file: file, kind: kind, findings: [], problem: nil)
         }
         var findings = sink.findings
+        let rulesSink = sink
         Suppressions.apply(Suppressions.json(root, sink: &sink), to: &findings)
-        findings += sink.findings.filter { $0.rule == MalformedSuppression.description.id }
-        return FileReport(file: file, kind: kind, findings: Self.sorted(findings), problem: nil)
+        findings += sink.findings.dropFirst(rulesSink.findings.count).filter { $0.rule == MalformedSuppression.description.id }
+        return FileReport(
+            file: file, kind: kind, findings: Self.capped(findings, omitted: sink.omitted, from: sink.firstOmitted, file: file), problem: nil)
     }
 
     func lintSeccomp(_ node: JSONNode, prefix: String, into sink: inout FindingSink) {
@@ -202,6 +214,8 @@ public struct Linter: Sendable {
         }
         var fileKind: FileKind?
         var findings: [Finding] = []
+        var omitted = 0
+        var firstOmitted: SourcePosition?
         for root in documents {
             guard let kind = requireKind ?? Detection.kind(ofYAML: root) else { continue }
             fileKind = fileKind ?? kind
@@ -235,12 +249,15 @@ public struct Linter: Sendable {
                 continue
             }
             findings += sink.findings
+            omitted += sink.omitted
+            firstOmitted = firstOmitted ?? sink.firstOmitted
         }
         guard let fileKind else { return nil }
         var sink = FindingSink(file: file, index: PositionIndex())
         Suppressions.apply(Suppressions.comments(in: text, sink: &sink), to: &findings)
         findings += sink.findings
-        return FileReport(file: file, kind: fileKind, findings: Self.sorted(findings), problem: nil)
+        omitted += sink.omitted
+        return FileReport(file: file, kind: fileKind, findings: Self.capped(findings, omitted: omitted, from: firstOmitted, file: file), problem: nil)
     }
 
     func lintCompose(_ root: Node, directory: String, into sink: inout FindingSink) {
@@ -257,24 +274,57 @@ public struct Linter: Sendable {
         }
     }
 
-    func lintRunLines(_ text: String, file: String, url: URL) -> FileReport {
-        var sink = FindingSink(file: file, index: PositionIndex())
-        let commands = ShellLines.split(text)
-        let runs = RunCommands.find(in: commands)
-        let check = RequestCheck(profile: profile, host: host)
-        for run in runs {
-            check.check(
-                run.arguments.map(\.text), mode: run.mode, directory: url.deletingLastPathComponent().path,
-                place: { origin in
-                    guard let index = origin.index, index < run.arguments.count else { return (run.verb.start, nil) }
-                    return (run.arguments[index].position(at: origin.offset), nil)
-                }, fallback: (run.verb.start, nil), into: &sink)
+    /// Lints shell text for the commands that start containers; nil when it has none and was not `required`
+    /// to (a file of another kind), unless securerun could not read it and it names a container tool.
+    func lintRunLines(_ bytes: [UInt8], file: String, url: URL, required: Bool) -> FileReport? {
+        let check = RunLineCheck(
+            check: RequestCheck(profile: profile, host: host), directory: url.deletingLastPathComponent().path,
+            sink: FindingSink(file: file, index: PositionIndex()))
+        ShellReader.read(bytes, visitor: check)
+        if !required, check.commands == 0 {
+            guard check.problems > 0, Self.namesContainerTool(bytes) else { return nil }
         }
-        var findings = sink.findings
-        let span: (Int) -> ClosedRange<Int> = { line in commands.first { $0.lines.contains(line) }?.lines ?? line...line }
-        Suppressions.apply(Suppressions.comments(in: text, span: span, sink: &sink), to: &findings)
-        findings += sink.findings.filter { $0.rule == MalformedSuppression.description.id }
-        return FileReport(file: file, kind: .dockerRun, findings: Self.sorted(findings), problem: nil)
+        check.groups.seal()
+        let groups = check.groups
+        var findings = check.sink.findings
+        var sink = FindingSink(file: file, index: PositionIndex())
+        Suppressions.apply(Suppressions.comments(in: bytes, span: groups.span, sink: &sink), to: &findings, span: groups.span)
+        findings += sink.findings
+        return FileReport(
+            file: file, kind: .dockerRun,
+            findings: Self.capped(findings, omitted: check.sink.omitted + sink.omitted, from: check.sink.firstOmitted, file: file), problem: nil)
+    }
+
+    /// Whether the text names docker, podman or securerun anywhere.
+    static func namesContainerTool(_ bytes: [UInt8]) -> Bool {
+        for name in ["docker", "podman", "securerun"] {
+            let needle = Array(name.utf8)
+            var index = 0
+            while let found = bytes[index...].firstIndex(of: needle[0]) {
+                if found + needle.count <= bytes.count, bytes[found..<found + needle.count].elementsEqual(needle) { return true }
+                index = found + 1
+            }
+        }
+        return false
+    }
+
+    /// The findings in file order, at most ``maxFindings`` of them, and an SR902 finding for the rest.
+    static func capped(_ findings: [Finding], omitted: Int, from firstOmitted: SourcePosition?, file: String) -> [Finding] {
+        var kept = sorted(findings)
+        var more = omitted
+        var first = firstOmitted
+        if kept.count > maxFindings {
+            more += kept.count - maxFindings
+            if let position = kept[maxFindings].position { first = min(first ?? position, position) }
+            kept.removeSubrange(maxFindings...)
+        }
+        guard more > 0 else { return kept }
+        kept.append(
+            Finding(
+                rule: TooManyFindings.description.id, name: TooManyFindings.description.name, severity: TooManyFindings.description.severity,
+                message: "lint reports at most \(maxFindings) findings of a file; \(more) more were found from here on (fix these and lint again)",
+                file: file, position: first ?? SourcePosition(line: 1, column: 1)))
+        return kept
     }
 
     // MARK: - Helpers

@@ -21,27 +21,65 @@ enum Suppressions {
     /// Comment suppressions of `text`; `span` widens a line to the logical line it belongs to (a
     /// `docker run` command with `\` continuations).
     static func comments(in text: String, span: (Int) -> ClosedRange<Int> = { $0...$0 }, sink: inout FindingSink) -> [Suppression] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        comments(in: Array(text.utf8), span: span, sink: &sink)
+    }
+
+    /// Comment suppressions of UTF-8 `bytes`, in one pass: each byte is looked at a bounded number of times
+    /// however many comments there are.
+    static func comments(in bytes: [UInt8], span: (Int) -> ClosedRange<Int> = { $0...$0 }, sink: inout FindingSink) -> [Suppression] {
+        let marker = Array(Self.marker.utf8)
         var found: [Suppression] = []
-        for (offset, line) in lines.enumerated() {
-            guard let hash = line.range(of: "# " + marker) ?? line.range(of: "#" + marker) else { continue }
-            let number = offset + 1
-            let column = line.distance(from: line.startIndex, to: hash.lowerBound) + 1
-            let body = line[hash.upperBound...].trimmingCharacters(in: .whitespaces)
-            guard let parsed = parse(body, at: SourcePosition(line: number, column: column), sink: &sink) else { continue }
-            let standalone = line[..<hash.lowerBound].allSatisfy(\.isWhitespace)
-            var target = number
-            if standalone {
-                // The next line that is neither blank nor a comment.
-                var next = offset + 1
-                while next < lines.count {
-                    let candidate = lines[next].drop { $0 == " " || $0 == "\t" }
-                    if !candidate.isEmpty && !candidate.hasPrefix("#") { break }
-                    next += 1
-                }
-                target = next + 1
+        var line = 1
+        var lineStart = 0
+        // The first line after `nextCodeFrom` that is neither blank nor a comment (cached: targets only grow).
+        var nextCode: (from: Int, line: Int, index: Int)?
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0A {
+                line += 1
+                lineStart = index + 1
+                index += 1
+                continue
             }
-            found.append(Suppression(rules: parsed.rules, reason: parsed.reason, lines: span(target), field: nil))
+            guard byte == UInt8(ascii: "#") else {
+                index += 1
+                continue
+            }
+            var bodyStart = index + 1
+            if bodyStart < bytes.count, bytes[bodyStart] == 0x20 { bodyStart += 1 }
+            guard bodyStart + marker.count <= bytes.count, bytes[bodyStart..<bodyStart + marker.count].elementsEqual(marker) else {
+                index += 1
+                continue
+            }
+            var lineEnd = bodyStart
+            while lineEnd < bytes.count, bytes[lineEnd] != 0x0A { lineEnd += 1 }
+            let column = bytes[lineStart..<index].reduce(1) { $0 + ($1 & 0xC0 == 0x80 ? 0 : 1) }
+            let body = String(decoding: bytes[(bodyStart + marker.count)..<lineEnd], as: UTF8.self).trimmingCharacters(in: .whitespaces)
+            if let parsed = parse(body, at: SourcePosition(line: line, column: column), sink: &sink) {
+                let standalone = bytes[lineStart..<index].allSatisfy { $0 == 0x20 || $0 == 0x09 }
+                var target = line
+                if standalone {
+                    if let cached = nextCode, cached.from <= lineEnd, cached.index > lineEnd {
+                        target = cached.line
+                    } else {
+                        var scan = lineEnd + 1
+                        var scanLine = line + 1
+                        while scan < bytes.count {
+                            var first = scan
+                            while first < bytes.count, bytes[first] == 0x20 || bytes[first] == 0x09 { first += 1 }
+                            if first < bytes.count, bytes[first] != 0x0A, bytes[first] != UInt8(ascii: "#") { break }
+                            while scan < bytes.count, bytes[scan] != 0x0A { scan += 1 }
+                            scan += 1
+                            scanLine += 1
+                        }
+                        nextCode = (lineEnd, scanLine, scan)
+                        target = scanLine
+                    }
+                }
+                found.append(Suppression(rules: parsed.rules, reason: parsed.reason, lines: span(target), field: nil))
+            }
+            index = lineEnd
         }
         return found
     }
@@ -111,22 +149,45 @@ enum Suppressions {
         return (rules, reason)
     }
 
-    /// Marks each finding a suppression covers.
-    static func apply(_ suppressions: [Suppression], to findings: inout [Finding]) {
+    /// Marks each finding a suppression covers: comments by the line (widened by `span`, as the comments
+    /// were), JSON members by the field and every field above it. Looked up, not compared pairwise.
+    static func apply(_ suppressions: [Suppression], to findings: inout [Finding], span: (Int) -> ClosedRange<Int> = { $0...$0 }) {
         guard !suppressions.isEmpty else { return }
+        var byLine: [Int: [Int]] = [:]
+        var byField: [String: [Int]] = [:]
+        for (index, suppression) in suppressions.enumerated() {
+            if let lines = suppression.lines { byLine[lines.lowerBound, default: []].append(index) }
+            if let field = suppression.field { byField[field, default: []].append(index) }
+        }
         for index in findings.indices where findings[index].rule != MalformedSuppression.description.id {
             let finding = findings[index]
-            for suppression in suppressions where suppression.rules.contains(finding.rule) {
-                if let lines = suppression.lines, let line = finding.position?.line, lines.contains(line) {
-                    findings[index].suppressed = suppression.reason
-                } else if let field = suppression.field, let own = finding.field, covers(field, own) {
-                    findings[index].suppressed = suppression.reason
-                }
+            var candidates: [Int] = []
+            if let line = finding.position?.line {
+                candidates += (byLine[span(line).lowerBound] ?? []).filter { suppressions[$0].lines?.contains(line) == true }
+            }
+            if !byField.isEmpty, let field = finding.field {
+                for parent in ancestors(of: field) { candidates += byField[parent] ?? [] }
+            }
+            for candidate in candidates.sorted() where suppressions[candidate].rules.contains(finding.rule) {
+                findings[index].suppressed = suppressions[candidate].reason
             }
         }
     }
 
-    private static func covers(_ parent: String, _ field: String) -> Bool {
-        parent.isEmpty || field == parent || field.hasPrefix(parent + ".") || field.hasPrefix(parent + "[")
+    /// `a.b[3].c`, `a.b[3]`, `a.b`, `a`, and the document (``).
+    static func ancestors(of field: String) -> [String] {
+        var result = [field]
+        var current = Substring(field)
+        while !current.isEmpty {
+            if current.hasSuffix("]"), let open = current.lastIndex(of: "[") {
+                current = current[..<open]
+            } else if let dot = current.lastIndex(of: ".") {
+                current = current[..<dot]
+            } else {
+                current = ""
+            }
+            result.append(String(current))
+        }
+        return result
     }
 }

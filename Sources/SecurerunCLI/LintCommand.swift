@@ -12,13 +12,17 @@ struct LintCommand: ParsableCommand {
         abstract: "Check profiles, seccomp profiles, runtime configs, docker run lines and compose files (exit 1 on errors).",
         discussion: """
             Each file's kind is detected from its contents (--kind overrides): a securerun profile, a Docker/OCI \
-            seccomp profile, an OCI runtime config.json, a file of docker run command lines (shell-style, with \\ \
-            continuations and # comments), or a docker compose file. Directories are searched for .json, .yaml, \
-            .yml and .sh files; - reads standard input. Command lines and compose services are judged by the same \
-            rules securerun run applies, against --profile (default: default). Silence a finding where it is \
-            acceptable with a reason: `# securerun-lint: ignore SR010 REASON` on or above the line (YAML, docker \
-            run files), or "x-securerun-ignore": "SR103 REASON" in a JSON object. Exit status: 0 no errors, 1 \
-            errors (or warnings with --fail-on warning), 2 an input could not be read or recognised.
+            seccomp profile, an OCI runtime config.json, a shell file that starts containers, or a docker compose \
+            file. In shell files every command a shell would run is judged (after ;, &&, ||, | and reserved words, \
+            in subshells, $( ), backquotes and functions, behind sudo, env, nohup, time and the like, in sh -c and \
+            eval scripts): docker run and create, podman run, securerun run, docker compose run. Variables and \
+            aliases are not expanded. Directories are searched for .json, .yaml, .yml and .sh files; - reads \
+            standard input. Only regular files are read (a symlink, FIFO, device or /proc file is refused), at most \
+            8 MiB each, and at most 1000 findings per file are reported. Command lines and compose services are \
+            judged by the same rules securerun run applies, against --profile (default: default). Silence a \
+            finding where it is acceptable with a reason: `# securerun-lint: ignore SR010 REASON` on or above the \
+            line (YAML, shell files), or "x-securerun-ignore": "SR103 REASON" in a JSON object. Exit status: 0 no \
+            errors, 1 errors (or warnings with --fail-on warning), 2 an input could not be read or recognised.
             """)
 
     @Argument(help: "Files or directories to lint; - for standard input.")

@@ -118,7 +118,9 @@ public struct FlagTable: Sendable {
     }
 
     static let securerunFlags: [DockerFlag] = [
-        flag(.profile, nil, .value, "securerun", "Hardening profile: a name (default, production, service, or one in /etc/securerun/profiles) or a path; default: $SECURERUN_PROFILE, else default"),
+        flag(
+            .profile, nil, .value, "securerun",
+            "Hardening profile: a name (default, production, service, or one in /etc/securerun/profiles) or a path; default: $SECURERUN_PROFILE, else default"),
         flag(.securerunRuntime, nil, .value, "securerun", "OCI runtime: runc (the default) or crun"),
         flag(.dryRun, nil, .boolean, "securerun", "Print the OCI config.json that would run (and the network plan on stderr); start nothing"),
         flag(.egressRate, nil, .value, "securerun", "Cap traffic out of the container, such as 5mbit (private networking; at most the profile's)"),

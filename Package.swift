@@ -32,7 +32,7 @@ let package = Package(
         // Leaf: the host calls everything else builds on (errors, whole-file reads, mounts, safe removal, locks, processes).
         .target(name: "HostSystem", dependencies: ["CHostSystem"]),
         .target(name: "Capabilities", dependencies: ["CCap"]),
-        .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities", "StrictJSON"]),
+        .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities", "StrictJSON", "HostSystem"]),
         .target(name: "Admission", dependencies: ["StrictJSON", "HostSystem", .product(name: "Crypto", package: "swift-crypto")]),
         // The content-addressed store, importers, unpacking and the store check: no network code.
         .target(name: "Images", dependencies: ["CArchive", "HostSystem", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),

@@ -42,9 +42,12 @@ public enum FileContents {
     /// Reads `path` to EOF when it is a regular file of at most `limit` bytes. The open neither follows a
     /// final symlink nor blocks (a FIFO put where a file was expected cannot hang the reader), and the
     /// type is judged on the descriptor opened, so a file swapped in between is judged as what is read.
-    public static func readRegular(_ path: String, limit: Int) throws(RegularFileError) -> [UInt8] {
+    /// With `followLinks`, a final symlink is followed (a profile named through a link); the file it
+    /// names must still be regular, and the open still never blocks.
+    public static func readRegular(_ path: String, limit: Int, followLinks: Bool = false) throws(RegularFileError) -> [UInt8] {
         let fd: Int32
-        do { fd = try retryingOnInterrupt("open", path: path) { open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) } } catch {
+        let flags = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (followLinks ? 0 : O_NOFOLLOW)
+        do { fd = try retryingOnInterrupt("open", path: path) { open(path, flags) } } catch {
             throw error.errno == ELOOP ? .notRegular : .system(error)
         }
         defer { close(fd) }

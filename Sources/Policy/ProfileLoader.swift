@@ -2,6 +2,7 @@ import Admission
 import Capabilities
 import Foundation
 import Glibc
+import HostSystem
 import Images
 import Seccomp
 import Yams
@@ -262,27 +263,20 @@ public enum ProfileLoader {
     /// The file's bytes, read to EOF; more than ``ProfileTextBounds/maxBytes`` is refused without reading
     /// further (`--profile /dev/zero` must end with a message).
     static func readBounded(_ path: String) throws(PolicyError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
-        guard descriptor >= 0 else {
-            throw .unreadable(path: path, reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)).lowercased())
-        }
-        defer { close(descriptor) }
-        var status = stat()
-        if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
-            throw .unreadable(path: path, reason: "is a directory")
-        }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno)).lowercased()) }
-            if count == 0 { return bytes }
-            bytes += chunk[0..<count]
-            if bytes.count > ProfileTextBounds.maxBytes {
+        // Never blocking: a FIFO, device or /proc file named as a profile is refused, not waited on.
+        do { return try FileContents.readRegular(path, limit: ProfileTextBounds.maxBytes, followLinks: true) } catch {
+            switch error {
+            case .notRegular:
+                var status = stat()
+                let directory = stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
+                throw .unreadable(path: path, reason: directory ? "is a directory" : "not a regular file (a FIFO, device or socket is never read)")
+            case .tooLarge:
                 throw .invalidField(
                     path: path, field: "(document)",
                     reason: "the file is over the \(ProfileTextBounds.maxBytes)-byte limit for profiles (a profile is a few kilobytes)")
+            case .system(let cause):
+                let reason = cause.errno == ENOENT ? "no such file" : cause.errno == EAGAIN ? "it would block (not a plain file)" : cause.reason.lowercased()
+                throw .unreadable(path: path, reason: reason)
             }
         }
     }

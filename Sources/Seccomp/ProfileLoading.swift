@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HostSystem
 import StrictJSON
 
 extension SeccompProfile {
@@ -54,25 +55,18 @@ extension SeccompError {
 /// Reads `path` to its end, refusing more than `limit` bytes (a profile named `/dev/zero` or a huge file
 /// must fail with a message, not fill memory).
 func readProfileFile(_ path: String, limit: Int) throws(SeccompError) -> Data {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
-    guard descriptor >= 0 else {
-        throw .unreadable(file: path, reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)).lowercased())
-    }
-    defer { close(descriptor) }
-    var status = stat()
-    if fstat(descriptor, &status) == 0, status.st_mode & S_IFMT == S_IFDIR {
-        throw .unreadable(file: path, reason: "is a directory")
-    }
-    var data = Data()
-    var chunk = [UInt8](repeating: 0, count: 64 << 10)
-    while true {
-        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count < 0 && errno == EINTR { continue }
-        guard count >= 0 else { throw .unreadable(file: path, reason: String(cString: strerror(errno)).lowercased()) }
-        if count == 0 { return data }
-        data.append(contentsOf: chunk[0..<count])
-        if data.count > limit {
+    // Never blocking: a FIFO, device or /proc file named as a seccomp profile is refused, not waited on.
+    do { return Data(try FileContents.readRegular(path, limit: limit, followLinks: true)) } catch {
+        switch error {
+        case .notRegular:
+            var status = stat()
+            let directory = stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFDIR
+            throw .unreadable(file: path, reason: directory ? "is a directory" : "not a regular file (a FIFO, device or socket is never read)")
+        case .tooLarge:
             throw .malformed(file: path, field: nil, reason: "the file is larger than \(limit) bytes; a seccomp profile is a few kilobytes")
+        case .system(let cause):
+            let reason = cause.errno == ENOENT ? "no such file" : cause.errno == EAGAIN ? "it would block (not a plain file)" : cause.reason.lowercased()
+            throw .unreadable(file: path, reason: reason)
         }
     }
 }

@@ -53,6 +53,9 @@ let package = Package(
             ]),
         // docker's run/create flag grammar: argv to a typed RunRequest (no ArgumentParser; lint reuses it).
         .target(name: "DockerCompat", dependencies: ["Policy", "Capabilities"]),
+        // The Docker Engine's authorization plugin: the Engine API's calls judged by the same policy and admission gate.
+        // No network stack: securerun-net serves it.
+        .target(name: "EnginePlugin", dependencies: ["Policy", "Admission", "Images", "StrictJSON", "Seccomp", "Capabilities"]),
         // securerun lint: file kinds, the rule catalogue (policy rules included), text/JSON/SARIF reports. Off the run path.
         .target(name: "Lint", dependencies: ["Policy", "DockerCompat", "Seccomp", "Capabilities", "Admission", "StrictJSON", "SARIF", "Yams"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "CHostSystem", "StrictJSON"]),
@@ -84,6 +87,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "DockerCompat", "Capabilities"]),
         .testTarget(name: "DockerCompatTests", dependencies: ["DockerCompat", "Policy", "Capabilities"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "Policy", "DockerCompat", "Seccomp", "SARIF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "EnginePluginTests", dependencies: ["EnginePlugin", "Policy", "StrictJSON", "Capabilities"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem"]),
     ]

@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // C boundaries: headers and link lines only (plus static inline shims for function-like macros).
@@ -75,6 +76,10 @@ let package = Package(
             name: "SecurerunNetCLI",
             dependencies: [
                 "SecurerunCLI", "Registry", "Images", "Policy", "Admission", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The engine plugin's server.
+                "EnginePlugin", "Runtime", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "securerun-net", dependencies: ["SecurerunNetCLI", "SecurerunCLI"]),
 

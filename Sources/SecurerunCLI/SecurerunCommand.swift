@@ -14,6 +14,7 @@ public struct SecurerunCommand: AsyncParsableCommand {
             ImageCommand.self,
             KeyCommand.self,
             MonitorCommand.self,
+            EnginePluginCommand.self,
         ]
     )
 

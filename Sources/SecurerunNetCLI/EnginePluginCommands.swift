@@ -55,7 +55,7 @@ struct EnginePluginHealth: ParsableCommand {
 
     func run() throws {
         guard let answer = HealthProbe.get(socket, path: "/_securerun/health") else {
-            printError("securerun: no engine plugin answers on \(socket)")
+            printError("no engine plugin answers on \(socket)")
             throw ExitCode(1)
         }
         print(answer)
@@ -122,7 +122,7 @@ enum EnginePluginOptions {
 
         [Install]
         WantedBy=multi-user.target
-        RequiredBy=docker.service
+        WantedBy=docker.service
 
         """
     }

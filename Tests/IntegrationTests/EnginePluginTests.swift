@@ -209,7 +209,8 @@ struct EnginePluginTests {
                 sys.exit(3)
             sys.exit(0)
             """
-        let result = try CLI.exec("python3", ["-c", script], timeout: 60)
+        let python = FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? "/usr/bin/python3" : "python3"
+        let result = try CLI.exec(python, ["-c", script], timeout: 60)
         if result.stderr.contains("No module named 'docker'") {
             _ = Requirements.met(tools: ["python3-docker-module"])
             return

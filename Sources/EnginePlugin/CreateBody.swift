@@ -49,6 +49,20 @@ public struct CreateBody: Sendable {
 
     static let endpoint = "POST /containers/create"
 
+    /// What the body carries of the floor, as `Policy.floorViolations` judges it.
+    public var floor: EngineFloor {
+        let choice: EngineFloor.Seccomp
+        switch seccomp {
+        case .engineDefault: choice = .engineDefault
+        case .unconfined: choice = .unconfined
+        case .inline: choice = .given
+        }
+        return EngineFloor(
+            user: user, readonlyRootfs: readonlyRootfs, dropsAllCapabilities: dropsAllCapabilities, noNewPrivileges: noNewPrivileges, seccomp: choice,
+            memory: memory, memorySwap: memorySwap, nanoCPUs: nanoCPUs, cpuQuota: cpuQuota, pidsLimit: pidsLimit, networkMode: networkMode,
+            endpoints: endpoints, unsizedTmpfs: unsizedTmpfs, maskedPaths: maskedPaths, readonlyPaths: readonlyPaths, cgroupnsMode: cgroupnsMode)
+    }
+
     /// Reads `body` strictly (one JSON reader: duplicate keys, invalid UTF-8 and trailing bytes refused)
     /// with the query's `name` and `platform`.
     public static func read(_ body: [UInt8], route: APIRoute) throws(EnginePluginError) -> CreateBody {

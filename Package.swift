@@ -57,6 +57,8 @@ let package = Package(
         // The Docker Engine's authorization plugin: the Engine API's calls judged by the same policy and admission gate.
         // No network stack: securerun-net serves it.
         .target(name: "EnginePlugin", dependencies: ["Policy", "Admission", "Images", "StrictJSON", "Seccomp", "Capabilities"]),
+        // Renderers: a HardenedSpec turned into what another tool takes (a compose service; Kubernetes to come).
+        .target(name: "Renderers", dependencies: ["Policy", "Capabilities"]),
         // securerun lint: file kinds, the rule catalogue (policy rules included), text/JSON/SARIF reports. Off the run path.
         .target(name: "Lint", dependencies: ["Policy", "DockerCompat", "Seccomp", "Capabilities", "Admission", "StrictJSON", "SARIF", "Yams"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "CHostSystem", "StrictJSON"]),
@@ -67,7 +69,7 @@ let package = Package(
         .target(
             name: "SecurerunCLI",
             dependencies: [
-                "Orchestration", "SARIF", "Lint", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
+                "Orchestration", "SARIF", "Lint", "Renderers", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -92,6 +94,7 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "DockerCompat", "Capabilities"]),
         .testTarget(name: "DockerCompatTests", dependencies: ["DockerCompat", "Policy", "Capabilities"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "Policy", "DockerCompat", "Seccomp", "SARIF"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RenderersTests", dependencies: ["Renderers", "Policy", "Lint"]),
         .testTarget(name: "EnginePluginTests", dependencies: ["EnginePlugin", "Policy", "StrictJSON", "Capabilities"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem"]),

@@ -36,6 +36,16 @@ public struct EngineJudge: Sendable {
         }
     }
 
+    /// Whether `request` is one the judge takes time over (a judged endpoint: it reads the body and the store,
+    /// and asks the engine); every other call is decided from the endpoint table alone.
+    public static func isJudged(_ request: AuthZRequest) -> Bool {
+        guard let method = request.RequestMethod, let uri = request.RequestUri, let route = try? APIRoute.parse(method: method, uri: uri) else {
+            return false
+        }
+        if case .judge = EndpointTable.decide(route) { return true }
+        return false
+    }
+
     /// Returns when the call may go on; throws why not.
     public func decide(_ request: AuthZRequest) throws(EnginePluginError) {
         guard let method = request.RequestMethod, let uri = request.RequestUri else {

@@ -102,6 +102,15 @@ final class PluginHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             let state = self.state
+            // Only a judged call (a create, start, exec, update, volume) may take time: it reads the store and
+            // asks the engine, whose own questions come back here for authorization. Everything else (the
+            // engine's AuthZRes, reads, the table's plain allows and refusals) is answered on the event loop,
+            // so a pool full of judged calls waiting on the engine never holds up the answers they wait for.
+            guard Self.isJudged(head: head, body: bytes) else {
+                let (status, answer) = Self.serve(head: head, body: bytes, state: state)
+                respond(context: context, head: head, status: status, body: answer)
+                return
+            }
             let future = pool.runIfActive(eventLoop: context.eventLoop) { () -> (HTTPResponseStatus, [UInt8]) in
                 Self.serve(head: head, body: bytes, state: state)
             }
@@ -120,7 +129,13 @@ final class PluginHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// The answer to one request (on the thread pool).
+    /// Whether the request is an `AuthZReq` for an endpoint the judge reads a body or asks the engine for.
+    static func isJudged(head: HTTPRequestHead, body: [UInt8]) -> Bool {
+        guard head.method == .POST, head.uri == AuthZProtocol.requestPath, let request = try? AuthZRequest.decode(body) else { return false }
+        return EngineJudge.isJudged(request)
+    }
+
+    /// The answer to one request (on the thread pool for judged calls, else on the event loop).
     static func serve(head: HTTPRequestHead, body: [UInt8], state: PluginState) -> (HTTPResponseStatus, [UInt8]) {
         let logger = state.logger
         switch (head.method, head.uri) {

@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // C boundaries: headers and link lines only (plus static inline shims for function-like macros).
@@ -53,6 +54,11 @@ let package = Package(
             ]),
         // docker's run/create flag grammar: argv to a typed RunRequest (no ArgumentParser; lint reuses it).
         .target(name: "DockerCompat", dependencies: ["Policy", "Capabilities"]),
+        // The Docker Engine's authorization plugin: the Engine API's calls judged by the same policy and admission gate.
+        // No network stack: securerun-net serves it.
+        .target(name: "EnginePlugin", dependencies: ["Policy", "Admission", "Images", "StrictJSON", "Seccomp", "Capabilities"]),
+        // Renderers: a HardenedSpec turned into what another tool takes (a compose service; Kubernetes to come).
+        .target(name: "Renderers", dependencies: ["Policy", "Capabilities"]),
         // securerun lint: file kinds, the rule catalogue (policy rules included), text/JSON/SARIF reports. Off the run path.
         .target(name: "Lint", dependencies: ["Policy", "DockerCompat", "Seccomp", "Capabilities", "Admission", "StrictJSON", "SARIF", "Yams"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "CHostSystem", "StrictJSON"]),
@@ -63,7 +69,7 @@ let package = Package(
         .target(
             name: "SecurerunCLI",
             dependencies: [
-                "Orchestration", "SARIF", "Lint", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
+                "Orchestration", "SARIF", "Lint", "Renderers", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -72,6 +78,10 @@ let package = Package(
             name: "SecurerunNetCLI",
             dependencies: [
                 "SecurerunCLI", "Registry", "Images", "Policy", "Admission", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The engine plugin's server.
+                "EnginePlugin", "Runtime", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(name: "securerun-net", dependencies: ["SecurerunNetCLI", "SecurerunCLI"]),
 
@@ -88,6 +98,8 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "DockerCompat", "Capabilities", "TestSupport"]),
         .testTarget(name: "DockerCompatTests", dependencies: ["DockerCompat", "Policy", "Capabilities", "TestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "Policy", "DockerCompat", "Seccomp", "SARIF", "TestSupport"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "RenderersTests", dependencies: ["Renderers", "Policy", "Lint", "TestSupport"]),
+        .testTarget(name: "EnginePluginTests", dependencies: ["EnginePlugin", "Policy", "StrictJSON", "Capabilities", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem", "TestSupport"]),
     ]

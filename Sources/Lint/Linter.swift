@@ -270,7 +270,7 @@ public struct Linter: Sendable {
                 place: { origin in
                     guard let index = origin.index, index < words.count else { return (nil, service) }
                     return (nil, words[index].field)
-                }, fallback: (nil, service), into: &sink)
+                }, fallback: (nil, service), floorField: { key in "\(service).\(key)" }, into: &sink)
         }
     }
 

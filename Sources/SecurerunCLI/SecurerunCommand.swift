@@ -13,12 +13,14 @@ public struct SecurerunCommand: AsyncParsableCommand {
         version: SecurerunVersion.number,
         subcommands: [
             RunCommand.self, ExecCommand.self, PsCommand.self, LogsCommand.self, StopCommand.self, KillCommand.self, RmCommand.self,
-            WaitCommand.self, InspectCommand.self, AuditCommand.self, GcCommand.self, LintCommand.self, SeccompCommand.self, VersionCommand.self,
+            WaitCommand.self, InspectCommand.self, AuditCommand.self, GcCommand.self, LintCommand.self, ExportCommand.self, SeccompCommand.self,
+            VersionCommand.self,
             InfoCommand.self,
             DockerCommand.self, DockerAliasCommand.self,
             ImageCommand.self,
             KeyCommand.self,
             MonitorCommand.self,
+            EnginePluginCommand.self,
         ]
     )
 

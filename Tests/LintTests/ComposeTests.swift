@@ -3,7 +3,9 @@ import Testing
 
 @testable import Lint
 
-/// Compose services are judged by the same grammar and rules as docker run lines, each finding at the key.
+/// Compose services are judged by the same grammar and rules as docker run lines, each finding at the key;
+/// and since the engine gets a service as it is, the floor a service leaves out is a finding too (the rule
+/// the engine plugin refuses it with).
 @Suite("Lint: compose files")
 struct ComposeTests {
     static let compose = """
@@ -34,14 +36,41 @@ struct ComposeTests {
             image: worker:2
             user: "1000:1000"
             read_only: true
+            cap_drop: [ALL]
+            security_opt: ["no-new-privileges:true", "seccomp=SECCOMP"]
+            mem_limit: 256m
+            memswap_limit: 256m
+            cpus: 0.5
+            pids_limit: 64
+            network_mode: none
             # securerun-lint: ignore SR026 the worker's port is only published on the CI runner
             ports: ["9000:9000"]
 
         """
 
+    /// The file, with the shipped seccomp profile's path.
+    static var text: String {
+        compose.replacingOccurrences(of: "SECCOMP", with: LintFixtures.repository().appendingPathComponent("profiles/seccomp/default.json").path)
+    }
+
+    @Test("a service that leaves out the floor has a finding for each missing key; one that carries it has none")
+    func floor() throws {
+        let bare = try LintFixtures.lint("services:\n  app:\n    image: app:1\n", name: "compose.yaml")
+        let found = bare.findings.filter(\.counts).map { "\($0.rule) \($0.field ?? "")" }
+        #expect(found.count == 10, "\(found)")
+        #expect(
+            Set(found) == [
+                "SR001 services.app.user", "SR003 services.app.read_only", "SR002 services.app.cap_drop", "SR004 services.app.security_opt",
+                "SR005 services.app.security_opt", "SR006 services.app.mem_limit", "SR006 services.app.memswap_limit", "SR007 services.app.cpus",
+                "SR008 services.app.pids_limit", "SR012 services.app.network_mode",
+            ], "\(found)")
+        let worker = try LintFixtures.lint(Self.text, name: "compose.yaml")
+        #expect(!worker.findings.contains { $0.field?.hasPrefix("services.worker") == true && $0.counts }, "\(worker.findings)")
+    }
+
     @Test("each listed key maps to the refusal a run would make")
     func services() throws {
-        let report = try LintFixtures.lint(Self.compose, name: "compose.yaml")
+        let report = try LintFixtures.lint(Self.text, name: "compose.yaml")
         #expect(report.kind == .compose)
         let found = report.findings.filter(\.counts).map { "\($0.rule) \($0.field ?? "")" }
         #expect(
@@ -49,15 +78,18 @@ struct ComposeTests {
                 "SR009 services.web.privileged", "SR002 services.web.cap_add[0]", "SR001 services.web.user", "SR003 services.web.read_only",
                 "SR012 services.web.network_mode", "SR015 services.web.pid", "SR016 services.web.devices[0]", "SR005 services.web.security_opt[0]",
                 "SR010 services.web.volumes[0]", "SR006 services.web.deploy.resources.limits.memory",
+                // The floor the service leaves out, which the engine would not add.
+                "SR002 services.web.cap_drop", "SR004 services.web.security_opt", "SR006 services.web.memswap_limit", "SR007 services.web.cpus",
+                "SR008 services.web.pids_limit",
             ], "\(found)")
-        #expect(found.count == 10, "\(found)")
+        #expect(found.count == 15, "\(found)")
         let privileged = try #require(report.findings.first { $0.rule == "SR009" })
         #expect(privileged.position == SourcePosition(line: 4, column: 5))
     }
 
     @Test("a commented exception is suppressed with its reason, and counts for nothing")
     func suppressed() throws {
-        let report = try LintFixtures.lint(Self.compose, name: "compose.yaml")
+        let report = try LintFixtures.lint(Self.text, name: "compose.yaml")
         let ports = try #require(report.findings.first { $0.field == "services.worker.ports[0]" })
         #expect(ports.rule == "SR026")
         #expect(ports.suppressed == "the worker's port is only published on the CI runner")

@@ -62,6 +62,8 @@ enum ComposeServices {
         scalar("oom_kill_disable", "--oom-kill-disable")
         scalar("oom_score_adj", "--oom-score-adj")
         scalar("runtime", "--runtime")
+        scalar("restart", "--restart")
+        scalar("init", "--init")
         list("tmpfs", "--tmpfs")
         list("ports", "--publish")
         list("expose", "--expose")

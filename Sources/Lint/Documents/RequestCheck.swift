@@ -28,10 +28,13 @@ final class RequestCheck {
     }
 
     /// Judges `arguments` (the words after `run`); `place` turns an origin's word index and offset into a
-    /// position and field; `fallback` places problems of the whole line.
+    /// position and field; `fallback` places problems of the whole line. With `floorField` the request is
+    /// one the engine gets as it is (a compose service: nothing adds the floor), so the floor it leaves out
+    /// is judged too, by the rule the engine plugin refuses it with (`Policy.floorViolations`), each finding
+    /// at the field `floorField` names for a compose key.
     func check(
         _ arguments: [String], mode: GrammarMode, directory: String, place: (FlagOrigin) -> (SourcePosition?, String?),
-        fallback: (SourcePosition?, String?), into sink: inout FindingSink
+        fallback: (SourcePosition?, String?), floorField: ((String) -> String)? = nil, into sink: inout FindingSink
     ) {
         let context = ParseContext(environment: [:], workingDirectory: directory, files: NoFiles())
         let parsed: ParsedRun
@@ -44,6 +47,7 @@ final class RequestCheck {
         }
         guard !parsed.helpRequested else { return }
         var request = parsed.request
+        let carried = EngineFloor(request: request)
         // A user or group named (not numbered) is resolved against the image, which lint does not have;
         // root is refused whatever the image says.
         if let user = request.user, !user.value.namesRoot, UserID(parsing: user.value.description) == nil { request.user = nil }
@@ -71,7 +75,14 @@ final class RequestCheck {
                 return
             }
         }
+        // Each rule and key a policy finding names (`SR003 services.app.read_only`), so the floor does not
+        // report a value the policy already refused (`read_only: false`) a second time.
+        var named: Set<String> = []
         for problem in Policy.findings(request, profile: judged, hostSecrets: secrets, host: host) {
+            if case .violation(let violation) = problem {
+                let field = violation.origin.flatMap { $0.index == nil ? nil : place($0).1 } ?? fallback.1
+                named.insert("\(violation.rule.id) \(Self.key(field))")
+            }
             switch problem {
             case .violation(let violation):
                 let rule = Catalogue.policyRule(violation.rule)
@@ -85,5 +96,27 @@ final class RequestCheck {
                 sink.add(RequestInvalid.description, problem.description, field: field, at: position)
             }
         }
+        guard let floorField else { return }
+        // Lint cannot ask the engine for its default cgroup namespace mode; it takes the private one (cgroup
+        // v2, or dockerd --default-cgroupns-mode private), and the plugin asks the engine it guards.
+        let missing = Policy.floorViolations(
+            carried, profile: judged, cgroupnsPrivateByDefault: true,
+            origin: { field, value in
+                FlagOrigin(
+                    flag: field.composeKey, typed: value == nil || value == "unset" ? field.composeKey : "\(field.composeKey): \(value ?? "")", index: nil)
+            })
+        for violation in missing {
+            let rule = Catalogue.policyRule(violation.rule)
+            let (position, field) =
+                violation.origin.flatMap { $0.index == nil ? nil : place($0) } ?? (fallback.0, floorField(violation.origin?.flag ?? ""))
+            guard !named.contains("\(violation.rule.id) \(Self.key(field))") else { continue }
+            sink.add(rule, "\(violation.flag): \(violation.detail)", field: field, at: position)
+        }
+    }
+
+    /// A finding's field without its list index (`services.app.cap_add[0]` is `services.app.cap_add`).
+    static func key(_ field: String?) -> String {
+        guard let field else { return "" }
+        return field.firstIndex(of: "[").map { String(field[..<$0]) } ?? field
     }
 }

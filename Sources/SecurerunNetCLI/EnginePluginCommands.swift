@@ -1,0 +1,179 @@
+import ArgumentParser
+import EnginePlugin
+import Foundation
+import Logging
+import Policy
+import SecurerunCLI
+
+/// `engine-plugin serve|health|install`: securerun as the Docker Engine's authorization plugin.
+struct NetEnginePluginCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine-plugin", abstract: EnginePluginOptions.abstract,
+        subcommands: [EnginePluginServe.self, EnginePluginHealth.self, EnginePluginInstall.self])
+}
+
+/// `engine-plugin serve`: judge every Engine API call with the profile and the admission gate.
+struct EnginePluginServe: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the authorization plugin (dockerd --authorization-plugin=securerun).",
+        discussion: "Reloads the profile on SIGHUP and when its files or the trusted keys change; stops on SIGTERM.")
+
+    @Option(help: "Hardening profile every container on the engine is held to (default: default).")
+    var profile: String?
+
+    @Option(help: "The plugin's socket (dockerd finds plugins by name in /run/docker/plugins).")
+    var socket = EnginePluginOptions.defaultSocket
+
+    @Option(help: "The engine's API socket, asked for image ids and containers (default: $DOCKER_HOST or /var/run/docker.sock).")
+    var engine: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel = "info"
+
+    func run() async throws {
+        try await reportingErrors {
+            guard geteuid() == 0 else { throw PluginSetupError("the engine plugin runs as root: it reads securerun's root-only state") }
+            var logger = Logger(label: "securerun.engine-plugin")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            let loaded = try ProfileLoader.load(profile)
+            let root = try openImageStore().root
+            let engineSocket = engine.map { $0.hasPrefix("unix://") ? String($0.dropFirst(7)) : $0 } ?? EnginePluginOptions.engineSocket()
+            let judge = EngineJudge(profile: loaded, stateRoot: root, engine: SocketEngineClient(socket: engineSocket))
+            let state = PluginState(judge: judge, profileName: profile, logger: logger)
+            try await EnginePluginServer.run(socket: socket, state: state)
+        }
+    }
+}
+
+/// `engine-plugin health`: asks a running plugin whether it serves, and under which profile.
+struct EnginePluginHealth: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "health", abstract: "Check that the plugin serves (exit 0) and print its profile.")
+
+    @Option(help: "The plugin's socket.")
+    var socket = EnginePluginOptions.defaultSocket
+
+    func run() throws {
+        guard let answer = HealthProbe.get(socket, path: "/_securerun/health") else {
+            printError("no engine plugin answers on \(socket)")
+            throw ExitCode(1)
+        }
+        print(answer)
+    }
+}
+
+/// `engine-plugin install`: what the host needs, printed (and the unit written with --write); never
+/// edits daemon.json.
+struct EnginePluginInstall: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "install", abstract: "Print (or --write) the systemd unit, and print the dockerd setting and how to undo it.")
+
+    @Option(help: "Hardening profile the plugin enforces.")
+    var profile = "default"
+
+    @Option(help: "Where the unit goes with --write.")
+    var unitPath = "/etc/systemd/system/securerun-engine-plugin.service"
+
+    @Flag(help: "Write the unit file (daemon.json is never edited).")
+    var write = false
+
+    func run() throws {
+        let executable =
+            (realpath("/proc/self/exe", nil).map { pointer -> String in
+                defer { free(pointer) }
+                return String(cString: pointer)
+            }) ?? "/usr/local/lib/securerun/securerun-net"
+        let unit = EnginePluginOptions.unit(executable: executable, profile: profile)
+        if write {
+            try Data(unit.utf8).write(to: URL(fileURLWithPath: unitPath), options: .atomic)
+            chmod(unitPath, 0o644)
+            print("wrote \(unitPath)")
+        } else {
+            print("# \(unitPath)")
+            print(unit)
+        }
+        print(EnginePluginOptions.instructions(unitPath: unitPath))
+    }
+}
+
+/// Defaults and texts shared by the plugin's commands.
+enum EnginePluginOptions {
+    static let abstract = "Enforce the profile on the Docker Engine as its authorization plugin."
+    static let defaultSocket = "/run/docker/plugins/securerun.sock"
+
+    static func engineSocket(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let host = environment["DOCKER_HOST"], host.hasPrefix("unix://") { return String(host.dropFirst(7)) }
+        return "/var/run/docker.sock"
+    }
+
+    static func unit(executable: String, profile: String) -> String {
+        """
+        [Unit]
+        Description=securerun: the Docker Engine's authorization plugin
+        Documentation=man:securerun(1)
+        Before=docker.service
+        After=local-fs.target
+
+        [Service]
+        ExecStart=\(executable) engine-plugin serve --profile \(profile)
+        ExecReload=/bin/kill -HUP $MAINPID
+        Restart=always
+        RestartSec=1
+
+        [Install]
+        WantedBy=multi-user.target
+        WantedBy=docker.service
+
+        """
+    }
+
+    static func instructions(unitPath: String) -> String {
+        """
+
+        Then:
+          systemctl daemon-reload && systemctl enable --now securerun-engine-plugin
+          add to /etc/docker/daemon.json:   "authorization-plugins": ["securerun"]
+            (or start dockerd with --authorization-plugin=securerun), then: systemctl restart docker
+          check: securerun engine-plugin health; docker run --privileged IMAGE is refused
+
+        While the plugin is down, dockerd refuses every API call (docker ps included).
+
+        To undo:
+          remove "authorization-plugins" from /etc/docker/daemon.json (or the flag), systemctl restart docker
+          systemctl disable --now securerun-engine-plugin && rm \(unitPath) && systemctl daemon-reload
+        """
+    }
+}
+
+extension HealthProbe {
+    /// A GET over the unix socket `path`; the body of a 200 answer, or nil.
+    static func get(_ socketPath: String, path: String) -> String? {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(socketPath.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
+        }
+        guard connected else { return nil }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: securerun\r\nConnection: close\r\n\r\n".utf8)
+        guard request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else { return nil }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while response.count < 1 << 20 {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            response += chunk[0..<count]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard text.hasPrefix("HTTP/1.1 200"), let split = text.range(of: "\r\n\r\n") else { return nil }
+        return String(text[split.upperBound...])
+    }
+}

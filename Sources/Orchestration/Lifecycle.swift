@@ -69,11 +69,11 @@ public struct Lifecycle: Sendable {
             guard FileManager.default.fileExists(atPath: directory.path) else { return view.record?.displayName ?? view.id }
             claim = ContainerClaim.takeOver(directory, stateRoot: stateRoot)
             if claim != nil { break }
-            // No lock file: its owner or another rm is removing the directory right now. The monitor of a
-            // container its engine kept does so because this rm removed it there: give it a moment.
+            // No lock file: its owner or another rm is removing the directory right now (the monitor of a
+            // container its engine kept does so because this rm removed it there): give that a moment.
             if !FileManager.default.fileExists(atPath: directory.appendingPathComponent(ContainerClaim.lockName).path) {
                 unlocked += 1
-                if kept == nil || unlocked > 40 { break }
+                if unlocked > 40 { break }
             }
             usleep(50_000)
         }

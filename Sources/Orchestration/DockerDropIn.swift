@@ -31,7 +31,8 @@ public struct DockerDropIn: Sendable {
     /// Runs the command; returns the exit status (the real docker's own when handed over: it replaces this
     /// process and never returns).
     public func run() throws -> Int32 {
-        switch DropIn.classify(arguments) {
+        let line = DropIn.read(arguments)
+        switch line.command {
         case .run(let words):
             return try start(words, mode: .dockerRun)
         case .create(let words):
@@ -46,8 +47,13 @@ public struct DockerDropIn: Sendable {
                     "network connect \(network) \(container) refused: container \(container) was started by securerun, whose profile decides its network; start it with the network the profile allows"
                 )
             }
+        case .start:
+            break
         case .refusedGlobal(let flag):
             throw DropInRefusal("\(flag) refused: securerun starts containers on the local engine only (DOCKER_HOST=unix://…); remove \(flag)")
+        case .unreadable(let command, let reason):
+            throw DropInRefusal(
+                "docker \(command) refused: securerun reads this command as docker does and cannot read it: \(reason); see 'docker \(command) --help'")
         case .passThrough:
             break
         }
@@ -105,38 +111,38 @@ public struct DockerDropIn: Sendable {
         for container in call.containers {
             guard let record = try securerunContainer(container), let host = try engineHostConfig(container) else { continue }
             for option in call.options {
-                let flag = option.flag
-                let typed = "\(flag) \(option.value)"
+                let typed = option.typed.contains("=") ? option.typed : "\(option.typed) \(option.value ?? "")"
                 func refuse(_ why: String) -> DropInRefusal {
                     DropInRefusal("update \(typed) refused: container \(container) runs under securerun's profile \"\(record.profile)\"; \(why)")
                 }
-                switch flag {
-                case "-m", "--memory":
-                    guard let size = ByteSize(parsing: option.value), size.bytes > 0, size.bytes <= host.Memory else {
+                let value = option.value ?? ""
+                switch option.name {
+                case "memory":
+                    guard let size = ByteSize(parsing: value), size.bytes > 0, size.bytes <= host.Memory else {
                         throw refuse("memory may only be lowered (it is \(ByteSize(bytes: host.Memory)))")
                     }
-                case "--memory-swap":
-                    guard let size = ByteSize(parsing: option.value), size.bytes > 0, size.bytes <= host.MemorySwap else {
+                case "memory-swap":
+                    guard let size = ByteSize(parsing: value), size.bytes > 0, size.bytes <= host.MemorySwap else {
                         throw refuse("memory plus swap may only be lowered (it is \(ByteSize(bytes: host.MemorySwap)))")
                     }
-                case "--memory-reservation":
-                    guard let size = ByteSize(parsing: option.value), size.bytes >= 0, size.bytes <= host.Memory else {
+                case "memory-reservation":
+                    guard let size = ByteSize(parsing: value), size.bytes >= 0, size.bytes <= host.Memory else {
                         throw refuse("the reservation may not exceed the memory limit")
                     }
-                case "--pids-limit":
-                    guard let value = Int64(option.value), value > 0, value <= host.PidsLimit else {
+                case "pids-limit":
+                    guard let limit = Int64(value), limit > 0, limit <= host.PidsLimit else {
                         throw refuse("the number of tasks may only be lowered (it is \(host.PidsLimit))")
                     }
-                case "--cpus":
+                case "cpus":
                     let current = Double(host.CpuQuota) / Double(max(host.CpuPeriod, 1))
-                    guard let value = Double(option.value), value > 0, value <= current + 1e-9 else {
+                    guard let cpus = Double(value), cpus > 0, cpus <= current + 1e-9 else {
                         throw refuse("CPU may only be lowered (it is \(current) CPUs)")
                     }
-                case "--cpu-quota":
-                    guard let value = Int64(option.value), value > 0, value <= host.CpuQuota else {
+                case "cpu-quota":
+                    guard let quota = Int64(value), quota > 0, quota <= host.CpuQuota else {
                         throw refuse("the CPU quota may only be lowered (it is \(host.CpuQuota))")
                     }
-                case "-c", "--cpu-shares", "--blkio-weight", "--cpuset-cpus", "--cpuset-mems":
+                case "cpu-shares", "blkio-weight", "cpuset-cpus", "cpuset-mems", "help":
                     continue
                 default:
                     throw refuse("securerun lets update only lower memory, swap, CPU and pids limits")

@@ -89,7 +89,7 @@ public struct DockerBackend: KeepsStoppedContainers {
             }
             if launch.startNow { try engine.call("POST", "/containers/\(id)/start", verb: "start") }
         } catch {
-            try? engine.removeContainer(id, verb: "rm")
+            _ = try? engine.removeContainer(id, verb: "rm")
             throw error
         }
         switch io {

@@ -38,7 +38,11 @@ public struct DockerDropIn: Sendable {
         case .create(let words):
             return try start(words, mode: .dockerCreate)
         case .exec(let call):
-            try checkExec(call)
+            if let user = try checkExec(call) {
+                // The engine gets the user securerun judged, in numbers: a name would be looked up again
+                // with dockerd's own reading of /etc/passwd, and given every /etc/group line naming it.
+                try RealDocker.exec(call.arguments(user: user.description), umask: callerUmask)
+            }
         case .update(let call):
             try checkUpdate(call)
         case .networkConnect(let network, let container):
@@ -86,24 +90,17 @@ public struct DockerDropIn: Sendable {
         return try start.run()
     }
 
-    /// `exec` may not add privileges or run as root in a securerun container.
-    func checkExec(_ call: ExecCall) throws {
-        guard let record = try securerunContainer(call.container) else { return }
+    /// `exec` may not add privileges or run as root in a securerun container. Returns the user the exec
+    /// runs as, in numbers, for a securerun container (nil for any other).
+    func checkExec(_ call: ExecCall) throws -> UserID? {
+        guard let record = try securerunContainer(call.container) else { return nil }
         if let privileged = call.privileged {
             throw DropInRefusal(
                 "exec \(privileged) refused: container \(call.container) runs under securerun's profile \"\(record.profile)\"; exec never adds privileges")
         }
-        guard let user = call.user else { return }
+        let directory = StateLayout(root: stateRoot).directory(of: record.id)
         let rootfs = ImageStore(root: stateRoot).rootfs(for: try Digest(parsing: record.imageDigest))
-        let numeric = UserID(parsing: user) != nil ? user : ImageUsers.numeric(user, rootfs: rootfs)
-        let rootRefusal = DropInRefusal("exec -u \(user) refused: exec into a securerun container never runs as root (uid or gid 0)")
-        if user.split(separator: ":").contains("root") { throw rootRefusal }
-        guard let numeric, let parsed = UserID(parsing: numeric) else {
-            throw DropInRefusal("exec -u \(user) refused: no such user or group in the image's /etc/passwd or /etc/group")
-        }
-        if parsed.isRoot { throw rootRefusal }
-        let profile = try ProfileLoader.load(file: URL(fileURLWithPath: record.profileSource))
-        try Policy.checkExecUser(parsed, typed: "--user \(user)", request: record.request, profile: profile)
+        return try ExecStart.execUser(call.user, container: try ExecStart.startedSpec(directory), rootfs: rootfs, record: record)
     }
 
     /// `update` may only lower the limits of a securerun container.

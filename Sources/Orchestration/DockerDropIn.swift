@@ -162,7 +162,11 @@ public struct DockerDropIn: Sendable {
             var HostConfig: HostLimits
         }
         guard let body = try engineInspect(container) else { return nil }
-        return try? StrictJSONDecoder().decode(Inspect.self, from: body).HostConfig
+        do {
+            return try StrictJSONDecoder().decode(Inspect.self, from: body).HostConfig
+        } catch {
+            throw DropInRefusal("cannot read the limits of container \(container) from the engine (\(error)); refusing")
+        }
     }
 
     /// The record of the securerun container the engine knows as `container`, or nil for any other.
@@ -171,9 +175,14 @@ public struct DockerDropIn: Sendable {
             struct Config: Decodable { var Labels: [String: String]? }
             var Config: Config
         }
-        guard let body = try engineInspect(container),
-            let id = (try? StrictJSONDecoder().decode(Inspect.self, from: body))?.Config.Labels?["securerun.id"]
-        else { return nil }
+        guard let body = try engineInspect(container) else { return nil }
+        let labels: [String: String]?
+        do {
+            labels = try StrictJSONDecoder().decode(Inspect.self, from: body).Config.Labels
+        } catch {
+            throw DropInRefusal("cannot read the labels of container \(container) from the engine (\(error)); refusing")
+        }
+        guard let id = labels?["securerun.id"] else { return nil }
         let view = try Containers(stateRoot: stateRoot).find(id)
         guard let record = view.record else {
             throw DropInRefusal("container \(container) was started by securerun but its record is unreadable (\(view.problem ?? "")); refusing")
@@ -181,11 +190,79 @@ public struct DockerDropIn: Sendable {
         return record
     }
 
-    /// The engine's inspect JSON for a container, or nil when the engine does not have it (or is not there:
-    /// then the real docker reports that itself).
+    /// The engine's inspect JSON for a container, or nil when the engine has no such container. Anything
+    /// that keeps securerun from asking the engine docker will use refuses: a guarded command that cannot
+    /// be judged is not handed over.
     func engineInspect(_ container: String) throws -> [UInt8]? {
-        guard let engine = try? DockerEngine() else { return nil }
-        return try? engine.inspectContainer(container)
+        try checkEngineChoice()
+        // docker finds `/name` as `name`; any other spelling securerun cannot ask about the same way refuses.
+        let name = container.hasPrefix("/") ? String(container.dropFirst()) : container
+        guard let first = name.utf8.first, Self.nameStart(first), name.utf8.allSatisfy(Self.nameByte) else {
+            throw DropInRefusal("\(container) refused: not a container name or id securerun can look up (letters, digits, '_', '.', '-')")
+        }
+        let engine: DockerEngine
+        do {
+            engine = try DockerEngine()
+        } catch {
+            throw engineRefusal(container, "\(error)")
+        }
+        do {
+            return try engine.inspectContainer(name)
+        } catch {
+            throw engineRefusal(container, "\(error)")
+        }
+    }
+
+    static func nameStart(_ byte: UInt8) -> Bool { (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) }
+    static func nameByte(_ byte: UInt8) -> Bool { nameStart(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") }
+
+    func engineRefusal(_ container: String?, _ why: String) -> DropInRefusal {
+        let what = container.map { "whether \($0) is a securerun container" } ?? "whether the command touches a securerun container"
+        return DropInRefusal(
+            "docker \(verb) refused: securerun cannot ask the engine docker would use \(what) (\(why)); "
+                + "it guards exec, update, start, restart and network connect on the local engine only: unset DOCKER_HOST and DOCKER_CONTEXT, or use a unix:// DOCKER_HOST"
+        )
+    }
+
+    /// The guarded command, for messages.
+    var verb: String {
+        switch DropIn.read(arguments).command {
+        case .exec: return "exec"
+        case .update: return "update"
+        case .start(let call): return call.verb
+        case .networkConnect: return "network connect"
+        default: return arguments.first ?? "docker"
+        }
+    }
+
+    /// The engine the real docker would talk to must be the one securerun asks: docker's own order is
+    /// `--context`/`-H` (refused before this), `DOCKER_HOST`, `DOCKER_CONTEXT`, then the config file's
+    /// `currentContext` (cli/command/cli.go resolveContextName).
+    func checkEngineChoice() throws {
+        let environment = ProcessInfo.processInfo.environment
+        if let host = environment["DOCKER_HOST"], !host.isEmpty {
+            guard host.hasPrefix("unix://") else { throw engineRefusal(nil, "DOCKER_HOST=\(host) is not a local unix:// socket") }
+            return
+        }
+        if let context = environment["DOCKER_CONTEXT"], !context.isEmpty, context != "default" {
+            throw engineRefusal(nil, "DOCKER_CONTEXT=\(context) names another engine")
+        }
+        let directory =
+            DropIn.read(arguments).configDirectory
+            ?? environment["DOCKER_CONFIG"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()) + "/.docker")
+        let file = directory + "/config.json"
+        guard FileManager.default.fileExists(atPath: file) else { return }
+        struct Config: Decodable { var currentContext: String? }
+        let context: String?
+        do {
+            context = try StrictJSONDecoder().decode(Config.self, from: try FileContents.read(file, limit: 1 << 20)).currentContext
+        } catch {
+            throw engineRefusal(nil, "\(file) cannot be read for its current context: \(error)")
+        }
+        if let context, !context.isEmpty, context != "default" {
+            throw engineRefusal(nil, "\(file) makes context \(context) current")
+        }
     }
 }
 

@@ -9,7 +9,9 @@ import StrictJSON
 /// `securerun docker …` and a `docker` symlink to securerun. `run` and `create` get securerun's whole
 /// treatment on the docker backend (so the containers show in `docker ps` and the docker CLI works on
 /// them); `exec`, `update` and `network connect` on a container securerun started are refused when they
-/// would loosen it; every other command is handed to the real docker binary unchanged.
+/// would loosen it, `exec` runs as the user securerun checked, and `start`/`restart` take the start decision
+/// again; every other command is handed to the real docker binary unchanged. The guarded commands are read
+/// with docker's own grammar (``DropIn``), and one securerun cannot read or judge is refused.
 ///
 /// What this protects against: everyone who runs docker through securerun gets the floor. Anyone who can
 /// reach the Docker socket directly (the real binary, the API) can still go around it.
@@ -51,8 +53,8 @@ public struct DockerDropIn: Sendable {
                     "network connect \(network) \(container) refused: container \(container) was started by securerun, whose profile decides its network; start it with the network the profile allows"
                 )
             }
-        case .start:
-            break
+        case .start(let call):
+            try checkStart(call)
         case .refusedGlobal(let flag):
             throw DropInRefusal("\(flag) refused: securerun starts containers on the local engine only (DOCKER_HOST=unix://…); remove \(flag)")
         case .unreadable(let command, let reason):
@@ -101,6 +103,21 @@ public struct DockerDropIn: Sendable {
         let directory = StateLayout(root: stateRoot).directory(of: record.id)
         let rootfs = ImageStore(root: stateRoot).rootfs(for: try Digest(parsing: record.imageDigest))
         return try ExecStart.execUser(call.user, container: try ExecStart.startedSpec(directory), rootfs: rootfs, record: record)
+    }
+
+    /// `start` and `restart` of a securerun container take the start decision again, as `run` takes it:
+    /// the record's image digest under the record's profile, admitted and allowed now, giving the spec the
+    /// engine's container was created with.
+    func checkStart(_ call: StartCall) throws {
+        for container in call.containers {
+            guard let record = try securerunContainer(container) else { continue }
+            if let checkpoint = call.options.first(where: { $0.name == "checkpoint" || $0.name == "checkpoint-dir" }) {
+                throw DropInRefusal(
+                    "\(call.verb) \(checkpoint.typed) refused: container \(container) runs under securerun's profile \"\(record.profile)\"; it starts only from its image"
+                )
+            }
+            try Readmission.check(record, stateRoot: stateRoot, verb: call.verb)
+        }
     }
 
     /// `update` may only lower the limits of a securerun container.

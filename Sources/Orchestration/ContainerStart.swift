@@ -118,6 +118,7 @@ public struct ContainerStart: Sendable {
                 flag: request.workdir?.origin.typed ?? "--workdir \(hardened.cwd)", reason: "\(file) is a file in the image, not a directory",
                 origin: request.workdir?.origin)
         }
+        try Self.checkGroups(hardened.user, hardened.additionalGids, rootfs: image.rootfs, volumes: hardened.volumes.map(\.destination))
         if hardened.initProcess { _ = try InitBinary.locate() }
         try SeccompCheck.ensureCompiles(hardened.seccomp, source: hardened.seccompSource, stateRoot: stateRoot)
         PhaseTimer.mark("command, seccomp checked")
@@ -125,6 +126,20 @@ public struct ContainerStart: Sendable {
         return PreparedContainer(
             request: request, profile: profile, image: image, hardened: hardened,
             verdict: verdict, backend: backend, imageHold: hold)
+    }
+
+    /// Refuses a user whose supplementary groups the runtime would turn into others: both backends hand the
+    /// runtime the gid and the `--group-add` gids, and it looks each up again in the container's /etc/group.
+    static func checkGroups(_ user: UserID, _ added: [UInt32], rootfs: URL, volumes: [String]) throws(OrchestrationError) {
+        if let problem = groupProblem(user, added, rootfs: rootfs, volumes: volumes) {
+            let groups = SpecBuilder.supplementaryGroups(user.gid, added).map(String.init).joined(separator: ",")
+            throw .invalidRequest(flag: "supplementary groups \(groups)", reason: problem)
+        }
+    }
+
+    /// Why the runtime could give `user` other supplementary groups than its gid and `added`, or nil.
+    static func groupProblem(_ user: UserID, _ added: [UInt32], rootfs: URL, volumes: [String]) -> String? {
+        ImageUsers.supplementaryGroupProblem(SpecBuilder.supplementaryGroups(user.gid, added), rootfs: rootfs, volumeDestinations: volumes)
     }
 
     /// The image's runtime defaults, with user and group names (the request's and the image's) made numeric

@@ -49,10 +49,25 @@ public struct Containers: Sendable {
         let directory = layout.directory(of: id)
         let owned = Self.isOwned(directory)
         do {
-            return ContainerView(record: try RecordFile(directory: directory).read(), id: id, directory: directory, owned: owned, problem: nil)
+            var record = try RecordFile(directory: directory).read()
+            if let found = record, found.status != .running, runsBehindItsRecord(found) {
+                record?.status = .running
+            }
+            return ContainerView(record: record, id: id, directory: directory, owned: owned, problem: nil)
         } catch {
             return ContainerView(record: nil, id: id, directory: directory, owned: owned, problem: error.description)
         }
+    }
+
+    /// Whether the engine runs a container its record does not call running: the Docker Engine keeps a
+    /// created or stopped container, and `docker start` (checked by the drop-in, or the real docker
+    /// unchecked) starts it behind securerun's back. So for those the engine, not the record, says whether
+    /// it runs, and `ps`, `audit`, `stop` and `exec` see it. runc's containers are not asked: nothing but
+    /// their owner starts them, and a `runc state` for every ended container would cost a process each.
+    func runsBehindItsRecord(_ record: ContainerRecord) -> Bool {
+        guard let backend = Backends.named(record.runtime, stateRoot: stateRoot) as? any KeepsStoppedContainers else { return false }
+        let state = try? backend.state(id: record.id)
+        return state == .running || state == .paused
     }
 
     /// Whether someone holds the container's lock (its owner is alive).

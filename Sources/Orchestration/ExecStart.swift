@@ -38,27 +38,11 @@ public struct ExecStart: Sendable {
         guard let record = view.record, record.status == .running else { throw OrchestrationError.notRunning(reference) }
         guard !command.isEmpty else { throw OrchestrationError.invalidRequest(flag: "exec", reason: "give a command to run in the container") }
         let backend = try containers.backend(record)
-        // The container's own user, environment and working directory, from the spec it started with.
-        struct Started: Decodable {
-            struct User: Decodable {
-                var uid: UInt32
-                var gid: UInt32
-            }
-            var user: User
-            var env: [String]
-            var cwd: String
-        }
-        let file = view.directory.appendingPathComponent("spec.json")
-        let spec: Started
-        do {
-            spec = try StrictJSONDecoder().decode(Started.self, from: try FileContents.read(file.path))
-        } catch {
-            throw OrchestrationError.corruptRecord(path: file.path, reason: "\(error)")
-        }
+        let spec = try Self.startedSpec(view.directory)
         let rootfs = ImageStore(root: stateRoot).rootfs(for: try Digest(parsing: record.imageDigest))
-        let process = ExecProcess(
-            args: command, env: try environment(spec.env), cwd: workdir ?? spec.cwd,
-            user: try execUser(container: UserID(uid: spec.user.uid, gid: spec.user.gid), rootfs: rootfs, record: record), terminal: tty)
+        let user = try Self.execUser(user, container: spec, rootfs: rootfs, record: record)
+        var process = ExecProcess(args: command, env: try environment(spec.env), cwd: workdir ?? spec.cwd, user: user, terminal: tty)
+        process.additionalGids = spec.additionalGids
         guard process.cwd.hasPrefix("/") else { throw OrchestrationError.invalidRequest(flag: "--workdir \(process.cwd)", reason: "must be an absolute path") }
         try Subreaper.enable()
         let place = ContainerPlace(id: record.id, directory: view.directory, stateRoot: stateRoot)
@@ -106,20 +90,56 @@ public struct ExecStart: Sendable {
         return result
     }
 
-    /// The container's user, or another non-root one (a name from the image's passwd, or uid[:gid]).
-    func execUser(container: UserID, rootfs: URL, record: ContainerRecord) throws -> UserID {
-        guard let text = user else { return container }
-        let flag = "--user \(text)"
-        if ["root", "0"].contains(text) || text.hasPrefix("root:") || text.hasSuffix(":root") {
-            throw OrchestrationError.execRefused(flag: flag, reason: "exec never runs as root (uid or gid 0); the container runs as \(container)")
+    /// What an exec takes from the spec the container started with: its user and groups, environment,
+    /// working directory, and where its volumes are.
+    struct StartedSpec: Decodable {
+        struct User: Decodable {
+            var uid: UInt32
+            var gid: UInt32
+            var id: UserID { UserID(uid: uid, gid: gid) }
         }
+        struct Volume: Decodable { var destination: String }
+        var user: User
+        var additionalGids: [UInt32]
+        var env: [String]
+        var cwd: String
+        var volumes: [Volume]
+    }
+
+    /// The spec the container in `directory` started with.
+    static func startedSpec(_ directory: URL) throws(OrchestrationError) -> StartedSpec {
+        let file = directory.appendingPathComponent("spec.json")
+        do {
+            return try StrictJSONDecoder().decode(StartedSpec.self, from: try FileContents.read(file.path))
+        } catch {
+            throw .corruptRecord(path: file.path, reason: "\(error)")
+        }
+    }
+
+    /// The user an exec runs as: the container's own, or another non-root one (a name from the image's
+    /// passwd, read as the runtime reads it, or uid[:gid]), always in numbers. `securerun exec -u` and the
+    /// drop-in's `docker exec -u` both ask this, and hand the engine what it returns.
+    static func execUser(_ text: String?, container spec: StartedSpec, rootfs: URL, record: ContainerRecord) throws -> UserID {
+        let container = spec.user.id
+        let user = try numericUser(text, container: container, rootfs: rootfs, record: record)
+        // dockerd and runc look the gid and the container's groups up again in its /etc/group.
+        if let problem = ContainerStart.groupProblem(user, spec.additionalGids, rootfs: rootfs, volumes: spec.volumes.map(\.destination)) {
+            throw OrchestrationError.execRefused(flag: "--user \(text ?? container.description)", reason: problem)
+        }
+        return user
+    }
+
+    /// The user `text` names (or the container's), in numbers, never root, within the container's profile.
+    static func numericUser(_ text: String?, container: UserID, rootfs: URL, record: ContainerRecord) throws -> UserID {
+        guard let text else { return container }
+        let flag = "--user \(text)"
+        let rootRefusal = OrchestrationError.execRefused(flag: flag, reason: "exec never runs as root (uid or gid 0); the container runs as \(container)")
+        if ["root", "0"].contains(text) || text.hasPrefix("root:") || text.hasSuffix(":root") { throw rootRefusal }
         let numeric = UserID(parsing: text) == nil ? ImageUsers.numeric(text, rootfs: rootfs) : text
         guard let numeric, let parsed = UserID(parsing: numeric) else {
             throw OrchestrationError.invalidRequest(flag: flag, reason: "no such user or group in the image's /etc/passwd or /etc/group")
         }
-        if parsed.isRoot {
-            throw OrchestrationError.execRefused(flag: flag, reason: "exec never runs as root (uid or gid 0); the container runs as \(container)")
-        }
+        if parsed.isRoot { throw rootRefusal }
         // The container's own user is never a loosening; another one meets the rules a new container would.
         if parsed != container {
             let profile = try ProfileLoader.load(file: URL(fileURLWithPath: record.profileSource))

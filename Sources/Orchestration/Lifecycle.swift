@@ -69,11 +69,11 @@ public struct Lifecycle: Sendable {
             guard FileManager.default.fileExists(atPath: directory.path) else { return view.record?.displayName ?? view.id }
             claim = ContainerClaim.takeOver(directory, stateRoot: stateRoot)
             if claim != nil { break }
-            // No lock file: its owner or another rm is removing the directory right now. The monitor of a
-            // container its engine kept does so because this rm removed it there: give it a moment.
+            // No lock file: its owner or another rm is removing the directory right now (the monitor of a
+            // container its engine kept does so because this rm removed it there): give that a moment.
             if !FileManager.default.fileExists(atPath: directory.appendingPathComponent(ContainerClaim.lockName).path) {
                 unlocked += 1
-                if kept == nil || unlocked > 40 { break }
+                if unlocked > 40 { break }
             }
             usleep(50_000)
         }
@@ -104,10 +104,16 @@ public struct Lifecycle: Sendable {
     func waitForEnd(_ id: String, seconds: Double) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         let directory = StateLayout(root: stateRoot).directory(of: id)
+        var kept: (any KeepsStoppedContainers)?
         while true {
             guard FileManager.default.fileExists(atPath: directory.path) else { return true }
             let record = try? RecordFile(directory: directory).read()
-            if record?.status == .exited { return true }
+            if let record, record.status == .exited {
+                // An engine that keeps containers may run one again before its monitor says so (`docker
+                // start`, or a new monitor still catching up): ended is what the engine says, too.
+                if kept == nil { kept = Backends.named(record.runtime, stateRoot: stateRoot) as? any KeepsStoppedContainers }
+                guard let kept, let state = try? kept.state(id: id), state == .running || state == .paused else { return true }
+            }
             // Its owner died: the sweep tears it down, or has a new monitor adopt it if it still runs.
             if !Containers.isOwned(directory) { Sweep.run(stateRoot: stateRoot) }
             if Date() >= deadline { return false }

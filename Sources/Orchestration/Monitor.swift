@@ -174,7 +174,7 @@ public enum Monitor {
         let proxy = network.flatMap { try? PortProxy.start($0.ports, target: $0.containerAddress) }
         defer { proxy?.stop() }
         if let kept {
-            follow(kept, place: claim.place, since: Int64(Date().timeIntervalSince1970) - 1, removesOnExit: record.request.removesOnExit, settleFirst: true)
+            follow(kept, place: claim.place, since: Int64(Date().timeIntervalSince1970) - 1, removesOnExit: record.request.removesOnExit)
             proxy?.stop()
             _ = withExtendedLifetime(claim) {
                 Launch.finish(place: claim.place, backend: backend, exit: nil, remove: true, note: nil, name: record.name)
@@ -219,27 +219,11 @@ public enum Monitor {
     /// start and exit goes into its record, whoever caused it (securerun, `docker start` or `docker stop`,
     /// the engine), so `ps`, `stop`, `wait` and `audit` see what the engine runs. Returns once the engine
     /// removed it (`securerun rm`, `docker rm`) or, with `--rm`, once it ended; the caller tears down.
-    /// With `settleFirst` (an adopting monitor), what the engine says now goes into the record first.
-    static func follow(_ backend: any KeepsStoppedContainers, place: ContainerPlace, since: Int64, removesOnExit: Bool, settleFirst: Bool = false) {
+    static func follow(_ backend: any KeepsStoppedContainers, place: ContainerPlace, since: Int64, removesOnExit: Bool) {
         let file = RecordFile(directory: place.directory)
         var since = since
         var pause: UInt32 = 1
-        var settle = settleFirst
         while true {
-            if settle {
-                // The stream ended (the engine restarted) or could not be had: what the engine says now decides.
-                let asked = Int64(Date().timeIntervalSince1970) - 1
-                switch Result(catching: { () throws(RuntimeError) in try backend.engineState(id: place.id) }) {
-                case .success(nil):
-                    return
-                case .success(let state?):
-                    let change: EngineChange = state.status == .stopped ? .exited(code: state.exitCode) : .started
-                    if state.status != .created, !record(change, in: file, removesOnExit: removesOnExit) { return }
-                    since = asked
-                case .failure:
-                    break
-                }
-            }
             var ended = false
             do {
                 try backend.follow(id: place.id, since: since) { change in
@@ -251,9 +235,10 @@ public enum Monitor {
                 // Not answering: asked again below, after a pause.
             }
             if ended { return }
+            // The stream ended (the engine restarted) or could not be had: follow again, after a pause.
             sleep(pause)
             pause = min(pause * 2, 30)
-            settle = true
+            since = Int64(Date().timeIntervalSince1970) - 1
         }
     }
 

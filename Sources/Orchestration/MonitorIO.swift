@@ -92,7 +92,7 @@ final class MonitorIO: @unchecked Sendable {
 ///
 /// Copying is work done on the container's behalf, and a container printing empty lines makes much of it
 /// for little of its own CPU: each reader moves itself into the container's CPU cgroup (cgroup v1 moves
-/// single threads), so the container and its log copying share its CPU limit. Where the thread cannot
+/// single threads), so the container and its log copying share its CPU limit, and back out before it ends. Where the thread cannot
 /// move (cgroup v2), it keeps its own CPU time within the container's CPU limit by pausing, so the
 /// container waits on a full pipe instead.
 final class Logging: @unchecked Sendable {
@@ -122,8 +122,10 @@ final class Logging: @unchecked Sendable {
         let layout = layout
         let thread = Thread { [group] in
             var budget: CPUBudget?
-            if let charge, !layout.chargeCurrentThread(toContainerAt: charge.cgroupsPath) {
-                budget = CPUBudget(cpus: charge.cpus)
+            var charged: ThreadCharge?
+            if let charge {
+                charged = layout.chargeCurrentThread(toContainerAt: charge.cgroupsPath)
+                if charged == nil { budget = CPUBudget(cpus: charge.cpus) }
             }
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65_536)
@@ -136,6 +138,8 @@ final class Logging: @unchecked Sendable {
             }
             writer?.flush(stream: stream, pending: &pending)
             close(fd)
+            // Out of the container's cgroup before saying it is done: the cgroup's removal follows.
+            charged?.release()
             group.leave()
         }
         thread.start()

@@ -43,7 +43,8 @@ public enum CgroupLayout: String, Sendable {
         for attempt in 0..<50 {
             let pids = Set(existing.flatMap { Self.processes(in: $0) })
             if pids.isEmpty { break }
-            for pid in pids { kill(pid, SIGKILL) }
+            // Never securerun itself (a monitor's log reader visits a container's CPU cgroup).
+            for pid in pids where pid != getpid() { kill(pid, SIGKILL) }
             if attempt > 0 { usleep(20_000) }
         }
         for dir in existing { rmdir(dir) }

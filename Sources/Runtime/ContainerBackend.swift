@@ -96,6 +96,8 @@ public struct ExecProcess: Sendable, Equatable {
     public var user: UserID
     /// A terminal of its own.
     public var terminal: Bool
+    /// The container's `--group-add` groups, which the process gets beside its own gid (as docker exec does).
+    public var additionalGids: [UInt32] = []
 
     /// A process.
     public init(args: [String], env: [String], cwd: String, user: UserID, terminal: Bool) {

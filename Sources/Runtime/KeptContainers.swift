@@ -7,9 +7,10 @@ import Foundation
 public protocol KeepsStoppedContainers: ContainerBackend {
     /// What the engine says of container `id` right now; nil when it has no such container.
     func engineState(id: String) throws(RuntimeError) -> EngineState?
-    /// Calls `changed` for each start and exit of container `id`, and its removal, from `since` (seconds
-    /// since 1970) on, in order, until `changed` returns false or the engine's stream ends (the engine
-    /// stopped; ask `engineState` then).
+    /// Calls `changed` with what the engine says of container `id` once it follows it (nothing for one
+    /// only created), then for each start and exit and its removal from `since` (seconds since 1970) on,
+    /// in order, until `changed` returns false or the engine's stream ends (the engine stopped). The same
+    /// change may come twice.
     func follow(id: String, since: Int64, _ changed: (EngineChange) -> Bool) throws(RuntimeError)
     /// Writes container `id`'s log through `emit(bytes, stream)` (`stdout` or `stderr`), the last `tail`
     /// lines or all; with `follow`, until the container stops. False when the engine has no such container.

@@ -90,7 +90,8 @@ public struct RuncBackend: ContainerBackend {
         }
         var spec = running.process
         spec.terminal = process.terminal
-        spec.user = .init(uid: process.user.uid, gid: process.user.gid, additionalGids: nil)
+        spec.user = .init(
+            uid: process.user.uid, gid: process.user.gid, additionalGids: SpecBuilder.supplementaryGroups(process.user.gid, process.additionalGids))
         spec.args = process.args
         spec.env = process.env
         spec.cwd = process.cwd

@@ -18,6 +18,13 @@ public enum SpecBuilder {
         spec(for: hardened, rootfs: rootfs, cgroupsPath: place.cgroupsPath, volumeSources: volumeSources, networkNamespace: networkNamespace)
     }
 
+    /// A process's supplementary groups: its own gid first, then `--group-add`'s. dockerd always lists the
+    /// primary gid (moby's fix for CVE-2022-36109, kept since), so both backends give the same groups; with
+    /// no-new-privileges it grants nothing the primary gid does not.
+    public static func supplementaryGroups(_ gid: UInt32, _ added: [UInt32]) -> [UInt32] {
+        [gid] + added.filter { $0 != gid }
+    }
+
     /// Makes the runtime spec with the given cgroups path (dry runs have no container place yet).
     public static func spec(
         for hardened: HardenedSpec, rootfs: URL, cgroupsPath: String, volumeSources: [Int: String] = [:], networkNamespace: String? = nil
@@ -29,7 +36,7 @@ public enum SpecBuilder {
             bounding: caps, effective: caps, inheritable: caps, permitted: caps, ambient: caps)
         let process = RuntimeSpec.Process(
             terminal: false,
-            user: .init(uid: hardened.user.uid, gid: hardened.user.gid, additionalGids: hardened.additionalGids.isEmpty ? nil : hardened.additionalGids),
+            user: .init(uid: hardened.user.uid, gid: hardened.user.gid, additionalGids: supplementaryGroups(hardened.user.gid, hardened.additionalGids)),
             args: hardened.initProcess ? [InitBinary.containerPath, "--"] + hardened.args : hardened.args,
             env: hardened.env,
             cwd: hardened.cwd,

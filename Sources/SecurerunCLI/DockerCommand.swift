@@ -15,9 +15,11 @@ struct DockerCommand: AsyncParsableCommand {
         abstract: "Use docker through securerun: run and create are hardened and admitted, the rest goes to docker.",
         discussion: """
             run, create (and container run/create) start containers on the local Docker Engine with the profile's \
-            floor and admission check ($SECURERUN_PROFILE, default: default). exec --privileged, exec as root, update \
-            raising a limit and network connect are refused on containers securerun started. Every other command is \
-            handed to the real docker unchanged. See 'securerun docker-alias'.
+            floor and admission check ($SECURERUN_PROFILE, default: default). On containers securerun started, exec \
+            --privileged, exec as root, update raising a limit and network connect are refused, exec runs as the user \
+            securerun checked (in numbers), and start and restart take the start decision again. These commands are read \
+            with docker's own grammar; one securerun cannot read, or judge on the engine docker would use, is refused. \
+            Every other command is handed to the real docker unchanged. See 'securerun docker-alias'.
             """,
         helpNames: [])
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 @testable import Images
 
@@ -153,12 +154,7 @@ enum PythonServers {
             processes.append(process)
         }
         for (host, port) in addresses {
-            var listening = false
-            for _ in 0..<100 where !listening {
-                listening = RedirectingFrontend.accepts(host: host, port: port)
-                if !listening { usleep(50_000) }
-            }
-            guard listening else {
+            guard Wait.until({ RedirectingFrontend.accepts(host: host, port: port) }) else {
                 stop(processes)
                 throw ImageError.registry(host: "\(host):\(port)", reason: "the python test server did not start")
             }

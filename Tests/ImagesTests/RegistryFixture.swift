@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Images
@@ -41,10 +42,8 @@ final class RegistryFixture {
         process.standardOutput = try FileHandle(forWritingTo: temp.path("access.log"))
         process.standardError = FileHandle.nullDevice
         try process.run()
-        for _ in 0..<100 {
-            if Self.accepts(port) { return }
-            usleep(50_000)
-        }
+        // Bounded by Wait.standard: docker-registry can take seconds to start while the suite is busy.
+        if Wait.until({ Self.accepts(port) }) { return }
         stop()
         throw ImageError.registry(host: address, reason: "docker-registry did not start")
     }

@@ -51,4 +51,19 @@ struct DetachedLogChargeTests {
         #expect(try root.cli.run(["rm", "-f", name]).status == 0)
         #expect(RunFixture.leftovers(root: root.cli.root).isEmpty, "\(RunFixture.leftovers(root: root.cli.root))")
     }
+
+    // The readers leave the container's cgroup before the monitor removes it: removing a cgroup SIGKILLs
+    // what is still in it, and a monitor killed there loses the exit code ("its monitor died").
+    @Test("containers that end at once keep their exit codes: the monitor's readers are out of the cgroup before its removal")
+    func exitCodesSurviveTheCgroupRemoval() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let root = try ContainerLifecycleTests.Root(fixture)
+        let names = (0..<8).map { "brief\($0)-\(UUID().uuidString.prefix(6).lowercased())" }
+        defer { for name in names { _ = try? root.cli.run(["rm", "-f", name]) } }
+        for name in names { _ = try root.detach(["--name", name, "--cpus", "0.5"], ["sh", "-c", "echo hi; echo err >&2; exit 7"]) }
+        for name in names {
+            let waited = try root.cli.run(["wait", name], timeout: 60)
+            #expect(waited.stdout == "7\n", "\(name): \(waited)")
+        }
+    }
 }

@@ -3,7 +3,7 @@ import Testing
 
 /// Issue 10: the docker backend gives a container on the local Docker Engine the same floor as runc,
 /// by image id, under the same admission gate.
-@Suite("docker backend: the same floor on the Docker Engine")
+@Suite("docker backend: the same floor on the Docker Engine", .sharedHost)
 struct DockerBackendTests {
     /// The engine is there (scripts/test starts one); under CI a missing engine fails the test.
     static func engineAvailable(sourceLocation: SourceLocation = #_sourceLocation) -> Bool {

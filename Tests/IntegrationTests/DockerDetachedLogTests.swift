@@ -6,7 +6,7 @@ import Testing
 /// engine, so `docker logs` said "No such container", `securerun logs` printed nothing and `docker start`
 /// after `docker stop` failed: a crashing service left no trace. As in docker, the container and its log
 /// now stay until `securerun rm` or `docker rm`, and securerun's record follows what the engine runs.
-@Suite("docker backend: a detached container keeps its output and can be started again")
+@Suite("docker backend: a detached container keeps its output and can be started again", .sharedHost)
 struct DockerDetachedLogTests {
     /// A fresh state root and an engine name nobody else uses.
     struct Fixture {

@@ -4,7 +4,7 @@ import Testing
 /// Issue 17: the images securerun streams into the engine for the docker backend piled up as `<none>`
 /// after their containers were gone. They now carry securerun's tag, and go with their last container;
 /// an image the user had in the engine is never removed.
-@Suite("docker backend: the images securerun loads into the engine go with their last container")
+@Suite("docker backend: the images securerun loads into the engine go with their last container", .sharedHost)
 struct DockerEngineImageTests {
     /// The engine's ids of the images tagged `securerun.invalid/loaded`.
     static func loadedImages() throws -> Set<String> {

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import TestSupport
 import Testing
 
 /// `securerun run` with command lines written the way docker users write them, through the real binary and runc.
@@ -56,7 +57,7 @@ struct DockerGrammarRunTests {
         #expect(try root.waitForLog("combined", "hello"), "the -eGREETING=hello inside the line must reach the container")
         #expect(try root.waitForLog("combined", "\(64 << 20)"), "the -m64m inside -itd… must reach the cgroup")
         #expect(try root.cli.run(["stop", "-t", "1", "combined"]).status == 0)
-        for _ in 0..<100 where !RunFixture.leftovers(root: root.cli.root).isEmpty { usleep(50_000) }
+        Wait.until { RunFixture.leftovers(root: root.cli.root).isEmpty }
         #expect(RunFixture.leftovers(root: root.cli.root).isEmpty, "--rm: \(RunFixture.leftovers(root: root.cli.root))")
     }
 

@@ -4,7 +4,7 @@ import Testing
 /// Issue 17: `-l/--label` given through the drop-in or `run --runtime docker` stayed in securerun's record
 /// and never reached the engine's container, so `docker ps --filter label=…` and tools that read engine
 /// labels (reverse proxies, updaters) saw nothing. securerun's own `securerun.*` labels stay its own.
-@Suite("docker backend: labels reach the engine's container")
+@Suite("docker backend: labels reach the engine's container", .sharedHost)
 struct DockerLabelTests {
     @Test("run --runtime docker -l and the drop-in's docker run -l: docker ps --filter label= finds the container")
     func labelsReachTheEngine() throws {

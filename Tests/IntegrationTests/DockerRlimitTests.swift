@@ -4,7 +4,7 @@ import Testing
 /// Issue 17, finding 6: the docker backend gave containers dockerd's rlimits (its `default-ulimits`),
 /// which securerun never judged, while `--ulimit` was judged against securerun's own. Both backends now
 /// give a container the same limits: securerun's own, lowered where `--ulimit` asks.
-@Suite("docker backend: the rlimits a runc container gets")
+@Suite("docker backend: the rlimits a runc container gets", .sharedHost)
 struct DockerRlimitTests {
     /// `securerun ARGUMENTS` run with its own open-files limit lowered to `nofile` (soft and hard), as a
     /// user's shell or a systemd unit would set it.

@@ -1,8 +1,9 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Issue 10: `securerun docker …` and a `docker` symlink to securerun.
-@Suite("drop-in docker: run and create hardened, loosening refused, the rest passed through")
+@Suite("drop-in docker: run and create hardened, loosening refused, the rest passed through", .sharedHost)
 struct DropInTests {
     struct Setup {
         let root: ContainerLifecycleTests.Root
@@ -49,9 +50,9 @@ struct DropInTests {
         let ps = try CLI.exec("docker", ["ps", "--filter", "name=^\(name)$", "--format", "{{.ID}} {{.Names}}"])
         #expect(ps.stdout == "\(engineID.prefix(12)) \(name)\n", "\(ps)")
         var logs = try CLI.exec("docker", ["logs", name])
-        for _ in 0..<50 where !logs.stdout.contains("hello") {
-            usleep(100_000)
+        try Wait.until(interval: 0.1) {
             logs = try CLI.exec("docker", ["logs", name])
+            return logs.stdout.contains("hello")
         }
         #expect(logs.stdout == "hello\n", "\(logs)")
         let refused = try setup.docker(["run", "--privileged", setup.root.image, "true"])

@@ -1,5 +1,6 @@
 import Foundation
 import HostSystem
+import TestSupport
 import Testing
 
 /// A host directory of files whose exact bytes are checked after runs that mount it.
@@ -242,8 +243,8 @@ struct HostSafetyTests {
             usleep(UInt32(delay * 1000))
             run.killHard()
         }
-        // A runtime the dead securerun spawned is killed with it (its parent-death signal); give it a moment.
-        usleep(300_000)
+        // A runtime the dead securerun spawned is killed with it (its parent-death signal): waited for, bounded.
+        Wait.until { Self.processes(mentioning: isolated.cli.root.path).isEmpty }
         let next = try isolated.run([], ["true"])
         #expect(next.status == 0, "\(next)")
         #expect(RunFixture.leftovers(root: isolated.cli.root).isEmpty, "\(RunFixture.leftovers(root: isolated.cli.root))")

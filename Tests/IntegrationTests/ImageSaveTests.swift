@@ -81,7 +81,7 @@ struct ImageSaveTests {
         #expect(try String(contentsOf: bundle.appendingPathComponent("rootfs/etc/id"), encoding: .utf8) == original)
     }
 
-    @Test("docker-archive: docker load gives the image under its name with the config digest as image id; skopeo reads it")
+    @Test("docker-archive: docker load gives the image under its name with the config digest as image id; skopeo reads it", .sharedHost)
     func dockerArchive() throws {
         guard Requirements.met(tools: ["skopeo", "docker"]), DockerBackendTests.engineAvailable() else { return }
         let setup = try Setup()

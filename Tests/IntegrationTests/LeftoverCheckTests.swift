@@ -4,7 +4,7 @@ import Testing
 /// The "nothing left behind" checks once filtered leftovers by container name, which appears in none of
 /// the paths listed, so they could not fail. `Leftovers.of` looks where securerun puts each piece; this
 /// shows it finds every kind when teardown never runs (securerun SIGKILLed), and that the sweep clears them.
-@Suite("leftover checks: what a run leaves when its teardown never runs is found, kind by kind")
+@Suite("leftover checks: what a run leaves when its teardown never runs is found, kind by kind", .sharedHost)
 struct LeftoverCheckTests {
     @Test("a SIGKILLed private-network run leaves its directory, runtime state, cgroups, mounts, namespace and veth: each is listed, and the sweep clears them")
     func findsWhatSIGKILLLeaves() throws {

@@ -4,7 +4,7 @@ import Testing
 /// Issue 17, finding 5: a UDP `-p` must not bind beside a host UDP service that set SO_REUSEADDR and
 /// take its loopback datagrams. A host port in use refuses the start, for UDP as for TCP, and nothing of
 /// the container is left.
-@Suite("UDP -p over a host service: the start is refused and the service keeps its traffic", .serialized)
+@Suite("UDP -p over a host service: the start is refused and the service keeps its traffic", .serialized, .sharedHost)
 struct UDPPortTakeoverTests {
     /// A UDP socket of the host's on 127.0.0.1 with SO_REUSEADDR, on a port the kernel chose.
     final class HostService {

@@ -106,7 +106,7 @@ struct SpecBuilderTests {
             "--domainname", "example.org", "--cgroupns", "private", "--shm-size", "16m",
         ])
         #expect(spec.process.rlimits == [RuntimeSpec.Rlimit(type: "RLIMIT_NOFILE", hard: 1024, soft: 512)])
-        #expect(spec.process.user.additionalGids == [1500])
+        #expect(spec.process.user.additionalGids == [spec.process.user.gid, 1500])
         #expect(spec.linux.sysctl == ["kernel.shm_rmid_forced": "1", "kernel.domainname": "example.org"])
         #expect(spec.process.oomScoreAdj == 500)
         #expect(spec.domainname == "example.org")

@@ -89,7 +89,7 @@ public struct DockerBackend: KeepsStoppedContainers {
             }
             if launch.startNow { try engine.call("POST", "/containers/\(id)/start", verb: "start") }
         } catch {
-            try? engine.removeContainer(id, verb: "rm")
+            _ = try? engine.removeContainer(id, verb: "rm")
             throw error
         }
         switch io {
@@ -239,7 +239,18 @@ public struct DockerBackend: KeepsStoppedContainers {
             _ = changed(.removed)
             return
         }
-        try engine.containerEvents(engineID, since: since) { event in
+        // What the engine says once the stream is open, then every event after `since`: whatever happened
+        // before the engine registered the stream is in one or the other, and the events replayed from
+        // before the answer are a contiguous run up to the present, so the last word is always right.
+        let opened = { () -> Bool in
+            switch Result(catching: { () throws(RuntimeError) in try engineState(id: id) }) {
+            case .success(nil): return changed(.removed)
+            case .success(let state?) where state.status == .stopped: return changed(.exited(code: state.exitCode))
+            case .success(let state?) where state.status != .created: return changed(.started)
+            default: return true
+            }
+        }
+        try engine.containerEvents(engineID, since: since, opened: opened) { event in
             switch event.Action {
             case "start": return changed(.started)
             case "die": return changed(.exited(code: event.Actor.Attributes?["exitCode"].flatMap { Int32($0) }))

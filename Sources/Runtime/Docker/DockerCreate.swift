@@ -47,6 +47,7 @@ struct DockerCreate: Encodable {
         var ReadonlyPaths: [String]
         var Devices: [String] = []
         var AutoRemove = false
+        var GroupAdd: [String] = []
         var Ulimits: [EngineUlimit] = []
         var LogConfig = EngineLogConfig()
     }
@@ -133,6 +134,9 @@ struct DockerCreate: Encodable {
             PidsLimit: spec.pidsLimit, Init: spec.initProcess, Tmpfs: tmpfs, Binds: binds, MaskedPaths: spec.maskedPaths,
             ReadonlyPaths: spec.readonlyPaths)
         HostConfig.NetworkMode = network
+        // The engine gives the user its own gid and these (User is always uid:gid in numbers, so it adds
+        // none from /etc/group): the groups runc's spec lists (SpecBuilder.supplementaryGroups).
+        HostConfig.GroupAdd = spec.additionalGids.map(String.init)
         HostConfig.Ulimits = Self.ulimits(spec.rlimits, own: HostFacts.current().rlimits)
     }
 }

@@ -220,12 +220,13 @@ public struct DockerEngine: Sendable {
 
     /// Calls `handle` for each start, exit (`die`) and removal (`destroy`) of container `id` from `since`
     /// (seconds since 1970; the engine replays what it still remembers) on, in order, until `handle`
-    /// returns false or the stream ends (the engine stopped).
-    func containerEvents(_ id: String, since: Int64, _ handle: (ContainerEvent) -> Bool) throws(RuntimeError) {
+    /// returns false or the stream ends (the engine stopped). `opened` runs once the stream is open,
+    /// before the first event (false stops there).
+    func containerEvents(_ id: String, since: Int64, opened: () -> Bool, _ handle: (ContainerEvent) -> Bool) throws(RuntimeError) {
         let filter = "{\"container\":[\"\(id)\"],\"type\":[\"container\"],\"event\":[\"start\",\"die\",\"destroy\"]}"
         let query = "since=\(since)&filters=" + (filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
         var pending: [UInt8] = []
-        let response = try EngineConnection(socketPath: socket).stream("GET", Self.version + "/events?\(query)", verb: "events") {
+        let response = try EngineConnection(socketPath: socket).stream("GET", Self.version + "/events?\(query)", verb: "events", opened: opened) {
             (bytes) throws(RuntimeError) -> Bool in
             pending.append(contentsOf: bytes)
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {

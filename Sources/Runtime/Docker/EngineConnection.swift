@@ -60,13 +60,16 @@ final class EngineConnection: @unchecked Sendable {
 
     /// Sends a request and hands a successful response's body to `consume` piece by piece as it arrives,
     /// until the body ends or `consume` returns false (answers that stream: a saved image, the engine's
-    /// events, a followed log). An error response is returned with its (small) body and nothing consumed.
+    /// events, a followed log). `opened` runs once a successful head has arrived, before any of the body
+    /// (false stops there). An error response is returned with its (small) body and nothing consumed.
     func stream(
-        _ method: String, _ path: String, verb: String, consume: (ArraySlice<UInt8>) throws(RuntimeError) -> Bool
+        _ method: String, _ path: String, verb: String, opened: () throws(RuntimeError) -> Bool = { true },
+        consume: (ArraySlice<UInt8>) throws(RuntimeError) -> Bool
     ) throws(RuntimeError) -> Response {
         try send(method, path, body: nil, contentType: "", upgrade: false)
         let (status, headers) = try readHead()
         guard (200..<300).contains(status) else { return Response(status: status, headers: headers, body: try readBody(headers: headers)) }
+        guard try opened() else { return Response(status: status, headers: headers, body: []) }
         if headers["transfer-encoding"]?.lowercased().contains("chunked") == true {
             while true {
                 let sizeLine = try readLine()

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `securerun` started in the background, for tests that signal or kill it while its container runs.
@@ -24,31 +25,37 @@ final class BackgroundRun {
     /// What the container printed so far.
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
-    /// Waits (up to 5 s) until the output contains `text`, e.g. the container's "ready".
+    /// Waits (up to `Wait.standard`) until the output contains `text`, e.g. the container's "ready".
     @discardableResult
-    func waitFor(_ text: String) -> Bool {
-        for _ in 0..<100 {
-            if output.contains(text) { return true }
-            usleep(50_000)
-        }
-        return output.contains(text)
+    func waitFor(_ text: String, timeout: TimeInterval = Wait.standard) -> Bool {
+        Wait.until(timeout: timeout) { output.contains(text) }
     }
 
-    /// Sends `signal` to securerun and waits for it to exit; returns its exit status.
-    func signal(_ signal: Int32) -> Int32 {
-        kill(process.processIdentifier, signal)
+    /// Waits (up to `timeout`) for securerun to exit on its own; its exit status, or nil when it still runs.
+    func waitForExit(timeout: TimeInterval = Wait.standard) -> Int32? {
+        guard Wait.until(timeout: timeout, { !process.isRunning }) else { return nil }
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// Sends `signal` to securerun and waits (up to `Wait.standard`) for it to exit; returns its exit
+    /// status, or -1 when it did not exit (it is then SIGKILLed, so the test ends either way).
+    func signal(_ signal: Int32) -> Int32 {
+        kill(process.processIdentifier, signal)
+        guard let status = waitForExit() else {
+            killHard()
+            return -1
+        }
+        return status
     }
 
     /// SIGKILLs securerun and waits until it is dead (gone or a zombie); Foundation may only reap it once
     /// the orphaned runtime exits, so this does not wait for that.
     func killHard() {
         kill(process.processIdentifier, SIGKILL)
-        for _ in 0..<100 {
+        Wait.until {
             let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)) ?? ""
-            if stat.isEmpty || stat.contains(") Z ") { return }
-            usleep(50_000)
+            return stat.isEmpty || stat.contains(") Z ")
         }
     }
 

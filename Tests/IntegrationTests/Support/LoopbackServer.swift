@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A server process listening on 127.0.0.1 at a random port, for one test; stopped at deinit.
 final class LoopbackServer {
@@ -43,12 +44,14 @@ final class LoopbackServer {
         }
     }
 
+    /// Waits (up to `Wait.standard`) until the server accepts on `port`; false at once when it exits.
     static func waitForListening(port: Int, process: Process) -> Bool {
-        for _ in 0..<50 {
-            guard process.isRunning else { return false }
-            if let result = try? CLI.exec("/usr/bin/env", ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]), result.status == 0 { return true }
-            usleep(100_000)
+        var exited = false
+        let listening = Wait.until(interval: 0.1) {
+            exited = !process.isRunning
+            if exited { return true }
+            return (try? CLI.exec("/usr/bin/env", ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]))?.status == 0
         }
-        return false
+        return listening && !exited
     }
 }

@@ -55,6 +55,28 @@ struct NetworkFixture {
         return ("\(prefix).\(base[3] + 1)", "\(prefix).\(base[3] + 2)")
     }
 
+    /// The host-side interfaces of container `id` (its veth host end and IFB device), by their alias.
+    func interfaces(of id: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/net")) ?? []).filter { name in
+            let alias = (try? String(contentsOfFile: "/sys/class/net/\(name)/ifalias", encoding: .utf8)) ?? ""
+            return alias.trimmingCharacters(in: .whitespacesAndNewlines) == "securerun \(rootTag) \(id)"
+        }.sorted()
+    }
+
+    /// Lets the host forward what container `id` sends beyond its host end (to a namespace the test made),
+    /// by that interface's own forwarding switch: gone with the interface, and no other traffic is forwarded.
+    func forward(_ id: String) throws {
+        let names = interfaces(of: id)
+        guard !names.isEmpty else { throw TestFailure("container \(id) has no host interface") }
+        for name in names { try Self.forwardArriving(on: name) }
+    }
+
+    /// `net.ipv4.conf.NAME.forwarding=1`: IPv4 forwards a packet when the interface it arrived on allows it
+    /// (the host-wide net.ipv4.ip_forward sets every interface's at once, which these tests never do).
+    static func forwardArriving(on name: String) throws {
+        try "1\n".write(toFile: "/proc/sys/net/ipv4/conf/\(name)/forwarding", atomically: false, encoding: .utf8)
+    }
+
     /// `python3 Tests/tools/netmeasure.py MODE …`: the rates (bit/s) it printed.
     static func measure(_ mode: String, _ address: String, _ port: Int, bytes: Int, count: Int) throws -> [Double] {
         let tool = CLI.packageRoot.appendingPathComponent("Tests/tools/netmeasure.py").path

@@ -111,7 +111,10 @@ public struct EngineJudge: Sendable {
 
     // MARK: - Create and start
 
-    func judgeCreate(_ body: CreateBody) throws(EnginePluginError) {
+    func judgeCreate(_ sent: CreateBody) throws(EnginePluginError) {
+        // securerun's own docker backend says what its create is (staged volumes, its holder, its labels);
+        // the same rules judge it as that.
+        let body = sent.ownClaim(stateRoot: stateRoot).map(sent.reading) ?? sent
         let configDigest = try EngineFacts.imageID(body.image, engine: engine)
         let stored = try configDigest.map { (digest) throws(EnginePluginError) in try storedImages(configDigest: digest) } ?? []
         let defaults = stored.first.map(Self.defaults) ?? ImageDefaults(cmd: ["/bin/sh"])
@@ -146,8 +149,8 @@ public struct EngineJudge: Sendable {
         try admit(image: name, configDigest: facts.Image, stored: try storedImages(configDigest: facts.Image))
     }
 
-    /// Admitted when a manifest in securerun's store has this config (the engine's image id) and the gate
-    /// admits it under the profile (a pulled one also from an allowed registry).
+    /// Admitted when a manifest in securerun's store has this config (the engine's image id) and
+    /// `ImageAdmission` admits it under the profile, as it does for `run`.
     func admit(image: String, configDigest: String, stored: [StoredImage]) throws(EnginePluginError) {
         guard !stored.isEmpty else {
             throw .imageNotAdmitted(
@@ -157,19 +160,15 @@ public struct EngineJudge: Sendable {
             )
         }
         var reasons: [String] = []
-        let gate = AdmissionGate(stateRoot: stateRoot)
         for candidate in stored {
-            if let registry = candidate.registry {
-                do {
-                    try profile.checkRegistry(registry, image: image, action: "run")
-                } catch {
-                    reasons.append(error.description)
-                    continue
-                }
+            // The one admission decision every door makes (run, image verify, the drop-in, audit).
+            do {
+                let verdict = try ImageAdmission.decide(image: candidate, reference: image, profile: profile, stateRoot: stateRoot)
+                if verdict.admitted { return }
+                reasons.append("\(candidate.manifestDigest): " + verdict.reasons.joined(separator: "; "))
+            } catch {
+                reasons.append(error.description)
             }
-            let verdict = gate.verdict(imageDigest: candidate.manifestDigest, policy: profile.admission)
-            if verdict.admitted { return }
-            reasons.append("\(candidate.manifestDigest): " + verdict.reasons.joined(separator: "; "))
         }
         throw .imageNotAdmitted(image: image, reason: "not admitted by profile \"\(profile.name)\": " + reasons.joined(separator: " | "))
     }

@@ -63,6 +63,9 @@ final class EnginePluginFixture: @unchecked Sendable {
             resources: {memory: 512m, memorySwap: 512m, cpus: 1.0, pidsLimit: 256}
             tmpfs: [{path: /tmp, size: 64m}]
             extraTmpfs: {allow: true, maxSize: 64m, maxMounts: 8}
+            # A create still carries network none (the engine has no shaped network of its own); securerun's
+            # own docker backend joins containers to a shaped holder, which this allows.
+            network: {mode: private, egressRate: 8mbit, ingressRate: 8mbit}
             admission:
               blockAt: HIGH
 

@@ -218,6 +218,37 @@ struct EnginePluginTests {
         #expect(result.status == 3 && result.stdout.contains("SR009") && result.stdout.contains("(compose: privileged)"), "\(result)")
     }
 
+    @Test("securerun's own docker backend passes the plugin: a staged volume, and a shaped network through its holder", .sharedHost)
+    func ownBackendPasses() throws {
+        guard let engine = EnginePluginFixture.available() else { return }
+        let data = engine.directory.appendingPathComponent("own-volume")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        try "kept\n".write(to: data.appendingPathComponent("note"), atomically: true, encoding: .utf8)
+        let environment = ["DOCKER_HOST": "unix://\(engine.engineSocket)"]
+        let plain = try engine.cli.run(
+            ["run", "--runtime", "docker", "--profile", engine.profile, "--network", "none", engine.image, "id", "-u"], environment: environment,
+            timeout: 120)
+        #expect(plain.status == 0 && plain.stdout == "65534\n", "\(plain)\n\(engine.pluginLog.suffix(2000))")
+        // The profile's private network: a holder securerun shapes, which the workload joins.
+        let shaped = try engine.cli.run(
+            ["run", "--runtime", "docker", "--profile", engine.profile, engine.image, "cat", "/proc/net/dev"], environment: environment, timeout: 120)
+        let interfaces = shaped.stdout.split(separator: "\n").dropFirst(2).compactMap { $0.split(separator: ":").first?.trimmingCharacters(in: .whitespaces) }
+        #expect(shaped.status == 0 && interfaces.contains { $0 != "lo" }, "\(shaped)\n\(engine.pluginLog.suffix(2000))")
+        // A client that joins that holder itself is not securerun: refused, as any container: network is.
+        expectRefused(try engine.docker(["create"] + engine.floor + ["--network", "container:\(engine.pluginName)-none", engine.image, "true"]), "SR012")
+        let volume = try engine.cli.run(
+            ["run", "--runtime", "docker", "--profile", engine.profile, "--network", "none", "-v", "\(data.path):/data:ro", engine.image, "cat", "/data/note"],
+            environment: environment, timeout: 120)
+        #expect(volume.status == 0 && volume.stdout == "kept\n", "\(volume)\n\(engine.pluginLog.suffix(2000))")
+        // No claim outlives its create, for a later create to borrow.
+        let claims = (FileManager.default.enumerator(atPath: engine.cli.root.appendingPathComponent("containers").path)?.allObjects as? [String] ?? [])
+            .filter { $0.contains("engine-claim-") }
+        #expect(claims.isEmpty, "\(claims)")
+        // A client that names securerun's staging path itself is refused: only the container it was staged for may bind it.
+        let staged = engine.cli.root.appendingPathComponent("containers").path
+        expectRefused(try engine.docker(["create"] + engine.floor + ["-v", "\(staged):/data:ro", engine.image, "true"]), "SR010")
+    }
+
     @Test("with the plugin stopped, dockerd refuses creates; started again, it allows them")
     func pluginDownRefusesEverything() throws {
         guard let engine = EnginePluginFixture.available() else { return }

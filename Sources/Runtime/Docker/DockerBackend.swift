@@ -50,10 +50,15 @@ public struct DockerBackend: KeepsStoppedContainers {
 
     /// Creates an engine container named `name` from the admitted image `manifestDigest` (loaded when the
     /// engine lacks it) with the body `body(imageID)`; returns the engine's id.
+    /// `claim` is written first and removed once the engine has answered: an engine plugin reads it during
+    /// the create call only, and none is left for a later create to borrow.
     static func create(
-        engine: DockerEngine, stateRoot: URL, manifestDigest: String, name: String, verb: String,
+        engine: DockerEngine, stateRoot: URL, manifestDigest: String, claim: EngineClaim, id: String, verb: String,
         body: (String) throws(RuntimeError) -> some Encodable
     ) throws(RuntimeError) -> String {
+        let name = claim.name
+        try writeClaim(claim, stateRoot: stateRoot, id: id)
+        defer { EngineClaim.remove(stateRoot: stateRoot, id: id, name: name) }
         func create(_ image: String) throws(RuntimeError) -> String {
             let response = try engine.call("POST", "/containers/create?name=\(name)", body: try body(image), verb: verb)
             return try engine.decode(CreatedContainer.self, response.body, verb: verb).Id
@@ -63,6 +68,13 @@ public struct DockerBackend: KeepsStoppedContainers {
         } catch .engineFailed(_, let message) where message.hasPrefix("No such image") {
             // Released between the check and the create (its last other container was just removed): load it again.
             return try create(try ensureImage(engine: engine, stateRoot: stateRoot, manifestDigest: manifestDigest))
+        }
+    }
+
+    /// Writes `claim` before its create, so an engine plugin reads the create as securerun's own.
+    static func writeClaim(_ claim: EngineClaim, stateRoot: URL, id: String) throws(RuntimeError) {
+        do { try claim.write(stateRoot: stateRoot, id: id) } catch {
+            throw .stateFailure(path: error.path, reason: "cannot write the engine claim: \(error.reason)")
         }
     }
 
@@ -77,7 +89,8 @@ public struct DockerBackend: KeepsStoppedContainers {
         case .descriptors(let fds): attach = !fds.isEmpty
         case .terminal: attach = true
         }
-        let id = try Self.create(engine: engine, stateRoot: stateRoot, manifestDigest: launch.imageDigest, name: Self.engineName(launch), verb: "create") {
+        let claim = DockerCreate.claim(launch, name: Self.engineName(launch))
+        let id = try Self.create(engine: engine, stateRoot: stateRoot, manifestDigest: launch.imageDigest, claim: claim, id: launch.place.id, verb: "create") {
             (image) throws(RuntimeError) in try DockerCreate(launch: launch, image: image, attach: attach, interactive: launch.interactive)
         }
         // The engine's id, for every later verb.

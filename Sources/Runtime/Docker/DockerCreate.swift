@@ -77,6 +77,20 @@ struct DockerCreate: Encodable {
         }
     }
 
+    /// securerun's own labels on a workload.
+    static func ownLabels(_ launch: BackendLaunch) -> [String: String] {
+        ["securerun.id": launch.place.id, "securerun.profile": launch.spec.profileName]
+    }
+
+    /// The claim written before the create (see ``EngineClaim``): the labels, staged volumes and holder
+    /// this body carries, so an engine plugin judges the create as what it is.
+    static func claim(_ launch: BackendLaunch, name: String) -> EngineClaim {
+        let staged = launch.spec.volumes.enumerated().compactMap { index, volume in
+            launch.plan.volumeSources[index].map { EngineClaim.StagedBind(staged: $0, source: volume.source) }
+        }
+        return EngineClaim(name: name, labels: ownLabels(launch), staged: staged, holder: launch.plan.network?.holder)
+    }
+
     init(launch: BackendLaunch, image: String, attach: Bool, interactive: Bool) throws(RuntimeError) {
         let spec = launch.spec
         var network = "none"
@@ -126,7 +140,7 @@ struct DockerCreate: Encodable {
         AttachStderr = attach
         // The user's labels reach the engine (`docker ps --filter label=…`, proxies, updaters); securerun's
         // own are set last (a user label under `securerun.` is refused before anything is created).
-        Labels = launch.labels.merging(["securerun.id": launch.place.id, "securerun.profile": spec.profileName]) { $1 }
+        Labels = launch.labels.merging(Self.ownLabels(launch)) { $1 }
         HostConfig = Host(
             CapAdd: spec.capabilities.sorted().map(\.name),
             SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp],

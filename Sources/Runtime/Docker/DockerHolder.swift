@@ -46,6 +46,9 @@ public struct DockerHolder: Sendable {
             var Memory: Int64 = 16 << 20
             var MemorySwap: Int64 = 16 << 20
             var PidsLimit: Int64 = 4
+            // It only sleeps; a CPU limit as every create carries (an engine plugin requires one).
+            var CpuPeriod: Int64 = 100_000
+            var CpuQuota: Int64 = 5_000
             var IpcMode = "private"
             var CgroupnsMode = "private"
             var Binds: [String]
@@ -66,18 +69,27 @@ public struct DockerHolder: Sendable {
         } catch {
             throw .engineFailed(verb: "create", message: "cannot encode the seccomp filter: \(error)")
         }
+        // securerun.id too: the drop-in then treats the holder as the container it serves (network
+        // connect, exec and update on it are judged against that container's record).
+        let labels = ["securerun.id": place.id, "securerun.network-of": place.id, "securerun.root": names.rootTag, "securerun.role": "network-holder"]
+        // A copy of its own in the container's directory, not the host's /usr/bin: an engine plugin judges a
+        // bind of a host system path as any volume (refused), and securerun's claim names this file as its own.
+        let ownPause = place.directory.appendingPathComponent("pause").path
+        do {
+            try? FileManager.default.removeItem(atPath: ownPause)
+            try FileManager.default.copyItem(atPath: pause, toPath: ownPause)
+        } catch {
+            throw .stateFailure(path: ownPause, reason: "cannot copy \(pause): \(error.localizedDescription)")
+        }
         let body = { (image: String) in
             Create(
                 Image: image, Entrypoint: [Self.pausePath], User: "\(spec.user.uid):\(spec.user.gid)", Hostname: spec.hostname,
-                // securerun.id too: the drop-in then treats the holder as the container it serves (network
-                // connect, exec and update on it are judged against that container's record).
-                Labels: [
-                    "securerun.id": place.id, "securerun.network-of": place.id, "securerun.root": names.rootTag, "securerun.role": "network-holder",
-                ],
-                HostConfig: .init(SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp], Binds: ["\(pause):\(Self.pausePath):ro"]))
+                Labels: labels,
+                HostConfig: .init(SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp], Binds: ["\(ownPause):\(Self.pausePath):ro"]))
         }
         let holder = try DockerBackend.create(
-            engine: engine, stateRoot: stateRoot, manifestDigest: imageDigest, name: names.holder, verb: "create (network holder)", body: body)
+            engine: engine, stateRoot: stateRoot, manifestDigest: imageDigest, claim: EngineClaim(name: names.holder, labels: labels, ownFiles: [ownPause]),
+            id: place.id, verb: "create (network holder)", body: body)
         try engine.call("POST", "/containers/\(holder)/start", verb: "start (network holder)")
         struct Inspect: Decodable {
             struct State: Decodable {

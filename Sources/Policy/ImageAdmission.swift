@@ -1,12 +1,11 @@
 import Admission
 import Foundation
 import Images
-import Policy
 
 /// The one admission decision: may this stored image start under this profile? Every door asks it
 /// through here, so none can say "admitted" for an image another refuses: `run` (and the drop-in's
-/// `run`/`create`, which go through it), `image verify`, `audit`, and a start or restart of a created
-/// container. Two rules, in order: the profile's `allowedRegistries` (a pulled image must come from a
+/// `run`/`create`, which go through it), `image verify`, `audit`, a start or restart of a created
+/// container, and the engine plugin. Two rules, in order: the profile's `allowedRegistries` (a pulled image must come from a
 /// listed registry; a local import has none, so the rule does not apply to it), then the attestation
 /// gate's verdict (signed scan, trusted keys, threshold, age, severity, ignores).
 public enum ImageAdmission {
@@ -28,16 +27,5 @@ public enum ImageAdmission {
             try profile.checkRegistry(registry, image: reference, action: "run")
         }
         return AdmissionGate(stateRoot: stateRoot).verdict(imageDigest: digest, policy: profile.admission, now: now)
-    }
-
-    /// ``decide(image:reference:profile:stateRoot:now:)`` that refuses as `run` does: the registry
-    /// refusal, or ``OrchestrationError/notAdmitted(image:digest:profile:reasons:)`` with the verdict's
-    /// reasons. Returns the admitting verdict.
-    public static func require(image: StoredImage, reference: String, profile: Profile, stateRoot: URL, now: Date = Date()) throws -> Verdict {
-        let verdict = try decide(image: image, reference: reference, profile: profile, stateRoot: stateRoot, now: now)
-        guard verdict.admitted else {
-            throw OrchestrationError.notAdmitted(image: reference, digest: image.manifestDigest, profile: profile.name, reasons: verdict.reasons)
-        }
-        return verdict
     }
 }

@@ -21,7 +21,24 @@ public enum EnginePluginError: Error, Sendable, Equatable, CustomStringConvertib
     /// The plugin could not ask the engine what it needed to decide.
     case engineUnavailable(String)
 
+    /// The rule the refusal keeps: the policy's own for a policy refusal, else the plugin's (fail closed,
+    /// admission, endpoints), so every answer names an id `securerun lint --explain` explains.
+    public var rule: PolicyViolation.Rule {
+        switch self {
+        case .unreadableRequest, .bodyMissing, .invalidBody, .unknownEndpoint, .engineUnavailable: return .readableRequest
+        case .policy(let error): return error.rule ?? .readableRequest
+        case .endpointRefused: return .engineEndpoints
+        case .imageNotAdmitted: return .imageAdmission
+        }
+    }
+
     public var description: String {
+        // A policy refusal names its rule itself.
+        if case .policy(let error) = self, error.rule != nil { return message }
+        return "\(message) [\(rule.id) \(rule.name)]"
+    }
+
+    var message: String {
         switch self {
         case .unreadableRequest(let reason):
             return "securerun cannot read this request as the engine would (\(reason)); refusing what it cannot read"

@@ -7,7 +7,9 @@ public enum Catalogue {
         NonRootUser.self, CapabilityAllowList.self, ReadOnlyRootfs.self, NoNewPrivileges.self, SeccompAtLeastAsStrict.self, MemoryCeiling.self,
         CPUCeiling.self, PidsCeiling.self, NoPrivileged.self, SafeVolumes.self, TmpfsFromProfile.self, NetworkMode.self, SecurityOptions.self,
         VolumeHostIDs.self, NoHostNamespaces.self, NoHostDevices.self, NoOOMProtection.self, NamespacedSysctls.self, NoCgroupParent.self,
-        NoEngineSocket.self, NoVolumesFrom.self, NoRuntimeOverrides.self, UlimitsLowerOnly.self, NotSupportedYet.self,
+        NoEngineSocket.self, NoVolumesFrom.self, NoRuntimeOverrides.self, UlimitsLowerOnly.self, NotSupportedYet.self, BandwidthCeiling.self,
+        PublishedPorts.self, AdmittedImagesOnly.self,
+        ReadableRequests.self, LocalEngineOnly.self, StartAsCreated.self, EngineEndpoints.self,
     ]
 
     /// Seccomp profiles; SeccompInvalid last, so it leaves fields another rule explained to that rule.

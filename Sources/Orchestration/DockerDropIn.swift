@@ -49,16 +49,18 @@ public struct DockerDropIn: Sendable {
             try checkUpdate(call)
         case .networkConnect(let network, let container):
             if try securerunContainer(container) != nil {
-                throw DropInRefusal(
+                throw Refusal(
+                    .network,
                     "network connect \(network) \(container) refused: container \(container) was started by securerun, whose profile decides its network; start it with the network the profile allows"
                 )
             }
         case .start(let call):
             try checkStart(call)
         case .refusedGlobal(let flag):
-            throw DropInRefusal("\(flag) refused: securerun starts containers on the local engine only (DOCKER_HOST=unix://…); remove \(flag)")
+            throw Refusal(.localEngine, "\(flag) refused: securerun starts containers on the local engine only (DOCKER_HOST=unix://…); remove \(flag)")
         case .unreadable(let command, let reason):
-            throw DropInRefusal(
+            throw Refusal(
+                .readableRequest,
                 "docker \(command) refused: securerun reads this command as docker does and cannot read it: \(reason); see 'docker \(command) --help'")
         case .passThrough:
             break
@@ -72,7 +74,7 @@ public struct DockerDropIn: Sendable {
         do {
             parsed = try DockerRunParser.parse(words, mode: mode, context: .current(protectedPaths: [stateRoot.path]))
         } catch {
-            throw DropInRefusal("\(error) (see 'docker \(mode == .dockerCreate ? "create" : "run") --help')")
+            throw Refusal(.readableRequest, "\(error) (see 'docker \(mode == .dockerCreate ? "create" : "run") --help')")
         }
         if parsed.helpRequested {
             print(RunHelp.text(command: mode == .dockerCreate ? "docker create" : "docker run", mode: mode))
@@ -97,7 +99,8 @@ public struct DockerDropIn: Sendable {
     func checkExec(_ call: ExecCall) throws -> UserID? {
         guard let record = try securerunContainer(call.container) else { return nil }
         if let privileged = call.privileged {
-            throw DropInRefusal(
+            throw Refusal(
+                .privileged,
                 "exec \(privileged) refused: container \(call.container) runs under securerun's profile \"\(record.profile)\"; exec never adds privileges")
         }
         let directory = StateLayout(root: stateRoot).directory(of: record.id)
@@ -112,7 +115,8 @@ public struct DockerDropIn: Sendable {
         for container in call.containers {
             guard let record = try securerunContainer(container) else { continue }
             if let checkpoint = call.options.first(where: { $0.name == "checkpoint" || $0.name == "checkpoint-dir" }) {
-                throw DropInRefusal(
+                throw Refusal(
+                    .notSupported,
                     "\(call.verb) \(checkpoint.typed) refused: container \(container) runs under securerun's profile \"\(record.profile)\"; it starts only from its image"
                 )
             }
@@ -126,40 +130,40 @@ public struct DockerDropIn: Sendable {
             guard let record = try securerunContainer(container), let host = try engineHostConfig(container) else { continue }
             for option in call.options {
                 let typed = option.typed.contains("=") ? option.typed : "\(option.typed) \(option.value ?? "")"
-                func refuse(_ why: String) -> DropInRefusal {
-                    DropInRefusal("update \(typed) refused: container \(container) runs under securerun's profile \"\(record.profile)\"; \(why)")
+                func refuse(_ rule: PolicyViolation.Rule, _ why: String) -> Refusal {
+                    Refusal(rule, "update \(typed) refused: container \(container) runs under securerun's profile \"\(record.profile)\"; \(why)")
                 }
                 let value = option.value ?? ""
                 switch option.name {
                 case "memory":
                     guard let size = ByteSize(parsing: value), size.bytes > 0, size.bytes <= host.Memory else {
-                        throw refuse("memory may only be lowered (it is \(ByteSize(bytes: host.Memory)))")
+                        throw refuse(.memory, "memory may only be lowered (it is \(ByteSize(bytes: host.Memory)))")
                     }
                 case "memory-swap":
                     guard let size = ByteSize(parsing: value), size.bytes > 0, size.bytes <= host.MemorySwap else {
-                        throw refuse("memory plus swap may only be lowered (it is \(ByteSize(bytes: host.MemorySwap)))")
+                        throw refuse(.memory, "memory plus swap may only be lowered (it is \(ByteSize(bytes: host.MemorySwap)))")
                     }
                 case "memory-reservation":
                     guard let size = ByteSize(parsing: value), size.bytes >= 0, size.bytes <= host.Memory else {
-                        throw refuse("the reservation may not exceed the memory limit")
+                        throw refuse(.memory, "the reservation may not exceed the memory limit")
                     }
                 case "pids-limit":
                     guard let limit = Int64(value), limit > 0, limit <= host.PidsLimit else {
-                        throw refuse("the number of tasks may only be lowered (it is \(host.PidsLimit))")
+                        throw refuse(.pids, "the number of tasks may only be lowered (it is \(host.PidsLimit))")
                     }
                 case "cpus":
                     let current = Double(host.CpuQuota) / Double(max(host.CpuPeriod, 1))
                     guard let cpus = Double(value), cpus > 0, cpus <= current + 1e-9 else {
-                        throw refuse("CPU may only be lowered (it is \(current) CPUs)")
+                        throw refuse(.cpu, "CPU may only be lowered (it is \(current) CPUs)")
                     }
                 case "cpu-quota":
                     guard let quota = Int64(value), quota > 0, quota <= host.CpuQuota else {
-                        throw refuse("the CPU quota may only be lowered (it is \(host.CpuQuota))")
+                        throw refuse(.cpu, "the CPU quota may only be lowered (it is \(host.CpuQuota))")
                     }
                 case "cpu-shares", "blkio-weight", "cpuset-cpus", "cpuset-mems", "help":
                     continue
                 default:
-                    throw refuse("securerun lets update only lower memory, swap, CPU and pids limits")
+                    throw refuse(.notSupported, "securerun lets update only lower memory, swap, CPU and pids limits")
                 }
             }
         }
@@ -182,7 +186,7 @@ public struct DockerDropIn: Sendable {
         do {
             return try StrictJSONDecoder().decode(Inspect.self, from: body).HostConfig
         } catch {
-            throw DropInRefusal("cannot read the limits of container \(container) from the engine (\(error)); refusing")
+            throw Refusal(.readableRequest, "cannot read the limits of container \(container) from the engine (\(error)); refusing")
         }
     }
 
@@ -197,12 +201,12 @@ public struct DockerDropIn: Sendable {
         do {
             labels = try StrictJSONDecoder().decode(Inspect.self, from: body).Config.Labels
         } catch {
-            throw DropInRefusal("cannot read the labels of container \(container) from the engine (\(error)); refusing")
+            throw Refusal(.readableRequest, "cannot read the labels of container \(container) from the engine (\(error)); refusing")
         }
         guard let id = labels?["securerun.id"] else { return nil }
         let view = try Containers(stateRoot: stateRoot).find(id)
         guard let record = view.record else {
-            throw DropInRefusal("container \(container) was started by securerun but its record is unreadable (\(view.problem ?? "")); refusing")
+            throw Refusal(.readableRequest, "container \(container) was started by securerun but its record is unreadable (\(view.problem ?? "")); refusing")
         }
         return record
     }
@@ -215,7 +219,7 @@ public struct DockerDropIn: Sendable {
         // docker finds `/name` as `name`; any other spelling securerun cannot ask about the same way refuses.
         let name = container.hasPrefix("/") ? String(container.dropFirst()) : container
         guard let first = name.utf8.first, Self.nameStart(first), name.utf8.allSatisfy(Self.nameByte) else {
-            throw DropInRefusal("\(container) refused: not a container name or id securerun can look up (letters, digits, '_', '.', '-')")
+            throw Refusal(.readableRequest, "\(container) refused: not a container name or id securerun can look up (letters, digits, '_', '.', '-')")
         }
         let engine: DockerEngine
         do {
@@ -233,9 +237,10 @@ public struct DockerDropIn: Sendable {
     static func nameStart(_ byte: UInt8) -> Bool { (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) }
     static func nameByte(_ byte: UInt8) -> Bool { nameStart(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") }
 
-    func engineRefusal(_ container: String?, _ why: String) -> DropInRefusal {
+    func engineRefusal(_ container: String?, _ why: String) -> Refusal {
         let what = container.map { "whether \($0) is a securerun container" } ?? "whether the command touches a securerun container"
-        return DropInRefusal(
+        return Refusal(
+            .localEngine,
             "docker \(verb) refused: securerun cannot ask the engine docker would use \(what) (\(why)); "
                 + "it guards exec, update, start, restart and network connect on the local engine only: unset DOCKER_HOST and DOCKER_CONTEXT, or use a unix:// DOCKER_HOST"
         )
@@ -283,12 +288,6 @@ public struct DockerDropIn: Sendable {
     }
 }
 
-/// A drop-in refusal: one line, exit 125, as docker does for its own errors.
-public struct DropInRefusal: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// The docker binary securerun stands in for.
 public enum RealDocker {
     /// The first `docker` on PATH that is not securerun itself.
@@ -311,13 +310,13 @@ public enum RealDocker {
     /// Replaces this process with the real docker (stdin, stdout, stderr, terminal and exit code are its own).
     public static func exec(_ arguments: [String], umask callerUmask: mode_t) throws -> Never {
         guard let binary = locate() else {
-            throw DropInRefusal("no docker binary on PATH besides securerun; install the docker client (apt-get install docker.io)")
+            throw OrchestrationError.realDockerUnavailable("no docker binary on PATH besides securerun; install the docker client (apt-get install docker.io)")
         }
         // docker gets the caller's process as it was: default SIGPIPE and the caller's umask.
         signal(SIGPIPE, SIG_DFL)
         umask(callerUmask)
         let argv = (["docker"] + arguments).map { strdup($0) } + [nil]
         execv(binary, argv)
-        throw DropInRefusal("cannot run \(binary): \(String(cString: strerror(errno)))")
+        throw OrchestrationError.realDockerUnavailable("cannot run \(binary): \(String(cString: strerror(errno)))")
     }
 }

@@ -124,7 +124,7 @@ public struct ExecStart: Sendable {
         let user = try numericUser(text, container: container, rootfs: rootfs, record: record)
         // dockerd and runc look the gid and the container's groups up again in its /etc/group.
         if let problem = ContainerStart.groupProblem(user, spec.additionalGids, rootfs: rootfs, volumes: spec.volumes.map(\.destination)) {
-            throw OrchestrationError.execRefused(flag: "--user \(text ?? container.description)", reason: problem)
+            throw Refusal(.nonRootUser, "--user \(text ?? container.description) refused: \(problem)")
         }
         return user
     }
@@ -133,7 +133,7 @@ public struct ExecStart: Sendable {
     static func numericUser(_ text: String?, container: UserID, rootfs: URL, record: ContainerRecord) throws -> UserID {
         guard let text else { return container }
         let flag = "--user \(text)"
-        let rootRefusal = OrchestrationError.execRefused(flag: flag, reason: "exec never runs as root (uid or gid 0); the container runs as \(container)")
+        let rootRefusal = Refusal(.nonRootUser, "\(flag) refused: exec never runs as root (uid or gid 0); the container runs as \(container)")
         if ["root", "0"].contains(text) || text.hasPrefix("root:") || text.hasSuffix(":root") { throw rootRefusal }
         let numeric = UserID(parsing: text) == nil ? ImageUsers.numeric(text, rootfs: rootfs) : text
         guard let numeric, let parsed = UserID(parsing: numeric) else {

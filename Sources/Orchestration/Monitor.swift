@@ -284,7 +284,8 @@ public enum Monitor {
     }
 }
 
-/// A refusal the monitor reported for the command that started it, with the exit code to use.
+/// What the monitor of a detached container reported for the command that started it: its error's text
+/// (a ``Refusal`` or policy refusal keeps its rule id there) and the exit code that error gave.
 struct MonitorRefusal: Error, CustomStringConvertible {
     let message: String
     let code: Int32
@@ -303,6 +304,7 @@ public enum ExitCodes {
             }
         }
         if let refusal = error as? MonitorRefusal { return refusal.code }
+        if let refusal = error as? Refusal { return refusal.exitCode }
         return 125
     }
 }

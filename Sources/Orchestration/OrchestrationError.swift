@@ -1,3 +1,5 @@
+import Policy
+
 /// Why a container command could not do what was asked.
 public enum OrchestrationError: Error, Sendable, Equatable, CustomStringConvertible {
     /// No container of that name or id under this state root.
@@ -26,8 +28,8 @@ public enum OrchestrationError: Error, Sendable, Equatable, CustomStringConverti
     case monitorFailed(String)
     /// A flag combination that cannot work (`-t` without a terminal to relay, …).
     case invalidRequest(flag: String, reason: String)
-    /// A process inside the container that cannot be allowed (exec as root, with more capabilities…).
-    case execRefused(flag: String, reason: String)
+    /// The docker client the drop-in hands a command to cannot be run.
+    case realDockerUnavailable(String)
 
     public var description: String {
         switch self {
@@ -47,7 +49,8 @@ public enum OrchestrationError: Error, Sendable, Equatable, CustomStringConverti
             return "cannot write container state at \(path): \(reason)"
         case .notAdmitted(let image, let digest, let profile, let reasons):
             let list = reasons.map { "  - \($0)" }.joined(separator: "\n")
-            return "refusing to run \(image) (\(digest)): not admitted by profile \"\(profile)\":\n\(list)"
+            let rule = PolicyViolation.Rule.imageAdmission
+            return "refusing to run \(image) (\(digest)): not admitted by profile \"\(profile)\" [\(rule.id) \(rule.name)]:\n\(list)"
         case .commandNotExecutable(let command, let reason):
             return "cannot execute \(command) in the image: it \(reason)"
         case .commandNotFound(let command):
@@ -58,8 +61,8 @@ public enum OrchestrationError: Error, Sendable, Equatable, CustomStringConverti
             return "the container's monitor failed: \(reason)"
         case .invalidRequest(let flag, let reason):
             return "invalid \(flag): \(reason)"
-        case .execRefused(let flag, let reason):
-            return "\(flag) refused: \(reason)"
+        case .realDockerUnavailable(let reason):
+            return reason
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import HostSystem
+import Policy
 
 /// The start decision taken again for a container that already exists (`docker start` and `docker
 /// restart` through the drop-in): the same `ContainerStart.prepare()` `run` goes through, for the record's
@@ -21,7 +22,8 @@ enum Readmission {
         let directory = StateLayout(root: stateRoot).directory(of: record.id)
         let created = try? FileContents.read(directory.appendingPathComponent("spec.json").path, limit: 16 << 20)
         guard let created, Array(try Audit.encoder.encode(prepared.hardened)) == created else {
-            throw DropInRefusal(
+            throw Refusal(
+                .startAsCreated,
                 "\(verb) \(record.displayName) refused: profile \"\(prepared.profile.name)\" now gives this container another spec than the one it was created with; remove it and run it again"
             )
         }

@@ -34,8 +34,18 @@ public enum PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidRequest(let flag, let reason, _):
             return "invalid \(flag): \(reason)"
         case .registryNotAllowed(let action, let image, let registry, let profile, let allowed):
+            let rule = PolicyViolation.Rule.imageAdmission
             return
-                "refusing to \(action) \(image): registry \(registry) is not in profile \"\(profile)\" allowedRegistries (\(allowed.joined(separator: ", ")))"
+                "refusing to \(action) \(image): registry \(registry) is not in profile \"\(profile)\" allowedRegistries (\(allowed.joined(separator: ", "))) [\(rule.id) \(rule.name)]"
+        }
+    }
+
+    /// The rule a refusal keeps (nil for a profile that cannot be used, or a malformed request).
+    public var rule: PolicyViolation.Rule? {
+        switch self {
+        case .violation(let violation): return violation.rule
+        case .registryNotAllowed: return .imageAdmission
+        default: return nil
         }
     }
 }
@@ -98,6 +108,11 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
         case notSupported = "SR024"
         case bandwidth = "SR025"
         case publish = "SR026"
+        case imageAdmission = "SR027"
+        case readableRequest = "SR028"
+        case localEngine = "SR029"
+        case startAsCreated = "SR030"
+        case engineEndpoints = "SR031"
 
         /// The stable id (`SR001`).
         public var id: String { rawValue }
@@ -131,6 +146,11 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .notSupported: return "not-supported-yet"
             case .bandwidth: return "bandwidth-ceiling"
             case .publish: return "published-ports"
+            case .imageAdmission: return "image-admission"
+            case .readableRequest: return "readable-request"
+            case .localEngine: return "local-engine"
+            case .startAsCreated: return "start-as-created"
+            case .engineEndpoints: return "engine-endpoints"
             }
         }
 
@@ -163,6 +183,12 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .notSupported: return "flags securerun cannot honour yet are refused, never ignored"
             case .bandwidth: return "traffic out of and into a private container stays within the profile's rates"
             case .publish: return "ports are published only where the profile allows, on its host addresses, from port 1024 up"
+            case .imageAdmission:
+                return "an image starts only with a signed, passing, fresh scan attestation of its exact digest, from a registry the profile allows"
+            case .readableRequest: return "a request securerun cannot read as its owner reads it, or cannot check, is refused, never handed on"
+            case .localEngine: return "guarded docker commands go only to the local engine securerun can inspect"
+            case .startAsCreated: return "a created container starts again only as it was judged: the spec the profile gives now is the one it was created with"
+            case .engineEndpoints: return "engine calls that make or change containers around the policy (build, commit, plugins, swarm) are refused"
             }
         }
     }

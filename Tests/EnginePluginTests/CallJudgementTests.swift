@@ -26,7 +26,7 @@ import Testing
     @Test(arguments: [#""0""#, #""root""#, #""0:0""#, #""1000:0""#, #""root:1000""#, #""toor""#, #""1000""#, #""00""#])
     func execAsRootHoweverSpeltIsRefused(user: String) {
         let refused = error("POST", "/v1.41/containers/c2/exec", #"{"Cmd":["id"],"User":\#(user),"AttachStdout":true}"#)
-        #expect(refused?.rule == "SR001", "User=\(user): \(String(describing: refused))")
+        #expect(refused?.policyRule == "SR001", "User=\(user): \(String(describing: refused))")
     }
 
     @Test func execAsANumericNonRootUserIsAllowed() {
@@ -36,15 +36,15 @@ import Testing
 
     @Test func execWithoutAUserIntoARootContainerIsRefused() {
         // A container created before the plugin ran has no floor: exec would run as its root user.
-        #expect(error("POST", "/v1.41/containers/c1/exec", #"{"Cmd":["id"],"User":""}"#)?.rule == "SR001")
+        #expect(error("POST", "/v1.41/containers/c1/exec", #"{"Cmd":["id"],"User":""}"#)?.policyRule == "SR001")
     }
 
     @Test func privilegedExecIsRefused() {
-        #expect(error("POST", "/containers/c2/exec", #"{"Cmd":["id"],"User":"1000:1000","Privileged":true}"#)?.rule == "SR009")
+        #expect(error("POST", "/containers/c2/exec", #"{"Cmd":["id"],"User":"1000:1000","Privileged":true}"#)?.policyRule == "SR009")
     }
 
     @Test func anExecCreatedBeforeThePluginIsJudgedAtStart() {
-        #expect(error("POST", "/v1.41/exec/e1/start", #"{"Detach":false,"Tty":false}"#)?.rule == "SR001")
+        #expect(error("POST", "/v1.41/exec/e1/start", #"{"Detach":false,"Tty":false}"#)?.policyRule == "SR001")
     }
 
     @Test func execBodiesAreReadStrictly() {
@@ -61,7 +61,7 @@ import Testing
         (#"{"Devices":[{"PathOnHost":"/dev/sda","PathInContainer":"/dev/sda","CgroupPermissions":"rwm"}]}"#, "SR016"),
     ])
     func updateRaisingALimitIsRefused(body: String, rule: String) {
-        #expect(error("POST", "/v1.41/containers/c2/update", body)?.rule == rule, "\(body)")
+        #expect(error("POST", "/v1.41/containers/c2/update", body)?.policyRule == rule, "\(body)")
     }
 
     @Test func updateLoweringLimitsIsAllowed() {
@@ -76,7 +76,7 @@ import Testing
         #"{"Name":"x","Driver":"some-plugin"}"#,
     ])
     func volumesThatMountTheHostAreRefused(body: String) {
-        #expect(error("POST", "/v1.41/volumes/create", body)?.rule == "SR010", "\(body)")
+        #expect(error("POST", "/v1.41/volumes/create", body)?.policyRule == "SR010", "\(body)")
     }
 
     @Test func plainAndTmpfsVolumesAreAllowed() {

@@ -54,7 +54,7 @@ import Testing
         let value = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed)
         let refused = try error(try Fixtures.with(field, value is NSNull ? nil : value))
         if rule == "invalid", case .policy(.invalidRequest) = refused { return }
-        #expect(refused?.rule == rule, "HostConfig.\(field)=\(json): \(String(describing: refused))")
+        #expect(refused?.policyRule == rule, "HostConfig.\(field)=\(json): \(String(describing: refused))")
     }
 
     @Test(
@@ -64,7 +64,7 @@ import Testing
     func rootHoweverSpeltIsRefused(user: String?, rule: String) throws {
         var body = try Fixtures.compliantBody()
         body["User"] = user
-        #expect(try error(body)?.rule == rule, "User=\(user ?? "unset")")
+        #expect(try error(body)?.policyRule == rule, "User=\(user ?? "unset")")
     }
 
     @Test(arguments: ["toor", "nobody:nogroup", "+1000:1000", "1000:1000:0", " 1000:1000"])
@@ -78,28 +78,28 @@ import Testing
     @Test func anEngineWhoseDefaultIsTheHostCgroupNamespaceNeedsItNamed() throws {
         let v1 = try Fixtures.judge(engine: FakeEngine(securityOptions: ["name=seccomp,profile=default"]))
         let request = try Fixtures.create(try Fixtures.compliantBody())
-        #expect(refusal { () throws(EnginePluginError) in try v1.decide(request) }?.rule == "SR015")
+        #expect(refusal { () throws(EnginePluginError) in try v1.decide(request) }?.policyRule == "SR015")
         let named = try Fixtures.create(try Fixtures.with("CgroupnsMode", "private"))
         guard case .imageNotAdmitted = refusal({ () throws(EnginePluginError) in try v1.decide(named) }) else {
             Issue.record("CgroupnsMode private was not enough")
             return
         }
-        #expect(try error(try Fixtures.with("CgroupnsMode", "host"))?.rule == "SR015")
+        #expect(try error(try Fixtures.with("CgroupnsMode", "host"))?.policyRule == "SR015")
     }
 
     @Test func theLastNoNewPrivilegesEntryWinsAsTheEngineReadsIt() throws {
         let body = try Fixtures.with("SecurityOpt", ["no-new-privileges:true", "seccomp=" + (try Fixtures.seccompText()), "no-new-privileges=false"])
-        #expect(try error(body)?.rule == "SR004")
+        #expect(try error(body)?.policyRule == "SR004")
     }
 
     @Test func seccompUnconfinedIsRefused() throws {
-        #expect(try error(try Fixtures.with("SecurityOpt", ["no-new-privileges", "seccomp=unconfined"]))?.rule == "SR005")
-        #expect(try error(try Fixtures.with("SecurityOpt", ["no-new-privileges", "seccomp:unconfined"]))?.rule == "SR005")
+        #expect(try error(try Fixtures.with("SecurityOpt", ["no-new-privileges", "seccomp=unconfined"]))?.policyRule == "SR005")
+        #expect(try error(try Fixtures.with("SecurityOpt", ["no-new-privileges", "seccomp:unconfined"]))?.policyRule == "SR005")
     }
 
     @Test func aLooserInlineSeccompProfileIsRefused() throws {
         let loose = #"{"defaultAction":"SCMP_ACT_ALLOW"}"#
-        #expect(try error(try Fixtures.with("SecurityOpt", ["no-new-privileges", "seccomp=" + loose]))?.rule == "SR005")
+        #expect(try error(try Fixtures.with("SecurityOpt", ["no-new-privileges", "seccomp=" + loose]))?.policyRule == "SR005")
     }
 
     @Test func aSeccompKeyTheEngineReadsWithoutRegardToCaseIsRefused() throws {
@@ -137,7 +137,7 @@ import Testing
             Issue.record("size=0100m was not read as 64m")
             return
         }
-        #expect(try error(try Fixtures.with("Tmpfs", ["/tmp": "size=0101m"]))?.rule == "SR011")
+        #expect(try error(try Fixtures.with("Tmpfs", ["/tmp": "size=0101m"]))?.policyRule == "SR011")
     }
 
     @Test func aReadOnlyBindOfAHarmlessPathIsAccepted() throws {

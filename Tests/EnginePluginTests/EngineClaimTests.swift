@@ -43,13 +43,13 @@ import Testing
         let claim = EngineClaim(name: "securerun-x", labels: ["securerun.id": id], staged: [.init(staged: staged, source: "/")])
         try claim.write(stateRoot: judge.stateRoot, id: id)
         let refused = try decide(try body(binds: ["\(staged):/data:ro"]), name: claim.name)
-        #expect(refused?.rule == "SR010", "\(String(describing: refused))")
+        #expect(refused?.policyRule == "SR010", "\(String(describing: refused))")
     }
 
     @Test func withoutAClaimSecurerunsLabelsAndStagingPathsAreAnyClientsRequest_attackBorrowingTheBackendsReading() throws {
         // No claim for this name: the labels are refused, the staging path is a path in securerun's state root.
         let refused = try decide(try body(binds: ["\(staged):/data:ro"]), name: "securerun-other")
-        #expect(refused?.rule == "SR010" || refused?.description.contains("securerun.") == true, "\(String(describing: refused))")
+        #expect(refused?.policyRule == "SR010" || refused?.description.contains("securerun.") == true, "\(String(describing: refused))")
         let claim = EngineClaim(name: "securerun-y", labels: ["securerun.id": id])
         try claim.write(stateRoot: judge.stateRoot, id: id)
         // A claim for another name does not cover this one.
@@ -60,8 +60,8 @@ import Testing
         let claim = EngineClaim(name: "securerun-w", labels: ["securerun.id": id], holder: "securerun-net-h")
         try claim.write(stateRoot: judge.stateRoot, id: id)
         // The default profile's network is none: the private network the holder gives is refused by the network rule.
-        #expect(try decide(try body(binds: [], network: "container:securerun-net-h"), name: claim.name)?.rule == "SR012")
-        #expect(try decide(try body(binds: [], network: "container:other"), name: claim.name)?.rule == "SR012")
+        #expect(try decide(try body(binds: [], network: "container:securerun-net-h"), name: claim.name)?.policyRule == "SR012")
+        #expect(try decide(try body(binds: [], network: "container:other"), name: claim.name)?.policyRule == "SR012")
     }
 
     @Test func claimsThatCouldNameAnotherPlaceAreNotRead_attackPathTraversalInTheLabel() throws {

@@ -94,7 +94,7 @@ struct FakeEngine: EngineClient {
 
 extension EnginePluginError {
     /// The rule id of a policy refusal, if this is one.
-    var rule: String? {
+    var policyRule: String? {
         if case .policy(.violation(let violation)) = self { return violation.rule.id }
         return nil
     }

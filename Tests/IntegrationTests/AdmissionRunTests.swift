@@ -78,7 +78,7 @@ struct AdmissionRunTests {
         try refusal.prepare(fixture)
         let profileName = "gate-\(UUID().uuidString.prefix(6).lowercased())"
         let profile = try fixture.profile(refusal.admission, name: profileName)
-        let header = "securerun: refusing to run \(fixture.image) (\(fixture.digest)): not admitted by profile \"\(profileName)\":"
+        let header = "securerun: refusing to run \(fixture.image) (\(fixture.digest)): not admitted by profile \"\(profileName)\" [SR027 image-admission]:"
         for dryRun in [false, true] {
             let result = try fixture.cli.run(
                 ["run", "--profile", profile] + (dryRun ? ["--dry-run"] : []) + ["--name", profileName, fixture.image, "echo", "started"])

@@ -30,12 +30,15 @@ struct DropInEngineChoiceAttackTests {
         for environment in environments {
             for command in commands {
                 let result = try setup.cli.run(["docker"] + command, environment: environment.merging(["SECURERUN_PROFILE": setup.root.profile]) { $1 })
-                #expect(result.status == 125 && result.stderr.contains("refused") && result.stdout.isEmpty, "\(environment) \(command): \(result)")
+                // Refused with the rule lint --explain explains.
+                #expect(
+                    result.status == 125 && result.stderr.contains("refused") && result.stderr.contains("[SR029 local-engine]") && result.stdout.isEmpty,
+                    "\(environment) \(command): \(result)")
             }
         }
         for globals in [["-H", "tcp://127.0.0.1:1"], ["--context", "elsewhere"], ["--config", config.path]] {
             let result = try setup.docker(globals + ["exec", "-u", "0", name, "id"])
-            #expect(result.status == 125 && result.stderr.contains("refused"), "\(globals): \(result)")
+            #expect(result.status == 125 && result.stderr.contains("refused") && result.stderr.contains("[SR029 local-engine]"), "\(globals): \(result)")
         }
         // Nothing of that reached the container.
         let limit = try CLI.exec("docker", ["inspect", "--format", "{{.HostConfig.PidsLimit}} {{.State.Running}}", name])

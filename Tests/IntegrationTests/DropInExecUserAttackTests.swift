@@ -108,7 +108,7 @@ struct DropInExecUserAttackTests {
         // 1500 (named so, gid 0): refused before docker sees anything, on both doors.
         for spelling in [["-u", "evil"], ["-itu", "toor"], ["-u", "1001:wheel"], ["--user", "1001:1500"], ["-u", "0"], ["-u", "root"]] {
             let docker = try setup.docker(["exec"] + spelling + [name, "id"])
-            #expect(docker.status == 125 && docker.stderr.contains("refused"), "\(spelling): \(docker)")
+            #expect(docker.status == 125 && docker.stderr.contains("refused") && docker.stderr.contains("[SR001 non-root-user]"), "\(spelling): \(docker)")
             let runc = try setup.securerun(["exec"] + spelling + [onRunc, "id"])
             #expect(runc.status == 125, "\(spelling): \(runc)")
         }

@@ -25,7 +25,10 @@ struct DropInUpdateAttackTests {
             ["update", name, "--device-read-bps", "/dev/null:1mb"], ["update", name, "--pids-limit"],
         ] {
             let result = try setup.docker(arguments)
-            #expect(result.status == 125 && result.stderr.contains("refused"), "\(arguments): \(result)")
+            // Each names its rule: SR006 memory, SR008 pids, SR024 what update may not change, SR028 what cannot be read.
+            #expect(
+                result.status == 125 && result.stderr.contains("refused") && result.stderr.contains(/\[SR0(06|08|24|28) [a-z-]+\]/),
+                "\(arguments): \(result)")
         }
         #expect(try limits() == before, "a refused update changed the container")
         let lowered = try setup.docker(["update", name, "--pids-limit", "100", "--memory", "100m"])

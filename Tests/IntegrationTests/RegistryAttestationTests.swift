@@ -157,7 +157,8 @@ struct RegistryAttestationTests {
             #expect(refused.status == 125, "\(refused)", sourceLocation: sourceLocation)
             #expect(refused.stdout.isEmpty, "\(refused)", sourceLocation: sourceLocation)
             #expect(
-                refused.stderr.hasPrefix("securerun: refusing to run \(reference) (\(digest)): not admitted by profile \"pulled\":\n  - "),
+                refused.stderr.hasPrefix(
+                    "securerun: refusing to run \(reference) (\(digest)): not admitted by profile \"pulled\" [SR027 image-admission]:\n  - "),
                 "\(refused)", sourceLocation: sourceLocation)
             #expect(refused.stderr.contains(reason), "\(refused)", sourceLocation: sourceLocation)
             #expect(RunFixture.leftovers(root: consumer.root).filter { !$0.hasPrefix("/sys/") }.isEmpty, sourceLocation: sourceLocation)

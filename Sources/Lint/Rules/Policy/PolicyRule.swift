@@ -15,3 +15,13 @@ extension PolicyRule {
         RuleDescription(id: rule.id, name: rule.name, severity: .error, kinds: [.dockerRun, .compose], summary: rule.summary, explanation: explanation)
     }
 }
+
+/// A rule the doors keep that no file shows (admission of an image, the engine's calls, reading a request
+/// whole): lint explains it (`--explain`, `--list-rules`) and reports it for no kind of file.
+public protocol DoorRule: PolicyRule {}
+
+extension DoorRule {
+    public static var description: RuleDescription {
+        RuleDescription(id: rule.id, name: rule.name, severity: .error, kinds: [], summary: rule.summary, explanation: explanation)
+    }
+}

@@ -28,9 +28,9 @@ extension CreateBody {
             bind.source = source
             body.request.mounts[index].value = .bind(bind)
         }
-        if let holder = claim.holder, networkMode == "container:\(holder)", let origin = request.network?.origin {
+        if let holder = claim.holder, floor.networkMode == "container:\(holder)", let origin = request.network?.origin {
             body.request.network = Flagged(NetworkRequest(name: "private"), origin)
-            body.networkMode = "none"
+            body.floor.networkMode = "none"
         }
         return body
     }

@@ -9,33 +9,22 @@ public struct CreateBody: Sendable {
     public var request: RunRequest
     /// `Image` as sent (a name, id or digest reference; the engine resolves it).
     public var image: String
-    /// `User` as sent, with its origin.
-    public var user: Flagged<String>?
-    /// `HostConfig.ReadonlyRootfs`.
-    public var readonlyRootfs: Bool
-    /// Whether `HostConfig.CapDrop` holds `ALL`.
-    public var dropsAllCapabilities: Bool
-    /// no-new-privileges as the engine will read `SecurityOpt` (the last entry wins), nil when unset.
-    public var noNewPrivileges: Bool?
+    /// What the body carries of the floor, as `Policy.floorViolations` judges it (its seccomp choice follows
+    /// ``seccomp``).
+    public var floor = EngineFloor(
+        user: nil, readonlyRootfs: false, dropsAllCapabilities: false, noNewPrivileges: nil, seccomp: .engineDefault, memory: 0, memorySwap: 0,
+        nanoCPUs: 0, cpuQuota: 0, pidsLimit: 0, networkMode: "", endpoints: [], unsizedTmpfs: [], maskedPaths: nil, readonlyPaths: nil,
+        cgroupnsMode: "")
     /// The seccomp profile `SecurityOpt` gives, as the engine will read it (the last entry wins).
-    public var seccomp: Seccomp
-    /// `HostConfig.Memory`, `MemorySwap`, `NanoCpus`, `CpuQuota`, `PidsLimit` as sent (0 when unset).
-    public var memory: Int64
-    public var memorySwap: Int64
-    public var nanoCPUs: Int64
-    public var cpuQuota: Int64
-    public var pidsLimit: Int64
-    /// `HostConfig.NetworkMode` as sent.
-    public var networkMode: String
-    /// Tmpfs mounts that give no size (the kernel would size them at half the host's memory).
-    public var unsizedTmpfs: [FlagOrigin]
-    /// `HostConfig.MaskedPaths` / `ReadonlyPaths` when sent (nil: the engine's defaults).
-    public var maskedPaths: [String]?
-    public var readonlyPaths: [String]?
-    /// `HostConfig.CgroupnsMode` as sent.
-    public var cgroupnsMode: String
-    /// `NetworkingConfig.EndpointsConfig` network names.
-    public var endpoints: [String]
+    public var seccomp = Seccomp.engineDefault {
+        didSet {
+            switch seccomp {
+            case .engineDefault: floor.seccomp = .engineDefault
+            case .unconfined: floor.seccomp = .unconfined
+            case .inline: floor.seccomp = .given
+            }
+        }
+    }
 
     /// The seccomp choice of a body.
     public enum Seccomp: Sendable, Equatable {
@@ -48,20 +37,6 @@ public struct CreateBody: Sendable {
     }
 
     static let endpoint = "POST /containers/create"
-
-    /// What the body carries of the floor, as `Policy.floorViolations` judges it.
-    public var floor: EngineFloor {
-        let choice: EngineFloor.Seccomp
-        switch seccomp {
-        case .engineDefault: choice = .engineDefault
-        case .unconfined: choice = .unconfined
-        case .inline: choice = .given
-        }
-        return EngineFloor(
-            user: user, readonlyRootfs: readonlyRootfs, dropsAllCapabilities: dropsAllCapabilities, noNewPrivileges: noNewPrivileges, seccomp: choice,
-            memory: memory, memorySwap: memorySwap, nanoCPUs: nanoCPUs, cpuQuota: cpuQuota, pidsLimit: pidsLimit, networkMode: networkMode,
-            endpoints: endpoints, unsizedTmpfs: unsizedTmpfs, maskedPaths: maskedPaths, readonlyPaths: readonlyPaths, cgroupnsMode: cgroupnsMode)
-    }
 
     /// Reads `body` strictly (one JSON reader: duplicate keys, invalid UTF-8 and trailing bytes refused)
     /// with the query's `name` and `platform`.
@@ -114,10 +89,7 @@ struct CreateReader {
 
     init(top: BodyObject) {
         self.top = top
-        body = CreateBody(
-            request: RunRequest(image: ""), image: "", user: nil, readonlyRootfs: false, dropsAllCapabilities: false, noNewPrivileges: nil,
-            seccomp: .engineDefault, memory: 0, memorySwap: 0, nanoCPUs: 0, cpuQuota: 0, pidsLimit: 0, networkMode: "", unsizedTmpfs: [],
-            maskedPaths: nil, readonlyPaths: nil, cgroupnsMode: "", endpoints: [])
+        body = CreateBody(request: RunRequest(image: ""), image: "")
     }
 
     var endpoint: String { CreateBody.endpoint }
@@ -136,7 +108,7 @@ struct CreateReader {
         body.request.image = image
         if let user = try top.string("User"), !user.isEmpty {
             let origin = EngineFields.origin("User", user)
-            body.user = Flagged(user, origin)
+            body.floor.user = Flagged(user, origin)
             let parts = user.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
             body.request.user = Flagged(UserSpec(user: parts[0], group: parts.count > 1 ? parts[1...].joined(separator: ":") : nil), origin)
         }
@@ -191,7 +163,7 @@ struct CreateReader {
         if let privileged = try host.bool("Privileged") { body.request.privileged = Flagged(privileged, origin("Privileged", "\(privileged)")) }
         // Clients send false when no flag asked for a read-only root; the floor check says what to set.
         if let readOnly = try host.bool("ReadonlyRootfs"), readOnly {
-            body.readonlyRootfs = true
+            body.floor.readonlyRootfs = true
             body.request.readOnly = Flagged(true, origin("ReadonlyRootfs", "true"))
         }
         for name in try host.strings("CapAdd", orString: true) ?? [] {
@@ -199,26 +171,26 @@ struct CreateReader {
         }
         for name in try host.strings("CapDrop", orString: true) ?? [] {
             let parsed = try capability(name, field: "HostConfig.CapDrop")
-            if parsed == .all { body.dropsAllCapabilities = true }
+            if parsed == .all { body.floor.dropsAllCapabilities = true }
             body.request.capDrop.append(Flagged(parsed, origin("CapDrop", name)))
         }
         for option in try host.strings("SecurityOpt") ?? [] {
             try securityOption(option, origin: origin("SecurityOpt", Self.shortened(option)))
         }
         if let masked = try host.strings("MaskedPaths") {
-            body.maskedPaths = masked
+            body.floor.maskedPaths = masked
             if masked.isEmpty { body.request.securityOptions.append(Flagged(.systemPathsUnconfined, origin("MaskedPaths", "[]"))) }
         }
         if let readonly = try host.strings("ReadonlyPaths") {
-            body.readonlyPaths = readonly
+            body.floor.readonlyPaths = readonly
             if readonly.isEmpty { body.request.securityOptions.append(Flagged(.systemPathsUnconfined, origin("ReadonlyPaths", "[]"))) }
         }
         try namespace(.pid, host.string("PidMode"), origin: origin("PidMode", try host.string("PidMode")))
         try namespace(.ipc, host.string("IpcMode"), origin: origin("IpcMode", try host.string("IpcMode")))
         try namespace(.uts, host.string("UTSMode"), origin: origin("UTSMode", try host.string("UTSMode")))
         try namespace(.userns, host.string("UsernsMode"), origin: origin("UsernsMode", try host.string("UsernsMode")))
-        body.cgroupnsMode = try host.string("CgroupnsMode") ?? ""
-        try namespace(.cgroupns, body.cgroupnsMode, origin: origin("CgroupnsMode", body.cgroupnsMode))
+        body.floor.cgroupnsMode = try host.string("CgroupnsMode") ?? ""
+        try namespace(.cgroupns, body.floor.cgroupnsMode, origin: origin("CgroupnsMode", body.floor.cgroupnsMode))
         if let cgroup = try host.string("Cgroup"), !cgroup.isEmpty {
             body.request.namespaces.append(Flagged(NamespaceRequest(kind: .cgroupns, mode: .container(cgroup)), origin("Cgroup", cgroup)))
         }
@@ -292,14 +264,14 @@ struct CreateReader {
 
     mutating func readResources(_ host: BodyObject, origin: (String, String?) -> FlagOrigin) throws(EnginePluginError) {
         if let memory = try host.int64("Memory") {
-            body.memory = memory
+            body.floor.memory = memory
             if memory != 0 {
                 guard memory > 0 else { throw invalid("HostConfig.Memory", "a negative memory limit") }
                 body.request.memory = Flagged(ByteSize(bytes: memory), origin("Memory", "\(memory)"))
             }
         }
         if let swap = try host.int64("MemorySwap") {
-            body.memorySwap = swap
+            body.floor.memorySwap = swap
             if swap == -1 {
                 body.request.memorySwap = Flagged(.unlimited, origin("MemorySwap", "-1"))
             } else if swap > 0 {
@@ -317,11 +289,11 @@ struct CreateReader {
             body.request.memorySwappiness = Flagged(Int(swappiness), origin("MemorySwappiness", "\(swappiness)"))
         }
         if let nano = try host.int64("NanoCpus") {
-            body.nanoCPUs = nano
+            body.floor.nanoCPUs = nano
             if nano != 0 { body.request.nanoCPUs = Flagged(nano, origin("NanoCpus", "\(nano)")) }
         }
         if let quota = try host.int64("CpuQuota") {
-            body.cpuQuota = quota
+            body.floor.cpuQuota = quota
             if quota != 0 { body.request.cpuQuota = Flagged(quota, origin("CpuQuota", "\(quota)")) }
         }
         if let period = try host.int64("CpuPeriod"), period != 0 { body.request.cpuPeriod = Flagged(period, origin("CpuPeriod", "\(period)")) }
@@ -337,7 +309,7 @@ struct CreateReader {
         }
         // 0 is what clients send when no limit was asked for (the floor check refuses it); -1 asks for none.
         if let pids = try host.int64("PidsLimit") {
-            body.pidsLimit = pids
+            body.floor.pidsLimit = pids
             if pids != 0 { body.request.pidsLimit = Flagged(pids, origin("PidsLimit", "\(pids)")) }
         }
         for limit in try host.objects("Ulimits", known: ["Name", "Soft", "Hard"]) ?? [] {
@@ -421,7 +393,7 @@ struct CreateReader {
                         throw invalid("\(options.path).Options", "securerun does not read raw tmpfs options here; use HostConfig.Tmpfs")
                     }
                 }
-                if size == nil { body.unsizedTmpfs.append(mountOrigin) }
+                if size == nil { body.floor.unsizedTmpfs.append(mountOrigin) }
                 body.request.mounts.append(Flagged(.tmpfs(TmpfsRequest(path: target, size: size, mode: mode, exec: false)), mountOrigin))
             default:
                 throw invalid("\(mount.path).Type", "mounts of type \"\(type)\" are not supported; use a read-only bind or a tmpfs")
@@ -430,7 +402,7 @@ struct CreateReader {
         for (path, options) in try host.stringMap("Tmpfs") ?? [] {
             let tmpfsOrigin = origin("Tmpfs", options.isEmpty ? path : "\(path):\(options)")
             let parsed = try Self.tmpfs(path, options: options, endpoint: endpoint)
-            if parsed.size == nil { body.unsizedTmpfs.append(tmpfsOrigin) }
+            if parsed.size == nil { body.floor.unsizedTmpfs.append(tmpfsOrigin) }
             body.request.tmpfs.append(Flagged(parsed, tmpfsOrigin))
         }
     }
@@ -528,7 +500,7 @@ struct CreateReader {
 
     mutating func readNetwork(_ host: BodyObject, origin: (String, String?) -> FlagOrigin) throws(EnginePluginError) {
         let mode = try host.string("NetworkMode") ?? ""
-        body.networkMode = mode
+        body.floor.networkMode = mode
         if !mode.isEmpty && mode != "default" {
             body.request.network = Flagged(NetworkRequest(name: mode), origin("NetworkMode", mode))
         }
@@ -573,7 +545,7 @@ struct CreateReader {
     mutating func readNetworking(_ top: BodyObject) throws(EnginePluginError) {
         guard let networking = try top.object("NetworkingConfig", known: ["EndpointsConfig"]) else { return }
         guard let endpoints = try networking.keys("EndpointsConfig") else { return }
-        body.endpoints = endpoints
+        body.floor.endpoints = endpoints
     }
 
     static func port(_ text: String) -> (Int, String) {
@@ -626,7 +598,7 @@ struct CreateReader {
     mutating func securityOption(_ option: String, origin: FlagOrigin) throws(EnginePluginError) {
         let field = "HostConfig.SecurityOpt"
         if option == "no-new-privileges" {
-            body.noNewPrivileges = true
+            body.floor.noNewPrivileges = true
             body.request.securityOptions.append(Flagged(.noNewPrivileges(true), origin))
             return
         }
@@ -641,7 +613,7 @@ struct CreateReader {
         switch key {
         case "no-new-privileges":
             guard let on = Self.goBool(value) else { throw invalid(field, "\"\(option)\": \(value) is not true or false") }
-            body.noNewPrivileges = on
+            body.floor.noNewPrivileges = on
             body.request.securityOptions.append(Flagged(.noNewPrivileges(on), origin))
         case "seccomp":
             if value == "unconfined" {

@@ -127,7 +127,7 @@ public struct EngineJudge: Sendable {
         }
         // Without CgroupnsMode the engine's own default applies: the host's namespace on cgroup v1 unless
         // dockerd runs with --default-cgroupns-mode private, which its /info reports as name=cgroupns.
-        let privateByDefault = body.cgroupnsMode.isEmpty ? try EngineFacts.defaultsToPrivateCgroupNamespace(engine: engine) : true
+        let privateByDefault = body.floor.cgroupnsMode.isEmpty ? try EngineFacts.defaultsToPrivateCgroupNamespace(engine: engine) : true
         try FloorCheck.check(body, profile: profile, hardened: hardened, cgroupnsPrivateByDefault: privateByDefault)
         guard let configDigest else {
             throw .imageNotAdmitted(

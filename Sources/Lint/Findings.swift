@@ -21,18 +21,10 @@ public struct PositionIndex: Sendable {
 
     /// The position of `path`, or of its closest recorded parent.
     public func position(of path: String) -> SourcePosition? {
-        var current = Substring(path)
-        while true {
-            if let found = resolve?(current) ?? positions[String(current)] { return found }
-            if current.isEmpty { return nil }
-            if current.hasSuffix("]"), let open = current.lastIndex(of: "[") {
-                current = current[..<open]
-            } else if let dot = current.lastIndex(of: ".") {
-                current = current[..<dot]
-            } else {
-                current = ""
-            }
+        for candidate in Suppressions.ancestors(of: path) {
+            if let found = resolve?(Substring(candidate)) ?? positions[candidate] { return found }
         }
+        return nil
     }
 }
 

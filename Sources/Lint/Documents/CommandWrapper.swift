@@ -133,32 +133,23 @@ struct CommandWrapper {
 
     /// The words after a wrapper's options (and operands): the command it runs; nil when it runs none.
     func unwrap(_ words: ArraySlice<ShellWord>, into result: inout ResolvedCommand, command: String) -> ArraySlice<ShellWord>? {
-        var index = words.startIndex + 1
-        while index < words.endIndex {
-            let word = words[index]
+        var walk = OptionWalk(words, from: words.startIndex + 1)
+        while let (word, reading) = walk.next() {
             let text = word.text
-            if text == "--" {
-                index += 1
-                break
-            }
-            guard text.hasPrefix("-"), text != "-" else { break }
-            if text.hasPrefix("--") {
-                let name = String(text.split(separator: "=", maxSplits: 1).first ?? "")
+            if case .long(let name) = reading {
                 if noCommand.contains(name) { return nil }
                 if script.contains(name) {
                     if let equals = text.firstIndex(of: "=") {
                         result.scripts.append(word.suffix(from: text.distance(from: text.startIndex, to: equals) + 1))
-                    } else if index + 1 < words.endIndex {
-                        result.scripts.append(words[index + 1])
+                    } else if let value = walk.following {
+                        result.scripts.append(value)
                     }
                     return nil
                 }
-                if valued.contains(name), !text.contains("=") { index += 1 }
-                index += 1
+                if valued.contains(name), !text.contains("=") { walk.takeValue() }
                 continue
             }
             // A cluster of short options: the first that takes a value takes the rest of the word or the next.
-            var consumedNext = false
             for (offset, letter) in text.dropFirst().enumerated() {
                 let option = "-\(letter)"
                 if noCommand.contains(option) { return nil }
@@ -166,18 +157,18 @@ struct CommandWrapper {
                 if script.contains(option) {
                     if attached {
                         result.scripts.append(word.suffix(from: offset + 2))
-                    } else if index + 1 < words.endIndex {
-                        result.scripts.append(words[index + 1])
+                    } else if let value = walk.following {
+                        result.scripts.append(value)
                     }
                     return nil
                 }
                 if valued.contains(option) {
-                    consumedNext = !attached
+                    if !attached { walk.takeValue() }
                     break
                 }
             }
-            index += consumedNext ? 2 : 1
         }
+        var index = walk.index
         if assignments {
             while index < words.endIndex, ShellReader.isAssignment(words[index]) { index += 1 }
         }

@@ -92,25 +92,18 @@ enum RunCommands {
         let rest = skipOptions(words, valued: valuedComposeFlags)
         guard let verb = rest.first, verb.text == "run" else { return nil }
         var arguments: [ShellWord] = []
-        var index = rest.startIndex + 1
-        while index < rest.endIndex {
-            let word = rest[index]
+        var walk = OptionWalk(rest, from: rest.startIndex + 1)
+        while let (word, reading) = walk.next() {
             let text = word.text
-            if text == "--" {
-                index += 1
-                break
-            }
-            guard text.hasPrefix("-"), text != "-" else { break }
-            if text.hasPrefix("--") {
-                let name = String(text.split(separator: "=", maxSplits: 1).first ?? "")
+            if case .long(let name) = reading {
                 let takesNext = composeRunValued.contains(name) && !text.contains("=")
                 if composeRunShared.contains(name) {
                     arguments.append(word)
-                    if takesNext, index + 1 < rest.endIndex { arguments.append(rest[index + 1]) }
+                    if takesNext, let value = walk.following { arguments.append(value) }
                 } else if !composeRunOwn.contains(name) {
                     return .invalid(unknownComposeFlag(name), at: word.start)
                 }
-                index += takesNext ? 2 : 1
+                if takesNext { walk.takeValue() }
                 continue
             }
             // A cluster of short flags: compose's own letters are dropped, docker's kept where they were.
@@ -137,10 +130,11 @@ enum RunCommands {
             }
             if kept.count > 1 {
                 arguments.append(kept.build(at: word.start))
-                if takesNext, index + 1 < rest.endIndex { arguments.append(rest[index + 1]) }
+                if takesNext, let value = walk.following { arguments.append(value) }
             }
-            index += takesNext ? 2 : 1
+            if takesNext { walk.takeValue() }
         }
+        let index = walk.index
         guard index < rest.endIndex else {
             return .invalid("docker compose run names no service", at: verb.start)
         }

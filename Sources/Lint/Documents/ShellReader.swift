@@ -717,27 +717,14 @@ struct ShellReader {
                 let array = word.firstQuoted == nil && text.hasSuffix("=") && Self.isAssignmentName(text.dropLast())
                 guard Self.endsWithGlobOperator(word) || array else { break loop }
                 readParenthesised(into: &word)
-            case UInt8(ascii: "`"):
-                readBackquote(into: &word)
             case UInt8(ascii: "\\"):
-                if let length = continuation() {
-                    advance(length)
-                } else if peek(1) != nil {
-                    word.quoted()
-                    word.begin(at: position)
-                    advance()
-                    take(into: &word)
-                } else {
-                    take(into: &word)
-                }
+                readBackslash(into: &word, inDoubleQuotes: false)
             case UInt8(ascii: "'"):
                 readSingleQuoted(into: &word)
             case UInt8(ascii: "\""):
                 readDoubleQuoted(into: &word)
-            case UInt8(ascii: "$"):
-                readDollar(into: &word)
             default:
-                take(into: &word)
+                readExpansionOrByte(into: &word)
             }
         }
         return word.build(at: start)
@@ -752,6 +739,36 @@ struct ShellReader {
         let trimmed = name.hasSuffix("+") ? name.dropLast() : name
         guard let first = trimmed.first, first.isLetter || first == "_" else { return false }
         return trimmed.allSatisfy { ($0.isLetter || $0.isNumber || $0 == "_") && $0.isASCII }
+    }
+
+    /// `$…` and backquotes expand alike in a word and inside double quotes; any other byte is itself.
+    mutating func readExpansionOrByte(into word: inout ShellWordBuilder) {
+        switch peek() {
+        case UInt8(ascii: "$"): readDollar(into: &word)
+        case UInt8(ascii: "`"): readBackquote(into: &word)
+        default: take(into: &word)
+        }
+    }
+
+    /// A backslash: a line continuation vanishes; before a byte it escapes (any byte outside quotes; only
+    /// `$`, backquote, `"` and backslash inside double quotes) it goes and the byte is taken quoted; else it
+    /// is taken as itself.
+    mutating func readBackslash(into word: inout ShellWordBuilder, inDoubleQuotes: Bool) {
+        if let length = continuation() {
+            advance(length)
+            return
+        }
+        guard let next = peek(1), !inDoubleQuotes || [UInt8(ascii: "$"), UInt8(ascii: "`"), UInt8(ascii: "\""), UInt8(ascii: "\\")].contains(next)
+        else {
+            take(into: &word)
+            return
+        }
+        if !inDoubleQuotes {
+            word.quoted()
+            word.begin(at: position)
+        }
+        advance()
+        take(into: &word)
     }
 
     mutating func readSingleQuoted(into word: inout ShellWordBuilder) {
@@ -780,20 +797,9 @@ struct ShellReader {
                 advance()
                 return
             case UInt8(ascii: "\\"):
-                if let length = continuation() {
-                    advance(length)
-                } else if let next = peek(1), [UInt8(ascii: "$"), UInt8(ascii: "`"), UInt8(ascii: "\""), UInt8(ascii: "\\")].contains(next) {
-                    advance()
-                    take(into: &word)
-                } else {
-                    take(into: &word)
-                }
-            case UInt8(ascii: "$"):
-                readDollar(into: &word)
-            case UInt8(ascii: "`"):
-                readBackquote(into: &word)
+                readBackslash(into: &word, inDoubleQuotes: true)
             default:
-                take(into: &word)
+                readExpansionOrByte(into: &word)
             }
         }
         if !stopped { problem("the quote (\") opened here is never closed; a shell would read the rest of the file as one string", at: opened) }
@@ -814,8 +820,7 @@ struct ShellReader {
             let opened = position
             let start = cursor.index
             advance(2)
-            var scratch = ShellWordBuilder()
-            scanBraces(opened: opened, into: &scratch)
+            scanBraces(opened: opened)
             word.appendRaw(bytes[start..<cursor.index], at: opened)
         } else if next == UInt8(ascii: "'") {
             let opened = position
@@ -877,10 +882,25 @@ struct ShellReader {
         word.appendRaw(bytes[start..<cursor.index], at: opened)
     }
 
-    /// After `$((` or `((`: to the matching `))`, reading the substitutions inside.
-    mutating func scanArithmetic(opened: SourcePosition, into word: inout ShellWordBuilder, raw start: Int? = nil, at rawPosition: SourcePosition? = nil) {
-        var level = 0
+    /// Inside `$((…))`, `${…}` and `@(…)`: a substitution or quoted string is read whole (its problems
+    /// found, its text dropped); a backslash passes over the byte after it; any other byte is passed over.
+    mutating func skipInner() {
         var scratch = ShellWordBuilder()
+        switch peek() {
+        case UInt8(ascii: "$"): readDollar(into: &scratch)
+        case UInt8(ascii: "`"): readBackquote(into: &scratch)
+        case UInt8(ascii: "'"): readSingleQuoted(into: &scratch)
+        case UInt8(ascii: "\""): readDoubleQuoted(into: &scratch)
+        case UInt8(ascii: "\\"): advance(2)
+        default: advance()
+        }
+    }
+
+    /// To the `)` that closes a parenthesis already read (consumed), through nested ones, reading the
+    /// substitutions inside; with `comments`, a `#` comments out the rest of its line. False when the file
+    /// or the reading ends first.
+    mutating func scanToClosingParenthesis(comments: Bool) -> Bool {
+        var level = 0
         while let byte = peek(), !stopped {
             switch byte {
             case UInt8(ascii: "("):
@@ -888,39 +908,35 @@ struct ShellReader {
                 advance()
             case UInt8(ascii: ")"):
                 advance()
-                if level == 0 {
-                    if peek() == UInt8(ascii: ")") { advance() }
-                    if let start, let rawPosition { word.appendRaw(bytes[start..<cursor.index], at: rawPosition) }
-                    return
-                }
+                if level == 0 { return true }
                 level -= 1
-            case UInt8(ascii: "$"): readDollar(into: &scratch)
-            case UInt8(ascii: "`"): readBackquote(into: &scratch)
-            case UInt8(ascii: "'"): readSingleQuoted(into: &scratch)
-            case UInt8(ascii: "\""): readDoubleQuoted(into: &scratch)
-            case UInt8(ascii: "\\"): advance(2)
-            default: advance()
+            case UInt8(ascii: "#") where comments:
+                while let next = peek(), next != 0x0A { advance() }
+            default: skipInner()
             }
-            scratch = ShellWordBuilder()
+        }
+        return false
+    }
+
+    /// After `$((` or `((`: to the matching `))`, reading the substitutions inside.
+    mutating func scanArithmetic(opened: SourcePosition, into word: inout ShellWordBuilder, raw start: Int? = nil, at rawPosition: SourcePosition? = nil) {
+        if scanToClosingParenthesis(comments: false) {
+            if peek() == UInt8(ascii: ")") { advance() }
+            if let start, let rawPosition { word.appendRaw(bytes[start..<cursor.index], at: rawPosition) }
+            return
         }
         if !stopped { problem("the (( opened here is never closed; a shell would not run this file as securerun reads it", at: opened) }
     }
 
     /// After `${`: to the matching `}`, reading the substitutions inside.
-    mutating func scanBraces(opened: SourcePosition, into scratch: inout ShellWordBuilder) {
+    mutating func scanBraces(opened: SourcePosition) {
         while let byte = peek(), !stopped {
             switch byte {
             case UInt8(ascii: "}"):
                 advance()
                 return
-            case UInt8(ascii: "$"): readDollar(into: &scratch)
-            case UInt8(ascii: "`"): readBackquote(into: &scratch)
-            case UInt8(ascii: "'"): readSingleQuoted(into: &scratch)
-            case UInt8(ascii: "\""): readDoubleQuoted(into: &scratch)
-            case UInt8(ascii: "\\"): advance(2)
-            default: advance()
+            default: skipInner()
             }
-            scratch = ShellWordBuilder()
         }
         if !stopped { problem("the ${ opened here is never closed; a shell would not run this file as securerun reads it", at: opened) }
     }
@@ -931,30 +947,9 @@ struct ShellReader {
         let start = cursor.index
         word.quoted()
         advance()
-        var level = 0
-        var scratch = ShellWordBuilder()
-        while let byte = peek(), !stopped {
-            switch byte {
-            case UInt8(ascii: "("):
-                level += 1
-                advance()
-            case UInt8(ascii: ")"):
-                advance()
-                if level == 0 {
-                    word.appendRaw(bytes[start..<cursor.index], at: opened)
-                    return
-                }
-                level -= 1
-            case UInt8(ascii: "$"): readDollar(into: &scratch)
-            case UInt8(ascii: "`"): readBackquote(into: &scratch)
-            case UInt8(ascii: "'"): readSingleQuoted(into: &scratch)
-            case UInt8(ascii: "\""): readDoubleQuoted(into: &scratch)
-            case UInt8(ascii: "\\"): advance(2)
-            case UInt8(ascii: "#"):
-                while let next = peek(), next != 0x0A { advance() }
-            default: advance()
-            }
-            scratch = ShellWordBuilder()
+        if scanToClosingParenthesis(comments: true) {
+            word.appendRaw(bytes[start..<cursor.index], at: opened)
+            return
         }
         if !stopped { problem("the ( opened here is never closed; a shell would not run this file as securerun reads it", at: opened) }
     }

@@ -91,18 +91,47 @@ struct DockerCreate: Encodable {
         return EngineClaim(name: name, labels: ownLabels(launch), staged: staged, holder: launch.plan.network?.holder)
     }
 
+    /// The resolved seccomp filter, inline as `docker run --security-opt seccomp=FILE` sends it.
+    static func seccompOption(_ spec: HardenedSpec) throws(RuntimeError) -> String {
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return "seccomp=" + String(decoding: try encoder.encode(spec.seccomp), as: UTF8.self)
+        } catch {
+            throw .engineFailed(verb: "create", message: "cannot encode the seccomp filter: \(error)")
+        }
+    }
+
+    /// The network holder's body (see ``DockerHolder``): the workload's floor (user, seccomp filter, masked
+    /// paths, CPU limit: a tighter one would slow its start, which runs in its cgroup), a pause binary bound
+    /// read-only at `at`, network none, and the small memory and task limits of a process that only sleeps.
+    init(holderFor spec: HardenedSpec, image: String, labels: [String: String], pause: String, at path: String) throws(RuntimeError) {
+        Image = image
+        Entrypoint = [path]
+        Cmd = ["-P"]
+        Env = []
+        User = "\(spec.user.uid):\(spec.user.gid)"
+        WorkingDir = "/"
+        Hostname = spec.hostname
+        Tty = false
+        OpenStdin = false
+        StdinOnce = false
+        AttachStdin = false
+        AttachStdout = false
+        AttachStderr = false
+        NetworkDisabled = false
+        Labels = labels
+        HostConfig = Host(
+            CapAdd: [], SecurityOpt: ["no-new-privileges:true", try Self.seccompOption(spec)], Memory: 16 << 20, MemorySwap: 16 << 20,
+            CpuPeriod: Int64(spec.cpuPeriod), CpuQuota: spec.cpuQuota, PidsLimit: 4, Init: false, Tmpfs: [:], Binds: ["\(pause):\(path):ro"],
+            MaskedPaths: spec.maskedPaths, ReadonlyPaths: spec.readonlyPaths)
+    }
+
     init(launch: BackendLaunch, image: String, attach: Bool, interactive: Bool) throws(RuntimeError) {
         let spec = launch.spec
         var network = "none"
         guard let command = spec.args.first else { throw .engineFailed(verb: "create", message: "no command") }
-        let seccomp: String
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            seccomp = String(decoding: try encoder.encode(spec.seccomp), as: UTF8.self)
-        } catch {
-            throw .engineFailed(verb: "create", message: "cannot encode the seccomp filter: \(error)")
-        }
+        let seccomp = try Self.seccompOption(spec)
         var binds: [String] = []
         for (index, volume) in spec.volumes.enumerated() {
             // The engine mounts securerun's staging bind, already read-only, nosuid and nodev throughout
@@ -143,7 +172,7 @@ struct DockerCreate: Encodable {
         Labels = launch.labels.merging(Self.ownLabels(launch)) { $1 }
         HostConfig = Host(
             CapAdd: spec.capabilities.sorted().map(\.name),
-            SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp],
+            SecurityOpt: ["no-new-privileges:true", seccomp],
             Memory: spec.memory.bytes, MemorySwap: spec.memorySwap.bytes, CpuPeriod: Int64(spec.cpuPeriod), CpuQuota: spec.cpuQuota,
             PidsLimit: spec.pidsLimit, Init: spec.initProcess, Tmpfs: tmpfs, Binds: binds, MaskedPaths: spec.maskedPaths,
             ReadonlyPaths: spec.readonlyPaths)

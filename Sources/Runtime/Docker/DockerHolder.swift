@@ -27,47 +27,10 @@ public struct DockerHolder: Sendable {
         self.imageDigest = imageDigest
     }
 
-    struct Create: Encodable {
-        var Image: String
-        var Entrypoint: [String]
-        var Cmd: [String] = ["-P"]
-        var User: String
-        var Hostname: String
-        var NetworkDisabled = false
-        var Labels: [String: String]
-        var HostConfig: Host
-
-        struct Host: Encodable {
-            var NetworkMode = "none"
-            var ReadonlyRootfs = true
-            var Privileged = false
-            var CapDrop = ["ALL"]
-            var SecurityOpt: [String]
-            var Memory: Int64 = 16 << 20
-            var MemorySwap: Int64 = 16 << 20
-            var PidsLimit: Int64 = 4
-            // It only sleeps; a CPU limit as every create carries (an engine plugin requires one).
-            var CpuPeriod: Int64 = 100_000
-            var CpuQuota: Int64 = 5_000
-            var IpcMode = "private"
-            var CgroupnsMode = "private"
-            var Binds: [String]
-            var AutoRemove = false
-        }
-    }
-
     /// Creates and starts the holder; returns its init's host pid (whose network namespace is the container's).
     func start(_ place: ContainerPlace, names: NetworkNames) throws(RuntimeError) -> Int32 {
         guard let pause = Self.pauseCandidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw .networkToolMissing(tool: "catatonit", package: "catatonit")
-        }
-        let seccomp: String
-        do {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            seccomp = String(decoding: try encoder.encode(spec.seccomp), as: UTF8.self)
-        } catch {
-            throw .engineFailed(verb: "create", message: "cannot encode the seccomp filter: \(error)")
         }
         // securerun.id too: the drop-in then treats the holder as the container it serves (network
         // connect, exec and update on it are judged against that container's record).
@@ -81,11 +44,8 @@ public struct DockerHolder: Sendable {
         } catch {
             throw .stateFailure(path: ownPause, reason: "cannot copy \(pause): \(error.localizedDescription)")
         }
-        let body = { (image: String) in
-            Create(
-                Image: image, Entrypoint: [Self.pausePath], User: "\(spec.user.uid):\(spec.user.gid)", Hostname: spec.hostname,
-                Labels: labels,
-                HostConfig: .init(SecurityOpt: ["no-new-privileges:true", "seccomp=" + seccomp], Binds: ["\(ownPause):\(Self.pausePath):ro"]))
+        let body = { (image: String) throws(RuntimeError) in
+            try DockerCreate(holderFor: spec, image: image, labels: labels, pause: ownPause, at: Self.pausePath)
         }
         let holder = try DockerBackend.create(
             engine: engine, stateRoot: stateRoot, manifestDigest: imageDigest, claim: EngineClaim(name: names.holder, labels: labels, ownFiles: [ownPause]),

@@ -34,9 +34,10 @@ let package = Package(
         .target(name: "HostSystem", dependencies: ["CHostSystem"]),
         .target(name: "Capabilities", dependencies: ["CCap"]),
         .target(name: "Seccomp", dependencies: ["CSeccomp", "Capabilities", "StrictJSON", "HostSystem"]),
-        .target(name: "Admission", dependencies: ["StrictJSON", "HostSystem", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "ContentDigest", dependencies: ["HostSystem", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Admission", dependencies: ["ContentDigest", "StrictJSON", "HostSystem", .product(name: "Crypto", package: "swift-crypto")]),
         // The content-addressed store, importers, unpacking and the store check: no network code.
-        .target(name: "Images", dependencies: ["CArchive", "HostSystem", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Images", dependencies: ["CArchive", "ContentDigest", "HostSystem", "StrictJSON", .product(name: "Crypto", package: "swift-crypto")]),
         // The OCI distribution client (pull, push, attestations in registries): the only target on SwiftNIO,
         // linked by securerun-net, never by securerun itself.
         .target(

@@ -3,8 +3,6 @@ import Foundation
 /// Everything that can go wrong while reading keys, envelopes, statements and scanner reports,
 /// or while storing attestations. `description` is the one-line, lower-case message a person sees.
 public enum AdmissionError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// A digest that is not `sha256:` followed by 64 hex digits.
-    case invalidDigest(String)
     /// The file is not a DSSE JSON envelope.
     case notAnEnvelope(source: String, detail: String)
     /// A base64 field of an envelope does not decode.
@@ -70,8 +68,6 @@ public enum AdmissionError: Error, CustomStringConvertible, Equatable, Sendable 
 
     public var description: String {
         switch self {
-        case .invalidDigest(let text):
-            return "invalid image digest '\(text)': expected sha256:<64 hex digits>"
         case .notAnEnvelope(let source, let detail):
             return "\(source): not a dsse envelope: \(detail)"
         case .invalidBase64(let source, let field):

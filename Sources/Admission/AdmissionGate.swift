@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// Decides whether an image may run: the newest valid attestation (by `scanFinishedOn`, not the first
@@ -47,13 +48,13 @@ public struct AdmissionGate: Sendable {
 
     /// How each stored attestation of `imageDigest` stands under `policy`'s keys and threshold, read
     /// through the cache (for `image attestation ls`).
-    public func standings(imageDigest: ImageDigest, policy: AdmissionPolicy) -> [(StoredAttestation, AttestationStanding)] {
+    public func standings(imageDigest: Digest, policy: AdmissionPolicy) -> [(StoredAttestation, AttestationStanding)] {
         let assessor = assessor(digest: imageDigest, policy: policy)
         return AttestationStore(root: stateRoot).entries(for: imageDigest).map { entry in (entry, assessor.assess(entry).standing) }
     }
 
     /// The verdict of one attestation judged alone (as if it were the only one stored), for listings.
-    public func verdict(alone entry: StoredAttestation, imageDigest: ImageDigest, policy: AdmissionPolicy, now: Date = Date()) -> Verdict {
+    public func verdict(alone entry: StoredAttestation, imageDigest: Digest, policy: AdmissionPolicy, now: Date = Date()) -> Verdict {
         let assessor = assessor(digest: imageDigest, policy: policy)
         let assessment = assessor.assess(entry, useCache: false)
         guard case .candidate(let candidate) = assessment.standing, let checked = assessment.checked else {
@@ -70,7 +71,7 @@ public struct AdmissionGate: Sendable {
         return judge(checked, candidate: candidate, digest: imageDigest, policy: policy, ageLimit: ageLimit, now: now).verdict
     }
 
-    private func assessor(digest: ImageDigest, policy: AdmissionPolicy) -> AttestationAssessor {
+    private func assessor(digest: Digest, policy: AdmissionPolicy) -> AttestationAssessor {
         AttestationAssessor(
             store: AttestationStore(root: stateRoot), cache: AttestationCache(root: stateRoot), digest: digest,
             keys: trustedKeys(for: policy).keys, threshold: max(policy.threshold, 1))
@@ -82,7 +83,7 @@ public struct AdmissionGate: Sendable {
     public func verdict(imageDigest: String, policy: AdmissionPolicy, now: Date = Date()) -> Verdict {
         let cache = VerdictCache(stateRoot: stateRoot)
         var key: String?
-        if let digest = try? ImageDigest(imageDigest) {
+        if let digest = try? Digest(parsing: imageDigest) {
             var keyPaths = policy.trustedKeys
             keyPaths.append(trustedKeysDirectory.path)
             key = cache.key(
@@ -98,10 +99,10 @@ public struct AdmissionGate: Sendable {
 
     /// The decision itself; `scan` gets what the reasons of an admission by a scan rest on.
     private func decide(imageDigest: String, policy: AdmissionPolicy, now: Date, scan: inout AdmittedScan?) -> Verdict {
-        let digest: ImageDigest
+        let digest: Digest
         let ageLimit: ScanAge?
         do {
-            digest = try ImageDigest(imageDigest)
+            digest = try Digest(parsing: imageDigest)
             ageLimit = try policy.scanAgeLimit()
         } catch {
             return Verdict(admitted: false, imageDigest: imageDigest, reasons: ["\(error)"])
@@ -191,7 +192,7 @@ public struct AdmissionGate: Sendable {
 
     /// Applies freshness and the severity rule to the chosen attestation.
     private func judge(
-        _ attestation: CheckedAttestation, candidate: AttestationStanding.Candidate, digest: ImageDigest, policy: AdmissionPolicy,
+        _ attestation: CheckedAttestation, candidate: AttestationStanding.Candidate, digest: Digest, policy: AdmissionPolicy,
         ageLimit: ScanAge?, now: Date
     ) -> (verdict: Verdict, scan: AdmittedScan?) {
         let name = "attestation \(attestation.file.lastPathComponent)"

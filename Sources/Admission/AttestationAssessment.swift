@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// How one stored envelope stands for one image, before any policy threshold on age or severity.
@@ -47,7 +48,7 @@ struct Assessment {
 struct AttestationAssessor {
     let store: AttestationStore
     let cache: AttestationCache
-    let digest: ImageDigest
+    let digest: Digest
     let keys: [TrustedKey]
     let threshold: Int
 

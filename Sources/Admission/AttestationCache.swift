@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 import HostSystem
 import StrictJSON
@@ -49,12 +50,12 @@ struct AttestationCache {
         directory = root.appendingPathComponent("cache/attestations", isDirectory: true)
     }
 
-    private func file(_ entry: StoredAttestation, digest: ImageDigest) -> URL {
+    private func file(_ entry: StoredAttestation, digest: Digest) -> URL {
         directory.appendingPathComponent(digest.directoryName, isDirectory: true).appendingPathComponent(entry.envelopeHex + ".json")
     }
 
     /// The record for `entry`, if one was made for the file as it is now.
-    func load(_ entry: StoredAttestation, digest: ImageDigest) -> Record? {
+    func load(_ entry: StoredAttestation, digest: Digest) -> Record? {
         guard let data = Self.readSmallFile(file(entry, digest: digest).path),
             let record = try? StrictJSONDecoder(limits: JSONLimits(maxBytes: 1 << 20, maxDepth: 8)).decode(Record.self, from: data),
             record.version == Self.version, record.size == entry.size, record.modified == entry.storedAt.timeIntervalSince1970
@@ -63,7 +64,7 @@ struct AttestationCache {
     }
 
     /// Saves `record` (atomically; a cache that cannot be written only makes the next run slower).
-    func save(_ record: Record, for entry: StoredAttestation, digest: ImageDigest) {
+    func save(_ record: Record, for entry: StoredAttestation, digest: Digest) {
         let target = file(entry, digest: digest)
         guard let data = try? JSONEncoder().encode(record),
             (try? AttestationStore.makePrivateDirectory(target.deletingLastPathComponent())) != nil
@@ -79,7 +80,7 @@ struct AttestationCache {
     }
 
     /// Forgets `entry`.
-    func remove(_ entry: StoredAttestation, digest: ImageDigest) {
+    func remove(_ entry: StoredAttestation, digest: Digest) {
         unlink(file(entry, digest: digest).path)
     }
 }

@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 import StrictJSON
 
@@ -19,7 +20,7 @@ extension AttestationStore {
 
     /// Every stored envelope of `digest` that can be read (regular files within the size limit), with a
     /// warning line for each one that cannot.
-    public func exports(for digest: ImageDigest) -> (attestations: [ExportedAttestation], warnings: [String]) {
+    public func exports(for digest: Digest) -> (attestations: [ExportedAttestation], warnings: [String]) {
         var attestations: [ExportedAttestation] = []
         var warnings: [String] = []
         for entry in entries(for: digest) {

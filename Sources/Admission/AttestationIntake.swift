@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// Checks an envelope made elsewhere before it is stored with an image (`image attestation add`,
@@ -43,7 +44,7 @@ public enum AttestationIntake {
     /// signature; throws if not), checks its signatures against `keys`, and reads its statement: subject,
     /// predicate type, scan times, report. `now` dates the future-scan warning.
     public static func inspect(
-        envelope data: Data, source: String, digest: ImageDigest, keys: [TrustedKey], threshold: Int = 1, now: Date = Date()
+        envelope data: Data, source: String, digest: Digest, keys: [TrustedKey], threshold: Int = 1, now: Date = Date()
     ) throws -> Findings {
         guard data.count <= AttestationLimits.maxEnvelopeBytes else {
             throw AdmissionError.attestationTooLarge(source: source, bytes: data.count, limit: AttestationLimits.maxEnvelopeBytes)

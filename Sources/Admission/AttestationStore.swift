@@ -1,3 +1,4 @@
+import ContentDigest
 import Crypto
 import Foundation
 import HostSystem
@@ -33,13 +34,13 @@ public struct AttestationStore: Sendable {
     }
 
     /// The directory holding the attestations of `digest`.
-    public func directory(for digest: ImageDigest) -> URL {
+    public func directory(for digest: ContentDigest.Digest) -> URL {
         root.appendingPathComponent("attestations", isDirectory: true)
             .appendingPathComponent(digest.directoryName, isDirectory: true)
     }
 
     /// The file the envelope `bytes` is (or would be) stored as.
-    public func file(for envelope: Data, digest: ImageDigest) -> URL {
+    public func file(for envelope: Data, digest: ContentDigest.Digest) -> URL {
         directory(for: digest).appendingPathComponent(Self.hex(SHA256.hash(data: envelope)) + ".json")
     }
 
@@ -47,7 +48,7 @@ public struct AttestationStore: Sendable {
     /// same directory, then rename. Storing the same bytes twice is a no-op. Refuses an envelope over the
     /// size limit, and a new one when the image already has the most attestations it may keep.
     @discardableResult
-    public func add(envelope: Data, for digest: ImageDigest) throws -> URL {
+    public func add(envelope: Data, for digest: ContentDigest.Digest) throws -> URL {
         let file = file(for: envelope, digest: digest)
         if FileManager.default.fileExists(atPath: file.path) { return file }
         guard envelope.count <= AttestationLimits.maxEnvelopeBytes else {
@@ -72,7 +73,7 @@ public struct AttestationStore: Sendable {
 
     /// The stored attestations of `digest`, sorted by name; empty when there are none. Links and other
     /// non-regular files are listed (so they can be reported and removed) but never read.
-    public func entries(for digest: ImageDigest) -> [StoredAttestation] {
+    public func entries(for digest: ContentDigest.Digest) -> [StoredAttestation] {
         let directory = directory(for: digest)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.sorted().compactMap { name in
@@ -87,7 +88,7 @@ public struct AttestationStore: Sendable {
     }
 
     /// The stored attestation files of `digest`, sorted by name.
-    public func files(for digest: ImageDigest) -> [URL] {
+    public func files(for digest: ContentDigest.Digest) -> [URL] {
         entries(for: digest).map(\.file)
     }
 
@@ -108,7 +109,7 @@ public struct AttestationStore: Sendable {
 
     /// A stored envelope of `digest` whose payload is exactly `payload` and which `key` signed, if any: the
     /// same report attested twice by the same key is stored once.
-    public func find(payload: Data, signedBy key: PublicKey, for digest: ImageDigest) -> StoredAttestation? {
+    public func find(payload: Data, signedBy key: PublicKey, for digest: ContentDigest.Digest) -> StoredAttestation? {
         let trusted = [TrustedKey(name: "signer", key: key)]
         return entries(for: digest).first { entry in
             guard entry.isRegularFile, let data = try? read(entry), let envelope = try? DSSEEnvelope.parse(data, source: entry.source),
@@ -120,7 +121,7 @@ public struct AttestationStore: Sendable {
 
     /// The stored attestation `selector` names: its file name, the hex it is stored under, or a prefix of
     /// at least 6 hex digits of it.
-    public func entry(_ selector: String, for digest: ImageDigest) throws -> StoredAttestation {
+    public func entry(_ selector: String, for digest: ContentDigest.Digest) throws -> StoredAttestation {
         var wanted = URL(fileURLWithPath: selector).lastPathComponent.lowercased()
         if wanted.hasSuffix(".json") { wanted = String(wanted.dropLast(".json".count)) }
         if wanted.hasPrefix("sha256:") { wanted = String(wanted.dropFirst("sha256:".count)) }
@@ -136,7 +137,7 @@ public struct AttestationStore: Sendable {
     }
 
     /// Removes one stored attestation (and its cached checks).
-    public func remove(_ entry: StoredAttestation, for digest: ImageDigest) throws {
+    public func remove(_ entry: StoredAttestation, for digest: ContentDigest.Digest) throws {
         guard unlink(entry.file.path) == 0 || errno == ENOENT else {
             throw AdmissionError.io(path: entry.file.path, operation: "remove", detail: String(cString: strerror(errno)))
         }

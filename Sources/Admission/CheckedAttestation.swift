@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// An attestation that passed every check that does not depend on policy thresholds: a trusted signature
@@ -26,7 +27,7 @@ public struct CheckedAttestation: Sendable, Equatable {
     /// Runs the checks in the order DSSE requires: decode, verify the signature over the exact payload
     /// bytes, then parse those same bytes once (statement type, predicate type, subject, report).
     public static func check(
-        envelope data: Data, file: URL, digest: ImageDigest, keys: [TrustedKey], threshold: Int
+        envelope data: Data, file: URL, digest: Digest, keys: [TrustedKey], threshold: Int
     ) throws -> CheckedAttestation {
         let source = "attestation \(file.lastPathComponent)"
         let envelope = try DSSEEnvelope.parse(data, source: source)

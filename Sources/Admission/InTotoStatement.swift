@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 import StrictJSON
 
@@ -62,12 +63,12 @@ public struct InTotoStatement: Sendable, Equatable {
     }
 
     /// Whether a subject's sha256 digest is `digest`.
-    public func names(_ digest: ImageDigest) -> Bool {
+    public func names(_ digest: Digest) -> Bool {
         sha256Subjects.contains(digest.description)
     }
 
     /// Throws unless a subject's sha256 digest is `digest`.
-    public func requireSubject(_ digest: ImageDigest, source: String) throws {
+    public func requireSubject(_ digest: Digest, source: String) throws {
         guard names(digest) else {
             throw AdmissionError.subjectMismatch(source: source, expected: digest.description, found: sha256Subjects)
         }

@@ -1,3 +1,4 @@
+import ContentDigest
 import Crypto
 import Foundation
 import HostSystem
@@ -38,7 +39,7 @@ struct VerdictCache {
 
     /// The key for `digest` under `policy` with `keyPaths` trusted, or nil when the inputs cannot all be
     /// identified (then nothing is cached).
-    func key(digest: ImageDigest, policy: AdmissionPolicy, attestations: URL, keyPaths: [String]) -> String? {
+    func key(digest: ContentDigest.Digest, policy: AdmissionPolicy, attestations: URL, keyPaths: [String]) -> String? {
         guard let identity = PrivateCache.executableIdentity else { return nil }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

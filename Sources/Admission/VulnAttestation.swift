@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// Builds signed cosign vuln attestations from scanner reports, the shape `cosign attest --type vuln` makes.
@@ -27,7 +28,7 @@ public enum VulnAttestation {
     /// Builds the in-toto Statement v1 payload for `digest` with the report embedded byte for byte as
     /// `predicate.scanner.result`, and both scan times set to `scannedAt` (see `scanTime`).
     public static func statement(
-        report reportData: Data, parsed report: ScanReport, subjectName: String, digest: ImageDigest, scannedAt: Date
+        report reportData: Data, parsed report: ScanReport, subjectName: String, digest: Digest, scannedAt: Date
     ) throws -> Data {
         let scanned = Timestamp.format(scannedAt)
         let header = Header(
@@ -54,7 +55,7 @@ public enum VulnAttestation {
 
     /// Parses `report`, takes its scan time (or `scannedAt`), and builds the statement.
     public static func statement(
-        report reportData: Data, scanner: VulnScanner?, subjectName: String, digest: ImageDigest, scannedAt: Date? = nil,
+        report reportData: Data, scanner: VulnScanner?, subjectName: String, digest: Digest, scannedAt: Date? = nil,
         now: Date = Date(), source: String
     ) throws -> Data {
         let report = try ScanReport.parse(reportData, as: scanner, source: source)
@@ -64,7 +65,7 @@ public enum VulnAttestation {
 
     /// Builds and signs the attestation envelope (JSON bytes) for `digest`.
     public static func envelope(
-        report: Data, scanner: VulnScanner?, subjectName: String, digest: ImageDigest, key: SigningKey, scannedAt: Date? = nil,
+        report: Data, scanner: VulnScanner?, subjectName: String, digest: Digest, key: SigningKey, scannedAt: Date? = nil,
         now: Date = Date(), source: String
     ) throws -> Data {
         let payload = try statement(

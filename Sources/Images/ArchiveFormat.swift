@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// The archive formats `image save` writes.

@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// Everything the image store can refuse or fail at; `description` is the one-line message a person sees.
@@ -97,5 +98,12 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
             return
                 "the rootfs of \(digest) was unpacked by an older securerun and must be unpacked again, but container \(containers.joined(separator: ", ")) uses it; stop it and try again"
         }
+    }
+}
+
+extension Digest {
+    /// The digest `text` names, or the store's refusal of it as an image reference.
+    static func reference(_ text: String) throws(ImageError) -> Digest {
+        do { return try Digest(parsing: text) } catch { throw .invalidReference(reference: text, reason: error.reason) }
     }
 }

@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// A docker image reference, `[registry/]repository[:tag][@sha256:digest]`, parsed and normalized by

@@ -1,4 +1,5 @@
 import CArchive
+import ContentDigest
 import Foundation
 
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 #if canImport(Glibc)
@@ -56,7 +57,7 @@ public struct ImageStore: Sendable {
         }
         if let parsed = try? ImageReference(parsing: text) {
             if let pinned = parsed.digest {
-                let digest = try Digest(parsing: pinned)
+                let digest = try Digest.reference(pinned)
                 guard FS.exists(recordURL(digest)) else { throw .notFound(reference: text, root: root.path) }
                 return digest
             }
@@ -89,7 +90,7 @@ public struct ImageStore: Sendable {
 
     /// The raw manifest bytes of a stored image.
     public func manifestData(_ image: StoredImage) throws(ImageError) -> Data {
-        try blobs.read(try Digest(parsing: image.manifestDigest))
+        try blobs.read(try Digest.reference(image.manifestDigest))
     }
 
     /// The parsed manifest of a stored image.
@@ -99,7 +100,7 @@ public struct ImageStore: Sendable {
 
     /// The raw config blob of a stored image.
     public func configData(_ image: StoredImage) throws(ImageError) -> Data {
-        try blobs.read(try Digest(parsing: image.configDigest))
+        try blobs.read(try Digest.reference(image.configDigest))
     }
 
     /// The file of a stored blob.
@@ -138,7 +139,7 @@ public struct ImageStore: Sendable {
         let url = tagURL(reference)
         guard FS.exists(url) else { return nil }
         let text = String(decoding: try FS.read(url), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        return try Digest(parsing: text)
+        return try Digest.reference(text)
     }
 
     func allTags() throws(ImageError) -> [ImageReference: Digest] {

@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// A stored image whose blobs (manifest, config, layers) are hard-linked into a work area of their own, so

@@ -1,4 +1,5 @@
 import CArchive
+import ContentDigest
 import Crypto
 import Foundation
 
@@ -161,7 +162,7 @@ enum RootfsRecord {
     }
 
     /// Walks the rootfs at `root` and writes its record to `file` (0600); returns the record's digest.
-    static func write(rootfs root: DirectoryFD, displayPath: String, to file: URL) throws(ImageError) -> Digest {
+    static func write(rootfs root: DirectoryFD, displayPath: String, to file: URL) throws(ImageError) -> ContentDigest.Digest {
         let fd = try FS.check(open(file.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, FS.fileMode), "create", file.path)
         defer { close(fd) }
         var hasher = SHA256()
@@ -177,7 +178,7 @@ enum RootfsRecord {
         hasher.update(data: pending)
         try FS.writeAll(fd, pending, path: file.path)
         try FS.check(fsync(fd), "fsync", file.path)
-        return Digest(hex: hasher.finalize().hexString)
+        return ContentDigest.Digest(hex: hasher.finalize().hexString)
     }
 }
 

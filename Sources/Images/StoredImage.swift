@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 
 /// An image in the store: its names, digests, runtime defaults and shared read-only rootfs.

@@ -1,3 +1,4 @@
+import ContentDigest
 import DockerCompat
 import Foundation
 import HostSystem

@@ -1,5 +1,6 @@
 import Admission
 import Capabilities
+import ContentDigest
 import Foundation
 import Glibc
 import HostSystem

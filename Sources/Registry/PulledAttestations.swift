@@ -1,4 +1,5 @@
 import Admission
+import ContentDigest
 import Foundation
 import Images
 
@@ -33,7 +34,7 @@ public struct PulledAttestations: Encodable, Sendable {
     public static func fetch(
         for image: StoredImage, repository: String, client: RegistryClient, policy: AdmissionPolicy, stateRoot: URL
     ) async throws -> PulledAttestations {
-        let subject = try ImageDigest(image.manifestDigest)
+        let subject = try Digest(parsing: image.manifestDigest)
         let scan = await client.attestations(repository: repository, for: try Digest(parsing: image.manifestDigest))
         let keys = AdmissionGate(stateRoot: stateRoot).trustedKeys(for: policy).keys
         let store = AttestationStore(root: stateRoot)

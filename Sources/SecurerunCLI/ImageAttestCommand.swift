@@ -1,5 +1,6 @@
 import Admission
 import ArgumentParser
+import ContentDigest
 import Foundation
 import Images
 
@@ -48,7 +49,7 @@ struct ImageAttestCommand: AsyncParsableCommand {
         try await reportingErrors {
             let root = try securedStateRoot()
             let stored = try ImageStore(root: root).resolve(image)
-            let digest = try ImageDigest(stored.manifestDigest)
+            let digest = try Digest(parsing: stored.manifestDigest)
             let signingKey = try KeyFiles.readSigningKey(key)
             let reportData = try readBounded(report, limit: AttestationLimits.maxEnvelopeBytes / 4 * 3, what: "report")
             let parsed = try ScanReport.parse(reportData, as: scanner, source: report)

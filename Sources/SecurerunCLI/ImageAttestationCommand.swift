@@ -1,5 +1,6 @@
 import Admission
 import ArgumentParser
+import ContentDigest
 import Foundation
 import Images
 import Policy
@@ -35,7 +36,7 @@ struct ImageAttestationAddCommand: AsyncParsableCommand {
         try await reportingErrors {
             let root = try securedStateRoot()
             let stored = try ImageStore(root: root).resolve(image)
-            let digest = try ImageDigest(stored.manifestDigest)
+            let digest = try Digest(parsing: stored.manifestDigest)
             let data = try readBounded(file, limit: AttestationLimits.maxEnvelopeBytes, what: "attestation")
             let policy = try ProfileLoader.load(ProfileLoader.requested(profile)).admission
             let keys = AdmissionGate(stateRoot: root).trustedKeys(for: policy).keys
@@ -86,7 +87,7 @@ struct ImageAttestationListCommand: AsyncParsableCommand {
         try await reportingErrors {
             let root = stateRoot()
             let stored = try ImageStore(root: root).resolve(image)
-            let digest = try ImageDigest(stored.manifestDigest)
+            let digest = try Digest(parsing: stored.manifestDigest)
             let loaded = try ProfileLoader.load(ProfileLoader.requested(profile))
             let gate = AdmissionGate(stateRoot: root)
             let rows = gate.standings(imageDigest: digest, policy: loaded.admission).map { entry, standing -> Row in
@@ -148,7 +149,7 @@ struct ImageAttestationRemoveCommand: AsyncParsableCommand {
         try await reportingErrors {
             let root = stateRoot()
             let stored = try ImageStore(root: root).resolve(image)
-            let digest = try ImageDigest(stored.manifestDigest)
+            let digest = try Digest(parsing: stored.manifestDigest)
             let store = AttestationStore(root: root)
             // Every name is resolved before anything is removed, so a typo removes nothing.
             let entries = all ? store.entries(for: digest) : try attestations.map { try store.entry($0, for: digest) }

@@ -1,5 +1,6 @@
 import Admission
 import ArgumentParser
+import ContentDigest
 import Foundation
 import Images
 import Policy
@@ -76,7 +77,7 @@ struct AttestationState: Encodable {
     var reason: String?
 
     init(image: StoredImage, root: URL, profile: Result<Profile, any Error>) {
-        count = (try? ImageDigest(image.manifestDigest)).map { AttestationStore(root: root).files(for: $0).count } ?? 0
+        count = (try? Digest(parsing: image.manifestDigest)).map { AttestationStore(root: root).files(for: $0).count } ?? 0
         switch profile {
         case .success(let loaded):
             self.profile = loaded.name

@@ -1,5 +1,6 @@
 import Admission
 import ArgumentParser
+import ContentDigest
 import Foundation
 import Images
 
@@ -30,7 +31,7 @@ struct ImageSaveCommand: AsyncParsableCommand {
         try await reportingErrors {
             let store = try openImageStore()
             let stored = try store.resolve(image)
-            let exported = AttestationStore(root: store.root).exports(for: try ImageDigest(stored.manifestDigest))
+            let exported = AttestationStore(root: store.root).exports(for: try Digest(parsing: stored.manifestDigest))
             for warning in exported.warnings { printError("warning: \(warning)") }
             let saved = try store.save(image, to: URL(fileURLWithPath: output), format: format, attestations: exported.attestations.map(\.data), replace: force)
             let count = "\(saved.attestations) attestation\(saved.attestations == 1 ? "" : "s")"

@@ -1,5 +1,6 @@
 import Admission
 import ArgumentParser
+import ContentDigest
 import Foundation
 import Images
 import Orchestration
@@ -35,7 +36,7 @@ struct ImageVerifyCommand: AsyncParsableCommand {
             let target: String
             let stored: StoredImage?
             if let digest {
-                target = try ImageDigest(digest).description
+                target = try Digest(parsing: digest).description
                 stored = try? store.resolve(target, withNames: false)
             } else {
                 stored = try store.resolve(image ?? "", withNames: false)

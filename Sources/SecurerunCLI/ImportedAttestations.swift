@@ -1,4 +1,5 @@
 import Admission
+import ContentDigest
 import Foundation
 import Images
 
@@ -17,7 +18,7 @@ struct ImportedAttestations {
     static func store(_ imported: ImportedImage, stateRoot: URL, policy: AdmissionPolicy) throws -> ImportedAttestations {
         var result = ImportedAttestations(warnings: imported.warnings)
         guard !imported.attestations.isEmpty else { return result }
-        let digest = try ImageDigest(imported.image.manifestDigest)
+        let digest = try Digest(parsing: imported.image.manifestDigest)
         let keys = AdmissionGate(stateRoot: stateRoot).trustedKeys(for: policy).keys
         let store = AttestationStore(root: stateRoot)
         for envelope in imported.attestations {

@@ -1,5 +1,6 @@
 import Admission
 import ArgumentParser
+import ContentDigest
 import Foundation
 import Images
 import Policy
@@ -20,7 +21,7 @@ struct NetImagePush: AsyncParsableCommand {
             try loaded.checkRegistry(destination.registry, image: options.target, action: "push")
             let store = try openImageStore(progress: terminalProgress(json: options.json))
             let stored = try store.resolve(options.image)
-            let exported = AttestationStore(root: store.root).exports(for: try ImageDigest(stored.manifestDigest))
+            let exported = AttestationStore(root: store.root).exports(for: try Digest(parsing: stored.manifestDigest))
             for warning in exported.warnings { printError("warning: \(warning)") }
             let credentials = try options.login.credentials(for: destination.registry)
             let pushed = try await store.push(

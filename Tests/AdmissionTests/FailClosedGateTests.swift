@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 import Testing
 
@@ -43,7 +44,8 @@ import Testing
         try gate.storeSigned(payload: handStatement(digestHex: hex, result: try report("trivy-alpine-310.json"), finished: "2026-05-02T00:00:00Z"))
         #expect(!gate.verdict(now: now).admitted)
         try AttestationStore(root: gate.root).remove(
-            try #require(AttestationStore(root: gate.root).entries(for: ImageDigest(testDigest)).first { $0.file == broken }), for: ImageDigest(testDigest))
+            try #require(AttestationStore(root: gate.root).entries(for: Digest(parsing: testDigest)).first { $0.file == broken }),
+            for: Digest(parsing: testDigest))
         #expect(gate.verdict(now: now).admitted)
     }
 
@@ -213,7 +215,7 @@ import Testing
             payload: handStatement(digestHex: hex, result: try report("trivy-alpine-310.json")), payloadType: DSSEEnvelope.inTotoPayloadType,
             key: SigningKey.generate(.ecdsaP256))
         try gate.store(try forged.encoded())
-        let digest = try ImageDigest(testDigest)
+        let digest = try Digest(parsing: testDigest)
         let entry = try #require(AttestationStore(root: gate.root).entries(for: digest).first)
         func assessor() -> AttestationAssessor {
             AttestationAssessor(
@@ -278,7 +280,7 @@ import Testing
         let gate = try GateFixture()
         defer { gate.directory.remove() }
         try gate.attest(report: "trivy-alpine-310.json")
-        let directory = AttestationStore(root: gate.root).directory(for: try ImageDigest(testDigest))
+        let directory = AttestationStore(root: gate.root).directory(for: try Digest(parsing: testDigest))
         try FileManager.default.createSymbolicLink(
             atPath: directory.appendingPathComponent("\(String(repeating: "0", count: 64)).json").path, withDestinationPath: "/dev/zero")
         let linked = gate.verdict(now: now)
@@ -303,7 +305,7 @@ import Testing
         let gate = try GateFixture()
         defer { gate.directory.remove() }
         let store = AttestationStore(root: gate.root)
-        let digest = try ImageDigest(testDigest)
+        let digest = try Digest(parsing: testDigest)
         #expect(throws: AdmissionError.self) { try store.add(envelope: Data(count: AttestationLimits.maxEnvelopeBytes + 1), for: digest) }
         for index in 0..<AttestationLimits.maxPerImage { try store.add(envelope: Data("\(index)".utf8), for: digest) }
         #expect(throws: AdmissionError.tooManyAttestations(image: testDigest, count: AttestationLimits.maxPerImage, limit: AttestationLimits.maxPerImage)) {

@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 import TestSupport
 import Testing
@@ -60,7 +61,7 @@ import Testing
         let key = SigningKey.generate(algorithm)
         let envelope = try VulnAttestation.envelope(
             report: try fixture("grype-chainguard-ruby-wolfi.json"), scanner: nil, subjectName: "example.test/app",
-            digest: try ImageDigest(testDigest), key: key, source: "report")
+            digest: try Digest(parsing: testDigest), key: key, source: "report")
         let envelopeFile = directory.url.appendingPathComponent("envelope.json")
         let keyFile = directory.url.appendingPathComponent("key.pub")
         try envelope.write(to: envelopeFile)

@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 import Testing
 
@@ -49,8 +50,8 @@ import Testing
     func bothStatementVersionsAreAccepted(type: String) throws {
         let payload = handStatement(type: type, digestHex: String(repeating: "ab", count: 32), result: #"{"SchemaVersion":2}"#)
         let statement = try InTotoStatement.parse(payload, source: "s")
-        try statement.requireSubject(try ImageDigest(testDigest), source: "s")
-        #expect(throws: AdmissionError.self) { try statement.requireSubject(try ImageDigest(otherDigest), source: "s") }
+        try statement.requireSubject(try Digest(parsing: testDigest), source: "s")
+        #expect(throws: AdmissionError.self) { try statement.requireSubject(try Digest(parsing: otherDigest), source: "s") }
     }
 
     @Test func otherStatementTypesAreRefused() {
@@ -64,7 +65,7 @@ import Testing
     @Test func builtStatementHasCosignsShapeAndKeepsTheReportBytes() throws {
         let report = try fixture("trivy-debian-buster.json")
         let payload = try VulnAttestation.statement(
-            report: report, scanner: nil, subjectName: "example.test/app", digest: try ImageDigest(testDigest), source: "r")
+            report: report, scanner: nil, subjectName: "example.test/app", digest: try Digest(parsing: testDigest), source: "r")
         let json = try #require(try JSONSerialization.jsonObject(with: payload) as? [String: Any])
         #expect(json["_type"] as? String == "https://in-toto.io/Statement/v1")
         #expect(json["predicateType"] as? String == "https://cosign.sigstore.dev/attestation/vuln/v1")
@@ -88,11 +89,11 @@ import Testing
     @Test func reportWithoutTimestampNeedsAnExplicitScanTime() throws {
         let report = try fixture("grype-empty-no-matches.json")  // "timestamp": ""
         #expect(throws: AdmissionError.noScanTime(source: "r")) {
-            try VulnAttestation.statement(report: report, scanner: .grype, subjectName: "x", digest: try ImageDigest(testDigest), source: "r")
+            try VulnAttestation.statement(report: report, scanner: .grype, subjectName: "x", digest: try Digest(parsing: testDigest), source: "r")
         }
         let scanned = try time("2026-03-04T05:06:07Z")
         let payload = try VulnAttestation.statement(
-            report: report, scanner: .grype, subjectName: "x", digest: try ImageDigest(testDigest), scannedAt: scanned,
+            report: report, scanner: .grype, subjectName: "x", digest: try Digest(parsing: testDigest), scannedAt: scanned,
             now: try time("2026-03-05T00:00:00Z"), source: "r")
         let predicate = try AttestationPayload.read(payload, source: "p").vulnPredicate()
         #expect(predicate.scanFinishedOn == scanned)
@@ -119,7 +120,7 @@ import Testing
     @Test func unparseableReportsAreNotAttested() {
         #expect(throws: AdmissionError.self) {
             try VulnAttestation.statement(
-                report: Data(#"{"hello":"world"}"#.utf8), scanner: nil, subjectName: "x", digest: try ImageDigest(testDigest), source: "r")
+                report: Data(#"{"hello":"world"}"#.utf8), scanner: nil, subjectName: "x", digest: try Digest(parsing: testDigest), source: "r")
         }
     }
 }

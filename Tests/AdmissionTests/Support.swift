@@ -1,3 +1,4 @@
+import ContentDigest
 import Foundation
 import Testing
 
@@ -57,7 +58,7 @@ struct GateFixture {
         let data = try fixture(report)
         let parsed = try ScanReport.parse(data, source: report)
         let envelope = try VulnAttestation.envelope(
-            report: data, scanner: nil, subjectName: "example.test/app", digest: try ImageDigest(digest),
+            report: data, scanner: nil, subjectName: "example.test/app", digest: try Digest(parsing: digest),
             key: key ?? self.key, scannedAt: parsed.createdAt == nil ? scannedAt : nil, source: report)
         return try store(envelope, digest: storeDigest ?? digest)
     }
@@ -71,7 +72,7 @@ struct GateFixture {
 
     @discardableResult
     func store(_ envelope: Data, digest: String = testDigest, storedAt: Date? = nil) throws -> URL {
-        let file = try AttestationStore(root: root).add(envelope: envelope, for: try ImageDigest(digest))
+        let file = try AttestationStore(root: root).add(envelope: envelope, for: try Digest(parsing: digest))
         if let storedAt { try setModified(file, storedAt) }
         return file
     }

@@ -1,4 +1,5 @@
 import Admission
+import ContentDigest
 import Foundation
 import Testing
 

@@ -2,19 +2,18 @@ import Crypto
 import Foundation
 import HostSystem
 
-/// A `sha256:<64 hex>` content digest, the only algorithm the store accepts.
+/// A `sha256:<64 lower-case hex>` content digest: the one type for manifests, configs, blobs and the
+/// subjects of attestations (the only algorithm securerun accepts, as the OCI spec writes it).
 public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
     /// The 64 lower-case hex characters.
     public let hex: String
 
     /// Parses `sha256:<64 hex>`; anything else is refused (it would otherwise name a path in the store).
-    public init(parsing text: String) throws(ImageError) {
-        guard text.hasPrefix("sha256:") else {
-            throw .invalidReference(reference: text, reason: "digest must start with sha256:")
-        }
+    public init(parsing text: String) throws(DigestError) {
+        guard text.hasPrefix("sha256:") else { throw DigestError(text: text, reason: "a digest starts with sha256:") }
         let hex = String(text.dropFirst("sha256:".count))
         guard Digest.isHex(hex, count: 64) else {
-            throw .invalidReference(reference: text, reason: "digest must be sha256: followed by 64 lower-case hex characters")
+            throw DigestError(text: text, reason: "a digest is sha256: followed by 64 lower-case hex characters")
         }
         self.hex = hex
     }
@@ -28,6 +27,9 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
 
     /// `sha256:<hex>`.
     public var description: String { "sha256:" + hex }
+
+    /// The name of a directory or file for it (`sha256-<hex>`: no colon in file names).
+    public var directoryName: String { "sha256-\(hex)" }
 
     public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.hex < rhs.hex }
 
@@ -43,7 +45,7 @@ public struct Digest: Sendable, Hashable, Codable, CustomStringConvertible, Comp
         try container.encode(description)
     }
 
-    static func isHex(_ text: String, count: Int? = nil) -> Bool {
+    package static func isHex(_ text: String, count: Int? = nil) -> Bool {
         if let count, text.utf8.count != count { return false }
         return !text.isEmpty && text.utf8.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
@@ -57,15 +59,12 @@ extension SHA256.Digest {
     package var hexString: String { Array(self).hexString }
 }
 
-/// Streams bytes into SHA-256 while counting them.
-struct HashingCounter {
-    private var hasher = SHA256()
-    private(set) var count: Int64 = 0
+/// Text that is not a digest securerun accepts.
+public struct DigestError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The text as given.
+    public var text: String
+    /// What a digest must be.
+    public var reason: String
 
-    mutating func update(_ buffer: UnsafeRawBufferPointer) {
-        hasher.update(bufferPointer: buffer)
-        count += Int64(buffer.count)
-    }
-
-    func finalize() -> Digest { Digest(hex: hasher.finalize().hexString) }
+    public var description: String { "invalid digest '\(text)': \(reason)" }
 }

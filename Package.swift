@@ -98,7 +98,8 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "DockerCompat", "Capabilities", "TestSupport"]),
         .testTarget(name: "DockerCompatTests", dependencies: ["DockerCompat", "Policy", "Capabilities", "TestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "Policy", "DockerCompat", "Seccomp", "SARIF", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RenderersTests", dependencies: ["Renderers", "Policy", "Lint", "Admission", "Images", "Yams", "TestSupport"]),
+        .testTarget(
+            name: "RenderersTests", dependencies: ["Renderers", "Policy", "Lint", "Admission", "Images", "Yams", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "EnginePluginTests", dependencies: ["EnginePlugin", "Policy", "StrictJSON", "Capabilities", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem", "TestSupport"]),

@@ -70,6 +70,7 @@ let package = Package(
             name: "SecurerunCLI",
             dependencies: [
                 "Orchestration", "SARIF", "Lint", "Renderers", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
+                "HostSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

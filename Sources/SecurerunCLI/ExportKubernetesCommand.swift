@@ -59,8 +59,11 @@ struct ExportKubernetesCommand: AsyncParsableCommand {
             }
             var defaults = ImageDefaults(cmd: ["/bin/sh"])
             if let config = pinned.stored?.config {
+                // The workload keeps the image's own command (the pod names none); enforce needs one to
+                // judge the rest, so an image without one is judged as if it ran a shell.
+                let command = (config.Entrypoint ?? []).isEmpty && (config.Cmd ?? []).isEmpty ? ["/bin/sh"] : config.Cmd ?? []
                 defaults = ImageDefaults(
-                    user: config.User, env: config.Env ?? [], entrypoint: config.Entrypoint ?? [], cmd: config.Cmd ?? [], workingDir: config.WorkingDir)
+                    user: config.User, env: config.Env ?? [], entrypoint: config.Entrypoint ?? [], cmd: command, workingDir: config.WorkingDir)
             }
             let name = try Self.workloadName(name, image: pinned.reference)
             let values = try KubernetesProfile(profile: loaded, defaults: defaults)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostSystem
 import Renderers
 
 /// `securerun export webhook-config`: the ValidatingWebhookConfiguration for securerun's admission webhook.
@@ -40,17 +41,22 @@ struct ExportWebhookConfigCommand: AsyncParsableCommand {
         }
     }
 
-    /// The file's PEM certificates, base64 as `caBundle` takes them.
+    /// The file's PEM certificates, base64 as `caBundle` takes them. Read only when it is a regular file
+    /// of at most 1 MiB, so a FIFO or device named by mistake cannot hang the export.
     static func readCABundle(_ path: String) throws(ExportError) -> String {
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes = try FileContents.readRegular(path, limit: 1 << 20, followLinks: true)
         } catch {
-            throw .badCABundle(path: path, reason: ExportOutput.reason(error))
+            switch error {
+            case .notRegular: throw .badCABundle(path: path, reason: "not a regular file")
+            case .tooLarge: throw .badCABundle(path: path, reason: "larger than 1 MiB")
+            case .system(let cause): throw .badCABundle(path: path, reason: String(cString: strerror(cause.errno)).lowercased())
+            }
         }
-        guard data.count <= 1 << 20, let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN CERTIFICATE-----") else {
+        guard let text = String(validating: bytes, as: UTF8.self), text.contains("-----BEGIN CERTIFICATE-----") else {
             throw .badCABundle(path: path, reason: "not a PEM certificate file")
         }
-        return data.base64EncodedString()
+        return Data(bytes).base64EncodedString()
     }
 }

@@ -97,11 +97,12 @@ enum Validators {
         return path
     }
 
-    /// The venv's python with jsonschema, or nil after a skip.
-    static func python() -> String? {
+    /// The venv's python with jsonschema and PyYAML (and cel-python with `celpy`), or nil after a skip.
+    static func python(celpy: Bool = false) -> String? {
         let path = venv + "/bin/python"
-        guard FileManager.default.isExecutableFile(atPath: path), (try? run(path, ["-c", "import jsonschema, yaml"]))?.status == 0 else {
-            TestRun.skip("python with jsonschema and yaml is missing from \(venv) (scripts/test installs it)")
+        let modules = "jsonschema, yaml" + (celpy ? ", celpy" : "")
+        guard FileManager.default.isExecutableFile(atPath: path), (try? run(path, ["-c", "import \(modules)"]))?.status == 0 else {
+            TestRun.skip("python with \(modules) is missing from \(venv) (scripts/test installs it)")
             return nil
         }
         return path

@@ -51,12 +51,13 @@ install_missing() {
 SECURERUN_TEST_VENV=${SECURERUN_TEST_VENV:-/var/cache/securerun/test-venv}
 install_python_peers() {
   # kubernetes-validate checks the exported Kubernetes objects against each version's schemas (the
-  # Renderers tests run $SECURERUN_TEST_VENV/bin/kubernetes-validate; it brings PyYAML, which they use too).
+  # Renderers tests run $SECURERUN_TEST_VENV/bin/kubernetes-validate; it brings PyYAML, which they use too);
+  # cel-python evaluates the exported ValidatingAdmissionPolicy's CEL (Tests/tools/evaluate-vap.py).
   if [ ! -x "$SECURERUN_TEST_VENV/bin/python" ] || [ ! -x "$SECURERUN_TEST_VENV/bin/kubernetes-validate" ] \
-    || ! "$SECURERUN_TEST_VENV/bin/python" -c 'import securesystemslib, cryptography, jsonschema, kubernetes_validate, yaml' 2>/dev/null; then
+    || ! "$SECURERUN_TEST_VENV/bin/python" -c 'import securesystemslib, cryptography, jsonschema, kubernetes_validate, yaml, celpy' 2>/dev/null; then
     log "installing Python test peers into $SECURERUN_TEST_VENV"
     python3 -m venv "$SECURERUN_TEST_VENV"
-    "$SECURERUN_TEST_VENV/bin/pip" install -q --disable-pip-version-check "securesystemslib[crypto]" cryptography jsonschema kubernetes-validate
+    "$SECURERUN_TEST_VENV/bin/pip" install -q --disable-pip-version-check "securesystemslib[crypto]" cryptography jsonschema kubernetes-validate cel-python
   fi
 }
 

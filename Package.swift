@@ -58,8 +58,8 @@ let package = Package(
         // The Docker Engine's authorization plugin: the Engine API's calls judged by the same policy and admission gate.
         // No network stack: securerun-net serves it.
         .target(name: "EnginePlugin", dependencies: ["Policy", "Admission", "Images", "StrictJSON", "Seccomp", "Capabilities"]),
-        // Renderers: a HardenedSpec turned into what another tool takes (a compose service; Kubernetes to come).
-        .target(name: "Renderers", dependencies: ["Policy", "Capabilities"]),
+        // Renderers: a HardenedSpec turned into what another tool takes (a compose service, Kubernetes workloads and cluster policies).
+        .target(name: "Renderers", dependencies: ["Policy", "Capabilities", "ContentDigest", "Images", "Admission"]),
         // securerun lint: file kinds, the rule catalogue (policy rules included), text/JSON/SARIF reports. Off the run path.
         .target(name: "Lint", dependencies: ["Policy", "DockerCompat", "Seccomp", "Capabilities", "Admission", "StrictJSON", "SARIF", "Yams"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "CHostSystem", "StrictJSON"]),
@@ -71,6 +71,7 @@ let package = Package(
             name: "SecurerunCLI",
             dependencies: [
                 "Orchestration", "SARIF", "Lint", "Renderers", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
+                "HostSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -99,7 +100,9 @@ let package = Package(
         .testTarget(name: "PolicyTests", dependencies: ["Policy", "DockerCompat", "Capabilities", "TestSupport"]),
         .testTarget(name: "DockerCompatTests", dependencies: ["DockerCompat", "Policy", "Capabilities", "TestSupport"]),
         .testTarget(name: "LintTests", dependencies: ["Lint", "Policy", "DockerCompat", "Seccomp", "SARIF", "TestSupport"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "RenderersTests", dependencies: ["Renderers", "Policy", "Lint", "TestSupport"]),
+        .testTarget(
+            name: "RenderersTests", dependencies: ["Renderers", "Policy", "Lint", "Admission", "ContentDigest", "Images", "Yams", "TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "EnginePluginTests", dependencies: ["EnginePlugin", "Policy", "StrictJSON", "Capabilities", "TestSupport"]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem", "TestSupport"]),

@@ -4,15 +4,6 @@ import Images
 import Policy
 import Renderers
 
-/// `securerun export …`: a profile written as what another tool takes.
-struct ExportCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "export",
-        abstract: "Write a profile as another tool's configuration (compose service keys).",
-        subcommands: [ExportComposeCommand.self]
-    )
-}
-
 /// `securerun export compose`: the compose service keys that meet a profile exactly, the image pinned by id.
 struct ExportComposeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -50,10 +50,14 @@ install_missing() {
 # Python test peers (PyPI) in a cached venv, so the system Python stays untouched.
 SECURERUN_TEST_VENV=${SECURERUN_TEST_VENV:-/var/cache/securerun/test-venv}
 install_python_peers() {
-  if [ ! -x "$SECURERUN_TEST_VENV/bin/python" ] || ! "$SECURERUN_TEST_VENV/bin/python" -c 'import securesystemslib, cryptography, jsonschema' 2>/dev/null; then
+  # kubernetes-validate checks the exported Kubernetes objects against each version's schemas (the
+  # Renderers tests run $SECURERUN_TEST_VENV/bin/kubernetes-validate; it brings PyYAML, which they use too);
+  # cel-python evaluates the exported ValidatingAdmissionPolicy's CEL (Tests/tools/evaluate-vap.py).
+  if [ ! -x "$SECURERUN_TEST_VENV/bin/python" ] || [ ! -x "$SECURERUN_TEST_VENV/bin/kubernetes-validate" ] \
+    || ! "$SECURERUN_TEST_VENV/bin/python" -c 'import securesystemslib, cryptography, jsonschema, kubernetes_validate, yaml, celpy' 2>/dev/null; then
     log "installing Python test peers into $SECURERUN_TEST_VENV"
     python3 -m venv "$SECURERUN_TEST_VENV"
-    "$SECURERUN_TEST_VENV/bin/pip" install -q --disable-pip-version-check "securesystemslib[crypto]" cryptography jsonschema
+    "$SECURERUN_TEST_VENV/bin/pip" install -q --disable-pip-version-check "securesystemslib[crypto]" cryptography jsonschema kubernetes-validate cel-python
   fi
 }
 

@@ -1,5 +1,6 @@
 import ContentDigest
 import Foundation
+import HostSystem
 
 /// Decides whether an image may run: the newest valid attestation (by `scanFinishedOn`, not the first
 /// found: kyverno#3195) must be signed by trusted keys, name the image, be fresh enough and carry no
@@ -24,7 +25,7 @@ public struct AdmissionGate: Sendable {
 
     /// The directory of keys trusted with `securerun key trust`.
     public var trustedKeysDirectory: URL {
-        stateRoot.appendingPathComponent("trusted-keys", isDirectory: true)
+        StateRoot(stateRoot).trustedKeys
     }
 
     /// The keys `policy` trusts plus those in `trusted-keys/`, and any problems reading them.

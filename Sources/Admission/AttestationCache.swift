@@ -47,7 +47,7 @@ struct AttestationCache {
     let directory: URL
 
     init(root: URL) {
-        directory = root.appendingPathComponent("cache/attestations", isDirectory: true)
+        directory = StateRoot(root).cache("attestations")
     }
 
     private func file(_ entry: StoredAttestation, digest: Digest) -> URL {

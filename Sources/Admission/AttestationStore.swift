@@ -35,7 +35,7 @@ public struct AttestationStore: Sendable {
 
     /// The directory holding the attestations of `digest`.
     public func directory(for digest: ContentDigest.Digest) -> URL {
-        root.appendingPathComponent("attestations", isDirectory: true)
+        StateRoot(root).attestations
             .appendingPathComponent(digest.directoryName, isDirectory: true)
     }
 

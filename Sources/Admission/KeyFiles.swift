@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 
 /// Key files on disk: writing a new key pair, and trusting a public key in the state root.
 public enum KeyFiles {
@@ -101,7 +102,7 @@ public enum KeyFiles {
     }
 
     static func trustedKeysDirectory(_ stateRoot: URL) -> URL {
-        stateRoot.appendingPathComponent("trusted-keys", isDirectory: true)
+        StateRoot(stateRoot).trustedKeys
     }
 
     /// A key file name: letters, digits, `.`, `_` and `-`, not starting with a dot, at most 64 characters.

@@ -16,7 +16,7 @@ public struct PrivateCache: Sendable {
 
     /// The cache `name` of the state root `stateRoot`.
     public init(stateRoot: URL, name: String, maxBytes: Int) {
-        directory = stateRoot.appendingPathComponent("cache", isDirectory: true).appendingPathComponent(name, isDirectory: true)
+        directory = StateRoot(stateRoot).cache(name)
         self.maxBytes = maxBytes
     }
 

@@ -1,5 +1,6 @@
 import ContentDigest
 import Foundation
+import HostSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -11,7 +12,7 @@ package struct BlobStore {
     let directory: URL
 
     init(root: URL) {
-        directory = root.appendingPathComponent("blobs/sha256", isDirectory: true)
+        directory = StateRoot(root).blobs
     }
 
     func url(_ digest: Digest) -> URL { directory.appendingPathComponent(digest.hex) }

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -44,11 +45,7 @@ extension ImageStore {
         let device = info.st_dev
         for name in try top.names(path: root.path) {
             // Metadata areas are tightened all the way down; the rest only at the top.
-            let depth: Int
-            switch name {
-            case "blobs", "images", "attestations", "trusted-keys", "cache", "tmp": depth = 4
-            default: depth = 0
-            }
+            let depth = StateRoot.metadataAreas.contains(name) ? 4 : 0
             try Self.tightenEntry(parent: top, name: name, path: root.path + "/" + name, depth: depth, device: device)
         }
         try Self.markTightened(top, path: root.path)
@@ -57,10 +54,7 @@ extension ImageStore {
     /// The file that marks a directory as a securerun state root.
     static let markerName = ".securerun-state"
     /// What a state root may hold (an older securerun's store has no marker but only these).
-    static let knownEntries: Set<String> = [
-        markerName, ".lock", "blobs", "images", "rootfs", "attestations", "trusted-keys", "containers", "runtime", "cache", "tmp", "names",
-        "network",
-    ]
+    static let knownEntries = StateRoot.entries
 
     /// Accepts a directory only if it is a securerun state root: it has the marker, or it is empty or holds
     /// nothing but a store's entries (an older store, then marked). Anything else (a mistyped

@@ -1,5 +1,6 @@
 import ContentDigest
 import Foundation
+import HostSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -28,11 +29,11 @@ public struct ImageStore: Sendable {
     }
 
     package var blobs: BlobStore { BlobStore(root: root) }
-    var tagsDirectory: URL { root.appendingPathComponent("images/tags", isDirectory: true) }
-    var recordsDirectory: URL { root.appendingPathComponent("images/by-digest", isDirectory: true) }
-    var rootfsDirectory: URL { root.appendingPathComponent("rootfs", isDirectory: true) }
-    var containersDirectory: URL { root.appendingPathComponent("containers", isDirectory: true) }
-    var unpackedDirectory: URL { root.appendingPathComponent("images/unpacked", isDirectory: true) }
+    var tagsDirectory: URL { StateRoot(root).imageTags }
+    var recordsDirectory: URL { StateRoot(root).imageRecords }
+    var rootfsDirectory: URL { StateRoot(root).rootfs }
+    var containersDirectory: URL { StateRoot(root).containers }
+    var unpackedDirectory: URL { StateRoot(root).imagesUnpacking }
     var tmpDirectory: URL { root.appendingPathComponent("tmp", isDirectory: true) }
 
     /// The unpack record of an image's rootfs (every path with type, mode, owner, size and content hash).

@@ -1,4 +1,5 @@
 import Foundation
+import HostSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -92,7 +93,7 @@ package final class WorkArea {
 
     /// Creates and locks a new work area of `kind` (`import`, `pull`, `rm`, `check`, `sweep`) under `root/tmp`.
     package init(root: URL, kind: String) throws(ImageError) {
-        let tmp = root.appendingPathComponent("tmp", isDirectory: true)
+        let tmp = StateRoot(root).tmp
         try FS.makeDirectories(tmp)
         let id = "\(kind)-\(FS.randomSuffix())"
         guard let lock = try LockFile.acquire(tmp.appendingPathComponent(id + ".lock").path, wait: true, create: true) else {

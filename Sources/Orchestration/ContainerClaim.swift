@@ -84,12 +84,12 @@ final class ContainerClaim: @unchecked Sendable {
 struct StateLayout {
     let root: URL
 
-    var containers: URL { root.appendingPathComponent("containers", isDirectory: true) }
-    var names: URL { root.appendingPathComponent("names", isDirectory: true) }
+    var containers: URL { StateRoot(root).containers }
+    var names: URL { StateRoot(root).names }
 
-    func directory(of id: String) -> URL { containers.appendingPathComponent(id, isDirectory: true) }
+    func directory(of id: String) -> URL { StateRoot(root).container(id) }
 
-    func runtimeState(_ kind: OCIRuntime.Kind) -> URL { root.appendingPathComponent("runtime/\(kind.rawValue)", isDirectory: true) }
+    func runtimeState(_ kind: OCIRuntime.Kind) -> URL { StateRoot(root).runtimeState(kind.rawValue) }
 
     func makeDirectory(_ url: URL) throws(OrchestrationError) {
         do {

@@ -9,7 +9,7 @@ public enum DaemonImport {
     /// Saves the engine's image to a private temporary file, imports it (named NAME unless `tag`), removes the file.
     public static func run(name: String, store: ImageStore, tag: String?) throws -> StoredImage {
         let engine = try DockerEngine()
-        let directory = store.root.appendingPathComponent("tmp", isDirectory: true)
+        let directory = StateRoot(store.root).tmp
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let file = directory.appendingPathComponent("daemon-\(ContainerPlace.randomToken().prefix(16)).tar")
         defer { unlink(file.path) }

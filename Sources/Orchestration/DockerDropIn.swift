@@ -89,7 +89,7 @@ public struct DockerDropIn: Sendable {
         let start = ContainerStart(
             request: request, profileName: profile, runtime: "docker", dryRun: false, stateRoot: stateRoot,
             output: { id in
-                let engineID = (try? FileContents.text(root.appendingPathComponent("containers/\(id)/engine-id").path)) ?? id
+                let engineID = (try? FileContents.text(StateRoot(root).container(id).appendingPathComponent("engine-id").path)) ?? id
                 print(engineID.trimmingCharacters(in: .whitespacesAndNewlines))
             }, notice: notice)
         return try start.run()

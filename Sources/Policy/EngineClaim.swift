@@ -52,7 +52,7 @@ public struct EngineClaim: Codable, Sendable, Equatable {
         guard let first = name.utf8.first, isNameByte(first), first != 0x2E, first != 0x2D, first != 0x5F, name.utf8.allSatisfy(isNameByte) else {
             return nil
         }
-        return stateRoot.appendingPathComponent("containers/\(id)/engine-claim-\(name).json").path
+        return StateRoot(stateRoot).container(id).appendingPathComponent("engine-claim-\(name).json").path
     }
 
     static func isNameByte(_ byte: UInt8) -> Bool {

@@ -1,5 +1,6 @@
 import ContentDigest
 import Foundation
+import HostSystem
 import Images
 import Seccomp
 
@@ -15,7 +16,7 @@ public enum SeccompCheck {
             try seccomp.compile(source: source)
             return
         }
-        let marker = stateRoot.appendingPathComponent("cache/seccomp/\(Digest.of(json).hex)")
+        let marker = StateRoot(stateRoot).cache("seccomp").appendingPathComponent(Digest.of(json).hex)
         if FileManager.default.fileExists(atPath: marker.path) { return }
         try seccomp.compile(source: source)
         // A cache write failure only costs the next start a compile.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HostSystem
 import Orchestration
 import Policy
 import Runtime
@@ -26,7 +27,7 @@ struct VersionCommand: ParsableCommand {
     func run() throws {
         print("securerun \(SecurerunVersion.number) (\(SecurerunVersion.build))")
         for kind in OCIRuntime.Kind.allCases {
-            let state = stateRoot().appendingPathComponent("runtime/\(kind.rawValue)")
+            let state = StateRoot(stateRoot()).runtimeState(kind.rawValue)
             switch Result(catching: { () throws(RuntimeError) in try OCIRuntime(kind: kind, stateDirectory: state) }) {
             case .success(let runtime): print("\(kind.rawValue): \(runtime.version() ?? "installed, version unknown") (\(runtime.binary))")
             case .failure(let error): print("\(kind.rawValue): \(error.description)")
@@ -54,9 +55,9 @@ struct InfoCommand: ParsableCommand {
             print("  \(dir.path)\(present ? "" : " (missing)")")
         }
         print(
-            "trusted keys: \(root.appendingPathComponent("trusted-keys").path) (securerun key trust), and the keys each profile's admission.trustedKeys names")
-        print("containers: \(root.appendingPathComponent("containers").path)")
-        print("images: \(root.appendingPathComponent("images").path), blobs: \(root.appendingPathComponent("blobs").path)")
+            "trusted keys: \(StateRoot(root).trustedKeys.path) (securerun key trust), and the keys each profile's admission.trustedKeys names")
+        print("containers: \(StateRoot(root).containers.path)")
+        print("images: \(StateRoot(root).images.path), blobs: \(StateRoot(root).blobs.deletingLastPathComponent().path)")
         print("cgroups: \(CgroupLayout.current().rawValue), containers under /securerun/\(SpecBuilder.rootTag(root))-<id>")
     }
 }

@@ -1,5 +1,6 @@
 import EnginePlugin
 import Foundation
+import HostSystem
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -50,7 +51,7 @@ final class PluginState: Sendable {
     func fingerprint() -> String {
         let profile = current.profile
         var paths = [profile.source.path, profile.seccompPath.path] + profile.admission.trustedKeys
-        paths.append(current.stateRoot.appendingPathComponent("trusted-keys").path)
+        paths.append(StateRoot(current.stateRoot).trustedKeys.path)
         return paths.map { path in
             var status = stat()
             guard stat(path, &status) == 0 else { return "\(path):-" }

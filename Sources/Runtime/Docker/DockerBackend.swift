@@ -158,7 +158,7 @@ public struct DockerBackend: KeepsStoppedContainers {
         guard let engineID = engineID(id) else { return }
         if (try? engine.removeContainer(engineID, verb: "rm")) == false {
             // Removed in the engine already (`docker rm`): its image is still securerun's to release.
-            let marker = stateRoot.appendingPathComponent("containers/\(id)/image").path
+            let marker = StateRoot(stateRoot).container(id).appendingPathComponent("image").path
             if let digest = try? FileContents.text(marker, limit: 256).trimmingCharacters(in: .whitespacesAndNewlines),
                 let image = try? ImageStore(root: stateRoot).resolve(digest)
             {
@@ -280,7 +280,7 @@ public struct DockerBackend: KeepsStoppedContainers {
 
     /// The engine's id for a securerun container id (recorded at create), or nil.
     func engineID(_ id: String) -> String? {
-        let file = stateRoot.appendingPathComponent("containers/\(id)/engine-id").path
+        let file = StateRoot(stateRoot).container(id).appendingPathComponent("engine-id").path
         guard let text = try? FileContents.text(file, limit: 256) else { return nil }
         let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return value.isEmpty || !value.allSatisfy(\.isHexDigit) ? nil : value

@@ -15,7 +15,7 @@ public struct NetworkRecords: Sendable {
     }
 
     /// `<root>/network`.
-    public var directory: URL { stateRoot.appendingPathComponent("network", isDirectory: true) }
+    public var directory: URL { StateRoot(stateRoot).network }
 
     func file(_ id: String) -> URL { directory.appendingPathComponent("\(id).json") }
 

@@ -14,6 +14,8 @@ struct PreparedContainer: Sendable {
     let hardened: HardenedSpec
     let verdict: Verdict
     let backend: any ContainerBackend
+    /// Which backend it is.
+    let kind: BackendKind
     /// Held from the image's resolution until the container has claimed it (so `image rm` waits).
     let imageHold: ImageUseLock?
 }
@@ -55,18 +57,15 @@ public struct ContainerStart: Sendable {
         let prepared = try prepare()
         if dryRun {
             let id = request.containerName ?? "dry-run"
-            let cgroups = SpecBuilder.cgroupsPath(id, stateRoot: stateRoot)
+            let place = ContainerPlace(id: id, directory: StateRoot(stateRoot).container(id), stateRoot: stateRoot)
             let network = prepared.hardened.network
-            let plan =
-                network.mode == .private
-                ? try NetworkPlan.preview(network, stateRoot: stateRoot, id: id, docker: prepared.backend.name == "docker") : nil
-            var spec = SpecBuilder.spec(
-                for: prepared.hardened, rootfs: prepared.image.rootfs, cgroupsPath: cgroups, networkNamespace: plan?.names.namespacePath)
-            spec.process.terminal = request.allocatesTerminal
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            output(String(decoding: try encoder.encode(spec), as: UTF8.self))
-            explain(plan?.describe(chosenNow: true) ?? "network: none (a network namespace of its own with only lo; nothing else is reachable)")
+            var plan = LaunchPlan()
+            plan.network =
+                network.mode == .private ? try NetworkPlan.preview(network, stateRoot: stateRoot, id: id, docker: prepared.kind.joinsNetworkThroughHolder) : nil
+            // What this backend would be handed: runc's config.json, or the engine's create body.
+            let launch = Launch.backendLaunch(prepared, place: place, plan: plan)
+            output(try prepared.kind.dryRun(launch, imageID: prepared.image.configDigest))
+            explain(plan.network?.describe(chosenNow: true) ?? "network: none (a network namespace of its own with only lo; nothing else is reachable)")
             return 0
         }
         PhaseTimer.mark("prepared")
@@ -84,8 +83,8 @@ public struct ContainerStart: Sendable {
 
     /// Checks everything and returns what to launch; nothing is created.
     func prepare() throws -> PreparedContainer {
-        guard runtime == "docker" || OCIRuntime.Kind(rawValue: runtime) != nil else { throw OrchestrationError.unknownRuntime(runtime) }
-        if request.createOnly && runtime != "docker" {
+        guard let kind = BackendKind(rawValue: runtime) else { throw OrchestrationError.unknownRuntime(runtime) }
+        if request.createOnly && !kind.keepsCreatedContainers {
             throw OrchestrationError.invalidRequest(flag: "create", reason: "only the docker backend keeps created containers; use run -d")
         }
         PhaseTimer.mark("start")
@@ -122,10 +121,10 @@ public struct ContainerStart: Sendable {
         if hardened.initProcess { _ = try InitBinary.locate() }
         try SeccompCheck.ensureCompiles(hardened.seccomp, source: hardened.seccompSource, stateRoot: stateRoot)
         PhaseTimer.mark("command, seccomp checked")
-        let backend = try Backends.make(runtime, stateRoot: stateRoot)
+        let backend = try kind.make(stateRoot: stateRoot)
         return PreparedContainer(
             request: request, profile: profile, image: image, hardened: hardened,
-            verdict: verdict, backend: backend, imageHold: hold)
+            verdict: verdict, backend: backend, kind: kind, imageHold: hold)
     }
 
     /// Refuses a user whose supplementary groups the runtime would turn into others: both backends hand the

@@ -46,12 +46,7 @@ struct Launch: Sendable {
         PhaseTimer.mark("claimed")
         let plan = try steps.setUp(place)
         PhaseTimer.mark("steps set up")
-        var launch = BackendLaunch(
-            place: place, spec: prepared.hardened, plan: plan, sharedRootfs: prepared.image.rootfs, terminal: prepared.request.allocatesTerminal,
-            imageDigest: prepared.image.manifestDigest, interactive: prepared.request.keepsStdinOpen)
-        launch.name = prepared.request.containerName
-        launch.startNow = !prepared.request.createOnly
-        launch.labels = Dictionary(prepared.request.labels.map { ($0.value.key, $0.value.value) }, uniquingKeysWith: { $1 })
+        let launch = Self.backendLaunch(prepared, place: place, plan: plan)
         var proxy: PortProxy?
         do {
             if let network = plan.network {
@@ -179,5 +174,17 @@ struct Launch: Sendable {
             let id = started.id
             forwarder.forward { signal in try? backend.kill(id: id, signal: signal) }
         }
+    }
+
+    /// What the backend is handed for `prepared` at `place` once the steps made `plan` (and what `--dry-run`
+    /// renders, with the plan previewed).
+    static func backendLaunch(_ prepared: PreparedContainer, place: ContainerPlace, plan: LaunchPlan) -> BackendLaunch {
+        var launch = BackendLaunch(
+            place: place, spec: prepared.hardened, plan: plan, sharedRootfs: prepared.image.rootfs, terminal: prepared.request.allocatesTerminal,
+            imageDigest: prepared.image.manifestDigest, interactive: prepared.request.keepsStdinOpen)
+        launch.name = prepared.request.containerName
+        launch.startNow = !prepared.request.createOnly
+        launch.labels = Dictionary(prepared.request.labels.map { ($0.value.key, $0.value.value) }, uniquingKeysWith: { $1 })
+        return launch
     }
 }

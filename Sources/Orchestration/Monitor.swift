@@ -114,7 +114,7 @@ public enum Monitor {
             do {
                 io = try MonitorIO(
                     directory: claim.place.directory, terminal: order.request.allocatesTerminal, interactive: order.request.keepsStdinOpen,
-                    engineKeepsOutput: prepared.backend.name == "docker")
+                    engineKeepsOutput: prepared.kind.engineKeepsOutput)
                 (started, proxy) = try launch.start(claim, io: io.containerIO)
             } catch {
                 _ = launch.finish(claim, exit: nil, remove: true)

@@ -189,19 +189,8 @@ public enum Sweep {
 
 /// Backends by the name a record keeps.
 enum Backends {
-    /// The backend `--runtime NAME` asks for (runc, crun or docker), or why it cannot be used here.
-    static func make(_ name: String, stateRoot: URL) throws -> any ContainerBackend {
-        if name == "docker" { return try DockerBackend(stateRoot: stateRoot) }
-        guard let kind = OCIRuntime.Kind(rawValue: name) else { throw OrchestrationError.unknownRuntime(name) }
-        return RuncBackend(runtime: try OCIRuntime(kind: kind, stateDirectory: StateLayout(root: stateRoot).runtimeState(kind)))
-    }
-
     /// The backend a record names, if it can be driven on this host.
     static func named(_ name: String, stateRoot: URL) -> (any ContainerBackend)? {
-        if name == "docker" { return try? DockerBackend(stateRoot: stateRoot) }
-        guard let kind = OCIRuntime.Kind(rawValue: name),
-            let runtime = try? OCIRuntime(kind: kind, stateDirectory: StateLayout(root: stateRoot).runtimeState(kind))
-        else { return nil }
-        return RuncBackend(runtime: runtime)
+        try? BackendKind(rawValue: name)?.make(stateRoot: stateRoot)
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
 
-/// `--dry-run` prints the config.json that would run, valid against the OCI runtime-spec schema.
+/// `--dry-run` prints what the backend would be handed: runc's config.json (valid against the OCI
+/// runtime-spec schema), or the Docker Engine's create body.
 @Suite("securerun run --dry-run")
 struct DryRunTests {
     static let schemaDirectory = "/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema"
@@ -35,6 +36,29 @@ struct DryRunTests {
         let linux = try #require(json["linux"] as? [String: Any])
         #expect(((linux["resources"] as? [String: Any])?["memory"] as? [String: Any])?["limit"] as? Int == 64 << 20)
         #expect((linux["seccomp"] as? [String: Any])?["defaultAction"] as? String == "SCMP_ACT_ERRNO")
+        #expect(Leftovers.of(root: own.cli.root).isEmpty, "\(Leftovers.of(root: own.cli.root))")
+    }
+
+    @Test("on the docker backend it prints the engine's create body: the floor, the image by id, each volume from its staging path")
+    func dockerBackendPrintsTheCreateBody() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let own = try RunMountTests.Isolated(fixture)
+        let data = own.temp.url.appendingPathComponent("dry-volume")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        // No engine is asked: a dry run creates nothing anywhere.
+        let result = try own.run(
+            ["--dry-run", "--runtime", "docker", "--memory", "64m", "--name", "dry-docker", "-v", "\(data.path):/data:ro"], ["/probe", "write", "/tmp/x"])
+        #expect(result.status == 0, "\(result)")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result)")
+        #expect(body["User"] as? String == "65534:65534")
+        #expect((body["Image"] as? String)?.hasPrefix("sha256:") == true, "the engine gets the image id, never a name: \(body["Image"] ?? "")")
+        #expect(body["process"] == nil, "not runc's config.json")
+        let host = try #require(body["HostConfig"] as? [String: Any])
+        #expect(host["ReadonlyRootfs"] as? Bool == true && host["CapDrop"] as? [String] == ["ALL"] && host["Memory"] as? Int == 64 << 20)
+        #expect((host["SecurityOpt"] as? [String])?.contains("no-new-privileges:true") == true)
+        #expect(host["NetworkMode"] as? String == "none")
+        let binds = try #require(host["Binds"] as? [String])
+        #expect(binds.count == 1 && binds[0].hasPrefix(own.cli.root.appendingPathComponent("containers/dry-docker/volumes/0").path), "\(binds)")
         #expect(Leftovers.of(root: own.cli.root).isEmpty, "\(Leftovers.of(root: own.cli.root))")
     }
 }

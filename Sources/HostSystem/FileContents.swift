@@ -12,8 +12,9 @@ public enum FileContents {
         return try read(fd: fd, path: path, limit: limit)
     }
 
-    /// Reads an open descriptor to EOF (see `read(_:limit:)`).
-    public static func read(fd: Int32, path: String, limit: Int = 64 << 20) throws(SystemError) -> [UInt8] {
+    /// Reads an open descriptor to EOF (see `read(_:limit:)`). A descriptor left non-blocking fails with
+    /// EAGAIN when it has nothing yet, unless `waitWhenEmpty` (a pipe on standard input), which waits for it.
+    public static func read(fd: Int32, path: String, limit: Int = 64 << 20, waitWhenEmpty: Bool = false) throws(SystemError) -> [UInt8] {
         var result: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -21,6 +22,11 @@ public enum FileContents {
                 var result: Int
                 repeat { result = Glibc.read(fd, buffer.baseAddress, buffer.count) } while result < 0 && errno == EINTR
                 return result
+            }
+            if count < 0 && errno == EAGAIN && waitWhenEmpty {
+                var wanted = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                _ = poll(&wanted, 1, -1)
+                continue
             }
             if count < 0 { throw .last("read", path: path) }
             if count == 0 { return result }

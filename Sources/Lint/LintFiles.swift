@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HostSystem
 import Policy
 import Yams
 
@@ -127,23 +128,14 @@ public enum LintFiles {
     /// Reads to end of file. A regular file never says "would block"; when one does, it is not a file lint
     /// reads. Standard input (`waitWhenEmpty`) may have been left non-blocking by whoever made it: wait for it.
     static func readAll(_ descriptor: Int32, limit: Int, waitWhenEmpty: Bool, _ refuse: (String) -> Unreadable) throws(Unreadable) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN && waitWhenEmpty {
-                    var wanted = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                    _ = poll(&wanted, 1, -1)
-                    continue
-                }
-                if errno == EAGAIN { throw refuse("a read would wait for data that may never come; lint reads regular files only") }
-                throw refuse(lastError())
+        do {
+            return try FileContents.read(fd: descriptor, path: "", limit: limit, waitWhenEmpty: waitWhenEmpty)
+        } catch {
+            switch error.errno {
+            case EFBIG: throw refuse("it is over the \(size(limit)) lint reads of one file; split it")
+            case EAGAIN: throw refuse("a read would wait for data that may never come; lint reads regular files only")
+            default: throw refuse(error.reason.lowercased())
             }
-            if count == 0 { return bytes }
-            guard bytes.count + count <= limit else { throw refuse("it is over the \(size(limit)) lint reads of one file; split it") }
-            bytes.append(contentsOf: chunk[0..<count])
         }
     }
 

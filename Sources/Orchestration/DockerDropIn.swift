@@ -83,7 +83,7 @@ public struct DockerDropIn: Sendable {
         }
         var request = parsed.request
         request.createOnly = mode == .dockerCreate
-        let profile = ProcessInfo.processInfo.environment["SECURERUN_PROFILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let profile = ProfileLoader.requested(nil)
         let root = stateRoot
         // docker prints the engine's id for -d and create: the docker CLI works with it afterwards.
         let start = ContainerStart(

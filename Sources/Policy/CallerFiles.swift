@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import HostSystem
 
 /// Files a caller names on the command line (`--env-file`, `--label-file`, `--security-opt seccomp=FILE`),
 /// which securerun reads as root: only a regular file, bounded, opened without blocking (a FIFO cannot hang
@@ -37,15 +38,10 @@ public enum CallerFiles {
         {
             throw Failure("securerun reads it as root, so it may come only from where a volume could: \(refusal)")
         }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 << 10)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-            guard count >= 0 else { throw Failure(String(cString: strerror(errno)).lowercased()) }
-            if count == 0 { return bytes }
-            bytes += chunk[0..<count]
-            if bytes.count > limit { throw Failure("larger than \(ByteSize(bytes: Int64(limit)))") }
+        do {
+            return try FileContents.read(fd: descriptor, path: path, limit: limit)
+        } catch {
+            throw Failure(error.errno == EFBIG ? "larger than \(ByteSize(bytes: Int64(limit)))" : error.reason.lowercased())
         }
     }
 }

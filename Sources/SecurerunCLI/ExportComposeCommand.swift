@@ -28,7 +28,7 @@ struct ExportComposeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let loaded = try ProfileLoader.load(profile)
+            let loaded = try ProfileLoader.load(ProfileLoader.requested(profile))
             var pinned: ComposeRenderer.PinnedImage?
             var defaults = ImageDefaults(cmd: ["/bin/sh"])
             if let image {

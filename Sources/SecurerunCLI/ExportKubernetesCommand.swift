@@ -42,7 +42,7 @@ struct ExportKubernetesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let loaded = try ProfileLoader.load(profile)
+            let loaded = try ProfileLoader.load(ProfileLoader.requested(profile))
             if explain {
                 print(KubernetesRenderer.explain(try KubernetesProfile(profile: loaded)), terminator: "")
                 return

@@ -28,7 +28,7 @@ struct ExportPoliciesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let loaded = try ProfileLoader.load(profile)
+            let loaded = try ProfileLoader.load(ProfileLoader.requested(profile))
             let values = try KubernetesProfile(profile: loaded)
             // The keys admission trusts on this host: the state root's and the profile's.
             let root = (try? securedStateRoot()) ?? stateRoot()

@@ -2,6 +2,7 @@ import Admission
 import ArgumentParser
 import ContentDigest
 import Foundation
+import HostSystem
 import Images
 
 extension VulnScanner: ExpressibleByArgument {}
@@ -99,12 +100,14 @@ struct ImageAttestCommand: AsyncParsableCommand {
 
 /// Reads a whole file of at most `limit` bytes, or says why not in one line.
 func readBounded(_ path: String, limit: Int, what: String) throws -> Data {
-    let url = URL(fileURLWithPath: path)
-    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
-    guard size <= limit else { throw AdmissionError.attestationTooLarge(source: path, bytes: size, limit: limit) }
+    // A regular file only, read to its end without blocking (a FIFO named as a report cannot hang attest).
     do {
-        return try Data(contentsOf: url)
-    } catch {
-        throw AdmissionError.io(path: path, operation: "read \(what)", detail: "\(error.localizedDescription.lowercased())")
+        return Data(try FileContents.readRegular(path, limit: limit, followLinks: true))
+    } catch .tooLarge(let bytes) {
+        throw AdmissionError.attestationTooLarge(source: path, bytes: bytes, limit: limit)
+    } catch .notRegular {
+        throw AdmissionError.io(path: path, operation: "read \(what)", detail: "not a regular file")
+    } catch .system(let error) {
+        throw AdmissionError.io(path: path, operation: "read \(what)", detail: error.reason.lowercased())
     }
 }

@@ -76,7 +76,7 @@ struct LintCommand: ParsableCommand {
         }
         let judged: Profile
         do {
-            judged = try ProfileLoader.load(profile)
+            judged = try ProfileLoader.load(ProfileLoader.requested(profile))
         } catch {
             printError(error.description)
             throw ExitCode(2)

@@ -36,11 +36,13 @@ struct EnginePluginServe: AsyncParsableCommand {
             guard geteuid() == 0 else { throw PluginSetupError("the engine plugin runs as root: it reads securerun's root-only state") }
             var logger = Logger(label: "securerun.engine-plugin")
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-            let loaded = try ProfileLoader.load(profile)
+            // A relative path is made absolute now, so a reload reads the same file.
+            let requested = ProfileLoader.requested(profile)
+            let loaded = try ProfileLoader.load(requested)
             let root = try openImageStore().root
             let engineSocket = engine.map { $0.hasPrefix("unix://") ? String($0.dropFirst(7)) : $0 } ?? EnginePluginOptions.engineSocket()
             let judge = EngineJudge(profile: loaded, stateRoot: root, engine: SocketEngineClient(socket: engineSocket))
-            let state = PluginState(judge: judge, profileName: profile, logger: logger)
+            let state = PluginState(judge: judge, profileName: requested, logger: logger)
             try await EnginePluginServer.run(socket: socket, state: state)
         }
     }

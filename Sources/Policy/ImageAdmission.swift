@@ -29,3 +29,29 @@ public enum ImageAdmission {
         return AdmissionGate(stateRoot: stateRoot).verdict(imageDigest: digest, policy: profile.admission, now: now)
     }
 }
+
+extension ImageAdmission {
+    /// The ids a door quotes when it refuses an image, as `PolicyViolation.Rule` ids are quoted for a
+    /// request: stable, so alerts and the README can cite them. Kept apart from the request rules (lint
+    /// judges requests, not images).
+    public enum Rule: String, Sendable, CaseIterable {
+        /// `decide` refused it: no passing, signed, fresh scan under the profile, or a registry it does not allow.
+        case admitted = "SR300"
+        /// The reference names a tag, which can move after the decision; only a digest pins what runs.
+        case pinnedByDigest = "SR301"
+
+        /// The stable id (`SR300`).
+        public var id: String { rawValue }
+
+        /// A short kebab-case name.
+        public var name: String {
+            switch self {
+            case .admitted: return "image-admitted"
+            case .pinnedByDigest: return "image-pinned-by-digest"
+            }
+        }
+
+        /// `[SR300 image-admitted]`, as refusals end.
+        public var tag: String { "[\(id) \(name)]" }
+    }
+}

@@ -57,6 +57,9 @@ let package = Package(
         // The Docker Engine's authorization plugin: the Engine API's calls judged by the same policy and admission gate.
         // No network stack: securerun-net serves it.
         .target(name: "EnginePlugin", dependencies: ["Policy", "Admission", "Images", "StrictJSON", "Seccomp", "Capabilities"]),
+        // The Kubernetes door: an AdmissionReview or a pod list read strictly into the requests the policy judges, and the
+        // decision on a pod (policy, floor, image admission). No network stack: securerun-net serves the webhook.
+        .target(name: "KubernetesAdmission", dependencies: ["Policy", "Admission", "Images", "StrictJSON", "Capabilities"]),
         // Renderers: a HardenedSpec turned into what another tool takes (a compose service; Kubernetes to come).
         .target(name: "Renderers", dependencies: ["Policy", "Capabilities"]),
         // securerun lint: file kinds, the rule catalogue (policy rules included), text/JSON/SARIF reports. Off the run path.
@@ -69,7 +72,8 @@ let package = Package(
         .target(
             name: "SecurerunCLI",
             dependencies: [
-                "Orchestration", "SARIF", "Lint", "Renderers", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
+                "Orchestration", "SARIF", "Lint", "Renderers", "KubernetesAdmission", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp",
+                "Capabilities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -78,8 +82,9 @@ let package = Package(
             name: "SecurerunNetCLI",
             dependencies: [
                 "SecurerunCLI", "Registry", "Images", "Policy", "Admission", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // The engine plugin's server.
-                "EnginePlugin", "Runtime", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                // The engine plugin's server and the Kubernetes admission webhook (over TLS).
+                "EnginePlugin", "KubernetesAdmission", "Runtime", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -100,7 +105,9 @@ let package = Package(
         .testTarget(name: "LintTests", dependencies: ["Lint", "Policy", "DockerCompat", "Seccomp", "SARIF", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RenderersTests", dependencies: ["Renderers", "Policy", "Lint", "TestSupport"]),
         .testTarget(name: "EnginePluginTests", dependencies: ["EnginePlugin", "Policy", "StrictJSON", "Capabilities", "TestSupport"]),
+        .testTarget(
+            name: "KubernetesAdmissionTests", dependencies: ["KubernetesAdmission", "Policy", "StrictJSON", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem", "KubernetesAdmission", "Policy", "TestSupport"]),
     ]
 )

@@ -26,7 +26,7 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "Output format: text, json or sarif.")
     var format: String = "text"
 
-    @Option(help: "Judge the pods of this `kubectl get pods -A -o json` dump (- for stdin) instead of the running containers.")
+    @Option(help: ArgumentHelp("Judge the pods of this `kubectl get pods -A -o json` dump (- for stdin) instead of the running containers.", valueName: "file"))
     var kubernetes: String?
 
     @Flag(name: .customLong("stop-failing"), help: "Stop the containers that fail (SIGTERM, then SIGKILL after 10 s).")

@@ -31,6 +31,10 @@ final class AdmissionState: Sendable {
 
     /// A server context for the PEM certificate chain and key; the key must be the certificate's.
     static func loadTLS(certificate: String, key: String) throws -> NIOSSLContext {
+        for (flag, path) in [("--tls-cert", certificate), ("--tls-key", key)] where !FileManager.default.isReadableFile(atPath: path) {
+            let reason = FileManager.default.fileExists(atPath: path) ? "it is not readable by this user" : "no such file"
+            throw AdmissionSetupError("\(flag) \(path): \(reason); give the PEM file (a mounted Secret's tls.crt and tls.key)")
+        }
         let chain: [NIOSSLCertificate]
         do {
             chain = try NIOSSLCertificate.fromPEMFile(certificate)

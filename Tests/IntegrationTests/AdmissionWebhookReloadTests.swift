@@ -72,4 +72,21 @@ struct AdmissionWebhookReloadTests {
         #expect(try post(trusting: certificate)?.message.contains("[SR006 ") == true)
         #expect(process.isRunning)
     }
+
+    @Test("a key that is not the certificate's, or a missing file, is refused at start with one line naming the flag")
+    func badFilesAtStart() throws {
+        guard let fixture = WebhookFixture.available() else { return }
+        let directory = fixture.directory.appendingPathComponent("start-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let other = directory.appendingPathComponent("other.key").path
+        try WebhookFixture.makeCertificate(certificate: directory.appendingPathComponent("other.crt").path, key: other)
+        let serve = ["admission", "serve", "--profile", fixture.profile, "--listen", "127.0.0.1:1"]
+        let mismatched = try fixture.cli.run(serve + ["--tls-cert", fixture.certificate, "--tls-key", other], timeout: 20)
+        #expect(mismatched.status == 125)
+        #expect(mismatched.stderr.contains("--tls-key \(other) does not go with --tls-cert"), "\(mismatched)")
+        let missing = try fixture.cli.run(serve + ["--tls-cert", "/nonexistent/tls.crt", "--tls-key", other], timeout: 20)
+        #expect(missing.status == 125)
+        #expect(missing.stderr.contains("--tls-cert /nonexistent/tls.crt: no such file"), "\(missing)")
+    }
 }

@@ -17,6 +17,8 @@ public struct AdmissionReviewRequest: Sendable {
     public var dryRun: Bool
     /// `request.object`, when sent.
     public var object: JSONNode?
+    /// `request.oldObject`: the pod as it was, on UPDATE.
+    public var oldObject: JSONNode?
 
     /// The largest review the API server sends (its request limit, 3 MiB); larger is refused.
     public static let maxBytes = 3 << 20
@@ -47,7 +49,7 @@ public struct AdmissionReviewRequest: Sendable {
         return AdmissionReviewRequest(
             uid: uid, resource: try resource?.string("resource") ?? "", group: try resource?.string("group") ?? "",
             subResource: try request.string("subResource") ?? "", operation: operation, dryRun: try request.bool("dryRun") ?? false,
-            object: request.node("object"))
+            object: request.node("object"), oldObject: request.node("oldObject"))
     }
 }
 

@@ -49,9 +49,16 @@ public enum KubernetesWebhook {
                 "securerun judges pods and pods/ephemeralcontainers, not pods/\(review.subResource); send it only those (securerun export webhook-config)")
         }
         guard let object = review.object else { return malformed("request.object: a \(review.operation) of a pod carries the pod") }
-        let pod: PodReading
+        var pod: PodReading
         do {
             pod = try PodReader.read(object, path: "")
+            // An UPDATE is judged on the containers it adds or changes (an image swapped, an ephemeral
+            // container added): the others already run, and refusing a label change does not stop them;
+            // `audit --kubernetes` re-judges what runs.
+            if review.operation == "UPDATE", let oldObject = review.oldObject {
+                let old = try PodReader.read(oldObject, path: "")
+                pod.containers.removeAll { container in old.containers.contains { $0.isSame(as: container) } }
+            }
         } catch {
             return malformed(error.description)
         }

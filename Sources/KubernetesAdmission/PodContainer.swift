@@ -41,6 +41,12 @@ public struct PodContainer: Sendable {
 
     /// `containers[0] (app)`, as refusals name it.
     public var label: String { "\(kind.rawValue)[\(index)] (\(name))" }
+
+    /// Whether `other` is this container unchanged: the same place, image and everything judged of it.
+    public func isSame(as other: PodContainer) -> Bool {
+        kind == other.kind && index == other.index && name == other.name && image == other.image && request == other.request
+            && floor == other.floor && seccomp == other.seccomp
+    }
 }
 
 /// A pod read for judging: its name and every container of it.

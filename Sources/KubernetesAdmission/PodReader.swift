@@ -23,7 +23,11 @@ public enum PodReader {
         guard let spec = try pod.object("spec", known: PodFields.spec) else {
             throw .invalidField(field: pod.field("spec"), reason: "a pod has a spec")
         }
-        let context = try PodContext(spec: spec)
+        var annotations: [String: String] = [:]
+        for member in try metadata?.map("annotations") ?? [] {
+            if case .string(let value) = member.value.value { annotations[member.key] = value }
+        }
+        let context = try PodContext(spec: spec, annotations: annotations)
         var containers: [PodContainer] = []
         for kind in PodContainer.Kind.allCases {
             let known = kind == .ephemeralContainer ? PodFields.ephemeralContainer : PodFields.container
@@ -44,9 +48,12 @@ struct PodContext {
     let spec: PodObject
     let security: PodObject?
     let volumes: [String: (object: PodObject, path: String)]
+    /// `metadata.annotations` (string values only).
+    let annotations: [String: String]
 
-    init(spec: PodObject) throws(KubernetesAdmissionError) {
+    init(spec: PodObject, annotations: [String: String] = [:]) throws(KubernetesAdmissionError) {
         self.spec = spec
+        self.annotations = annotations
         security = try spec.object("securityContext", known: PodFields.podSecurityContext)
         var volumes: [String: (PodObject, String)] = [:]
         for volume in try spec.objects("volumes", known: PodFields.volume) {
@@ -205,6 +212,11 @@ struct ContainerReader {
 
     /// SELinux options and AppArmor profiles, container over pod, as the security options docker takes.
     mutating func seLinux(_ security: PodObject?) throws(KubernetesAdmissionError) {
+        // The AppArmor annotation kubelets before 1.30 read (newer API servers copy it into the field).
+        let annotation = "container.apparmor.security.beta.kubernetes.io/\(try object.string("name") ?? "")"
+        if let value = context.annotations[annotation], value != "runtime/default" {
+            request.securityOptions.append(Flagged(.apparmor(value), .pod("metadata.annotations.\(annotation)", value)))
+        }
         if let (options, _) = try merged(
             security, "seLinuxOptions", { o, k throws(KubernetesAdmissionError) in try o.object(k, known: ["user", "role", "type", "level"]) })
         {

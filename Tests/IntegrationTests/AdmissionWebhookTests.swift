@@ -60,8 +60,9 @@ struct AdmissionWebhookTests {
     @Test("an UPDATE that swaps the image for an unattested one is denied")
     func updateSwapsImage() throws {
         guard let fixture = WebhookFixture.available() else { return }
-        let swapped = WebhookFixture.container(fixture.pod(image: fixture.attested)) { $0["image"] = fixture.unattested }
-        let response = try fixture.post(try fixture.review(swapped, operation: "UPDATE"))
+        let running = fixture.pod(image: fixture.attested)
+        let swapped = WebhookFixture.container(running) { $0["image"] = fixture.unattested }
+        let response = try fixture.post(try fixture.review(swapped, operation: "UPDATE", oldObject: running))
         #expect(response.allowed == false, "\(response.body)")
         #expect(response.message.contains("[SR300 "), "\(response.message)")
         #expect(response.message.contains(fixture.unattested))
@@ -78,10 +79,21 @@ struct AdmissionWebhookTests {
                 ] as [String: Any]
             ]
         }
-        let response = try fixture.post(try fixture.review(pod, operation: "UPDATE", subResource: "ephemeralcontainers"))
+        let response = try fixture.post(
+            try fixture.review(pod, operation: "UPDATE", subResource: "ephemeralcontainers", oldObject: fixture.pod(image: fixture.attested)))
         #expect(response.allowed == false, "\(response.body)")
         #expect(response.message.contains("ephemeralContainers[0] (debugger-x1)"), "\(response.message)")
         #expect(response.message.contains("[SR009 "))
+    }
+
+    @Test("an UPDATE that changes no container (a label) is allowed, and one that keeps the attested image too")
+    func updateUnchanged() throws {
+        guard let fixture = WebhookFixture.available() else { return }
+        let running = fixture.pod(image: fixture.attested)
+        var relabelled = running
+        WebhookFixture.set(&relabelled, ["metadata", "labels"], ["tier": "front"])
+        let response = try fixture.post(try fixture.review(relabelled, operation: "UPDATE", oldObject: running))
+        #expect(response.allowed == true, "\(response.body)")
     }
 
     @Test("a dry-run request is judged the same way")

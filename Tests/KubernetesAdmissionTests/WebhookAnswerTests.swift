@@ -78,3 +78,45 @@ import Testing
         #expect(good.rules == ["SR300"])
     }
 }
+
+/// An UPDATE is judged on what it changes: a swapped image is, an unchanged container is not (a label
+/// change on a pod that predates a tightened profile is not refused; audit re-judges what runs).
+@Suite struct UpdateTests {
+    let judge: PodJudge
+    let good: [String: Any]
+
+    init() throws {
+        judge = try PodFixtures.judge()
+        good = PodFixtures.compliantPod(seccompFile: judge.seccompFile)
+    }
+
+    func update(old: [String: Any], new: [String: Any]) throws -> KubernetesWebhook.Answer {
+        var review = try JSONSerialization.jsonObject(with: Data(try PodFixtures.review(new, operation: "UPDATE"))) as? [String: Any] ?? [:]
+        PodFixtures.set(&review, ["request", "oldObject"], old)
+        return KubernetesWebhook.answer(Array(try JSONSerialization.data(withJSONObject: review)), judge: judge)
+    }
+
+    @Test func unchangedContainersAreNotJudgedAgain() throws {
+        let old = PodFixtures.container(good) { PodFixtures.set(&$0, ["securityContext", "privileged"], true) }
+        var relabelled = old
+        PodFixtures.set(&relabelled, ["metadata", "labels"], ["tier": "front"])
+        #expect(try update(old: old, new: relabelled).outcome == .allowed)
+    }
+
+    @Test func aSwappedImageIsJudged() throws {
+        let swapped = PodFixtures.container(good) { $0["image"] = "registry.example/app:latest" }
+        let answer = try update(old: good, new: swapped)
+        #expect(answer.outcome == .denied)
+        #expect(answer.rules.contains("SR301"))
+    }
+}
+
+@Suite struct AnnotationTests {
+    @Test func apparmorUnconfinedAnnotationIsRefused() throws {
+        let judge = try PodFixtures.judge()
+        var pod = PodFixtures.compliantPod(seccompFile: judge.seccompFile)
+        PodFixtures.set(&pod, ["metadata", "annotations"], ["container.apparmor.security.beta.kubernetes.io/app": "unconfined"])
+        let (rules, message) = try PodFixtures.refusals(pod, judge: judge)
+        #expect(rules.contains("SR013"), "\(message)")
+    }
+}

@@ -205,14 +205,16 @@ final class WebhookFixture: @unchecked Sendable {
     }
 
     /// A review of `pod`.
-    func review(_ pod: [String: Any], uid: String = UUID().uuidString, operation: String = "CREATE", subResource: String? = nil, dryRun: Bool = false)
-        throws -> Data
-    {
+    func review(
+        _ pod: [String: Any], uid: String = UUID().uuidString, operation: String = "CREATE", subResource: String? = nil, dryRun: Bool = false,
+        oldObject: [String: Any]? = nil
+    ) throws -> Data {
         var request: [String: Any] = [
             "uid": uid, "kind": ["group": "", "version": "v1", "kind": "Pod"], "resource": ["group": "", "version": "v1", "resource": "pods"],
             "operation": operation, "object": pod, "dryRun": dryRun, "namespace": "apps", "userInfo": ["username": "alice", "groups": ["dev"]],
         ]
         if let subResource { request["subResource"] = subResource }
+        if let oldObject { request["oldObject"] = oldObject }
         return try JSONSerialization.data(
             withJSONObject: ["apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request], options: [.sortedKeys])
     }

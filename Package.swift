@@ -58,8 +58,11 @@ let package = Package(
         // The Docker Engine's authorization plugin: the Engine API's calls judged by the same policy and admission gate.
         // No network stack: securerun-net serves it.
         .target(name: "EnginePlugin", dependencies: ["Policy", "Admission", "Images", "StrictJSON", "Seccomp", "Capabilities"]),
+        // The Kubernetes door: an AdmissionReview or a pod list read strictly into the requests the policy judges, and the
+        // decision on a pod (policy, floor, image admission). No network stack: securerun-net serves the webhook.
+        .target(name: "KubernetesAdmission", dependencies: ["Policy", "Admission", "ContentDigest", "Images", "StrictJSON", "Capabilities"]),
         // Renderers: a HardenedSpec turned into what another tool takes (a compose service, Kubernetes workloads and cluster policies).
-        .target(name: "Renderers", dependencies: ["Policy", "Capabilities", "ContentDigest", "Images", "Admission"]),
+        .target(name: "Renderers", dependencies: ["Policy", "Capabilities", "ContentDigest", "Images", "Admission", "KubernetesAdmission"]),
         // securerun lint: file kinds, the rule catalogue (policy rules included), text/JSON/SARIF reports. Off the run path.
         .target(name: "Lint", dependencies: ["Policy", "DockerCompat", "Seccomp", "Capabilities", "Admission", "StrictJSON", "SARIF", "Yams"]),
         .target(name: "Runtime", dependencies: ["Policy", "Seccomp", "Images", "HostSystem", "CHostSystem", "StrictJSON"]),
@@ -70,8 +73,8 @@ let package = Package(
         .target(
             name: "SecurerunCLI",
             dependencies: [
-                "Orchestration", "SARIF", "Lint", "Renderers", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp", "Capabilities",
-                "HostSystem",
+                "Orchestration", "SARIF", "Lint", "Renderers", "KubernetesAdmission", "Policy", "DockerCompat", "Runtime", "Images", "Admission", "Seccomp",
+                "Capabilities", "HostSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "securerun", dependencies: ["SecurerunCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -80,8 +83,9 @@ let package = Package(
             name: "SecurerunNetCLI",
             dependencies: [
                 "SecurerunCLI", "Registry", "Images", "Policy", "Admission", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // The engine plugin's server.
-                "EnginePlugin", "Runtime", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                // The engine plugin's server and the Kubernetes admission webhook (over TLS).
+                "EnginePlugin", "KubernetesAdmission", "Runtime", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
@@ -104,7 +108,9 @@ let package = Package(
             name: "RenderersTests", dependencies: ["Renderers", "Policy", "Lint", "Admission", "ContentDigest", "Images", "Yams", "TestSupport"],
             resources: [.copy("Fixtures")]),
         .testTarget(name: "EnginePluginTests", dependencies: ["EnginePlugin", "Policy", "StrictJSON", "Capabilities", "TestSupport"]),
+        .testTarget(
+            name: "KubernetesAdmissionTests", dependencies: ["KubernetesAdmission", "Policy", "StrictJSON", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem", "TestSupport"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem", "TestSupport"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem", "KubernetesAdmission", "Policy", "TestSupport"]),
     ]
 )

@@ -113,9 +113,13 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
         case localEngine = "SR029"
         case startAsCreated = "SR030"
         case engineEndpoints = "SR031"
+        case imagePinned = "SR032"
 
         /// The stable id (`SR001`).
         public var id: String { rawValue }
+
+        /// `[SR001 non-root-user]`, as every refusal ends.
+        public var tag: String { "[\(id) \(name)]" }
 
         /// A short kebab-case name.
         public var name: String {
@@ -151,6 +155,7 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .localEngine: return "local-engine"
             case .startAsCreated: return "start-as-created"
             case .engineEndpoints: return "engine-endpoints"
+            case .imagePinned: return "image-pinned-by-digest"
             }
         }
 
@@ -189,6 +194,7 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .localEngine: return "guarded docker commands go only to the local engine securerun can inspect"
             case .startAsCreated: return "a created container starts again only as it was judged: the spec the profile gives now is the one it was created with"
             case .engineEndpoints: return "engine calls that make or change containers around the policy (build, commit, plugins, swarm) are refused"
+            case .imagePinned: return "an image a cluster pulls is named by digest: a tag can name another image after the decision"
             }
         }
     }

@@ -1,6 +1,6 @@
-import ContentDigest
 import Foundation
 import Images
+import KubernetesAdmission
 import Policy
 
 /// A profile's decision in Kubernetes' terms, computed once from the ``HardenedSpec`` `Policy.enforce`
@@ -19,7 +19,7 @@ public struct KubernetesProfile: Sendable {
     public let seccompFile: String
 
     /// Where kubelet reads Localhost profiles (its `--root-dir` is /var/lib/kubelet unless set otherwise).
-    public static let kubeletSeccompDirectory = "/var/lib/kubelet/seccomp"
+    public static let kubeletSeccompDirectory = KubernetesSeccomp.kubeletDirectory
 
     /// The profile's values for a container of an image whose defaults are `defaults`.
     public init(profile: Profile, defaults: ImageDefaults = ImageDefaults(cmd: ["/bin/sh"])) throws(PolicyError) {
@@ -31,13 +31,8 @@ public struct KubernetesProfile: Sendable {
     public init(profile: Profile, spec: HardenedSpec) {
         self.profile = profile
         self.spec = spec
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain Codable structs of strings and numbers cannot fail; an empty filter would be
-        // refused by the runtime rather than run unconfined.
-        let json = ((try? encoder.encode(spec.seccomp)) ?? Data()) + Data("\n".utf8)
-        seccompJSON = json
-        seccompFile = "securerun-\(Self.dnsLabel(profile.name))-\(Digest.of(json).hex.prefix(12)).json"
+        // The name the webhook requires pods to give (one formula, KubernetesSeccomp's).
+        (seccompJSON, seccompFile) = KubernetesSeccomp.file(for: spec, profileName: profile.name)
     }
 
     /// The node path the seccomp file must be installed at.
@@ -91,16 +86,6 @@ public struct KubernetesProfile: Sendable {
         return "\(bits)"
     }
 
-    /// `text` as a DNS-1123 label: lower-case letters, digits and `-`, at most 63, never empty.
-    public static func dnsLabel(_ text: String) -> String {
-        var label = ""
-        for scalar in text.lowercased().unicodeScalars {
-            let ok = (scalar >= "a" && scalar <= "z") || (scalar >= "0" && scalar <= "9")
-            label.append(ok ? Character(scalar) : "-")
-        }
-        while label.contains("--") { label = label.replacingOccurrences(of: "--", with: "-") }
-        label = String(label.trimmingCharacters(in: CharacterSet(charactersIn: "-")).prefix(63))
-        while label.hasSuffix("-") { label.removeLast() }
-        return label.isEmpty ? "securerun" : label
-    }
+    /// A name as a DNS label (KubernetesSeccomp's reading, the one the webhook uses too).
+    public static func dnsLabel(_ text: String) -> String { KubernetesSeccomp.dnsLabel(text) }
 }

@@ -12,7 +12,9 @@ struct AuditCommand: AsyncParsableCommand {
         discussion: """
             Each running container is judged as if it started now: its image's newest scan against the profile's \
             maximum age and block level, the keys trusted now, and its request against the profile file as it is now. \
-            Run it daily (the shipped systemd timer, or cron) so stale or newly vulnerable images are found.
+            Run it daily (the shipped systemd timer, or cron) so stale or newly vulnerable images are found. \
+            With --kubernetes, the pods of a `kubectl get pods -A -o json` dump are judged instead, as the admission \
+            webhook judges them (every container against the profile and its floor, every image pinned by digest and admitted).
             """)
 
     @Option(help: "Judge every container against this profile instead of its own (default: $SECURERUN_PROFILE when set).")
@@ -24,6 +26,9 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "Output format: text, json or sarif.")
     var format: String = "text"
 
+    @Option(help: ArgumentHelp("Judge the pods of this `kubectl get pods -A -o json` dump (- for stdin) instead of the running containers.", valueName: "file"))
+    var kubernetes: String?
+
     @Flag(name: .customLong("stop-failing"), help: "Stop the containers that fail (SIGTERM, then SIGKILL after 10 s).")
     var stopFailing = false
 
@@ -32,6 +37,14 @@ struct AuditCommand: AsyncParsableCommand {
         guard ["text", "json", "sarif"].contains(chosen) else {
             printError("invalid --format \(format): use text, json or sarif")
             throw ExitCode(125)
+        }
+        if let kubernetes {
+            guard !stopFailing else {
+                printError("--stop-failing stops local containers; with --kubernetes, delete the failing pods with kubectl")
+                throw ExitCode(125)
+            }
+            try KubernetesAudit.run(source: kubernetes, profileName: ProfileLoader.requested(profile), format: chosen)
+            return
         }
         let report = Audit(stateRoot: stateRoot(), profileName: ProfileLoader.requested(profile)).run(stopFailing: stopFailing)
         switch chosen {

@@ -21,6 +21,7 @@ public struct SecurerunCommand: AsyncParsableCommand {
             KeyCommand.self,
             MonitorCommand.self,
             EnginePluginCommand.self,
+            AdmissionCommand.self,
         ]
     )
 

@@ -8,7 +8,7 @@ public struct SecurerunNetCommand: AsyncParsableCommand {
         commandName: "securerun",
         abstract: "securerun's network commands (started by securerun; the same command lines work here).",
         version: SecurerunVersion.number,
-        subcommands: [NetImageCommand.self, NetEnginePluginCommand.self]
+        subcommands: [NetImageCommand.self, NetEnginePluginCommand.self, NetAdmissionCommand.self]
     )
 
     public init() {}

@@ -20,6 +20,7 @@ SECURERUN_TEST_APT_PACKAGES=(
   time util-linux              # /usr/bin/time (peak memory of a refused gzip bomb); setpriv (a local user)
   golang-github-containers-common   # Podman's /usr/share/containers/seccomp.json, linted by the lint tests
   docker-compose python3-docker     # clients of the engine plugin's second dockerd (compose up, the Python SDK)
+  openssl curl                      # the admission webhook tests' self-signed certificate and their HTTPS client
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -1,0 +1,142 @@
+import Admission
+import Foundation
+import Images
+import Policy
+
+/// The decision on a pod, by the same two checks `securerun run` makes, through the same code: each
+/// container's request through `Policy.enforce` and the floor through `Policy.floorViolations` (a pod
+/// must carry the floor itself, as a create sent to the engine must), and each image through
+/// `ImageAdmission.decide`, pinned by digest. The webhook and `audit --kubernetes` both ask it.
+public struct PodJudge: Sendable {
+    /// The profile every pod is held to.
+    public var profile: Profile
+    /// securerun's state root: the image store, attestations and trusted keys.
+    public var stateRoot: URL
+    /// The seccomp file name a pod must use under the profile (``KubernetesSeccomp``).
+    public var seccompFile: String
+
+    /// A judge for `profile`; fails only when the profile's own floor cannot be enforced.
+    public init(profile: Profile, stateRoot: URL) throws(PolicyError) {
+        self.profile = profile
+        self.stateRoot = stateRoot
+        seccompFile = try KubernetesSeccomp.fileName(for: profile)
+    }
+
+    /// The verdict on `pod` at `now`.
+    public func judge(_ pod: PodReading, now: Date = Date()) -> PodJudgement {
+        var verdicts: [String: Result<Verdict, PolicyError>] = [:]
+        let containers = pod.containers.map { container -> ContainerJudgement in
+            var refusals = requestRefusals(container)
+            let (digest, imageRefusal) = imageRefusal(container, now: now, verdicts: &verdicts)
+            if let imageRefusal { refusals.append(imageRefusal) }
+            return ContainerJudgement(
+                label: container.label, name: container.name, kind: container.kind, image: container.image, digest: digest, refusals: refusals)
+        }
+        return PodJudgement(namespace: pod.namespace, name: pod.name, containers: containers)
+    }
+
+    // MARK: - The request
+
+    /// The policy's first refusal (as `run` refuses with the first), then every piece of the floor left out.
+    func requestRefusals(_ container: PodContainer) -> [PodRefusal] {
+        var refusals: [PodRefusal] = []
+        let defaults = imageDefaults(container.image)
+        do {
+            _ = try Policy.enforce(container.request, profile: profile, image: defaults, protectedHostPaths: [stateRoot.path])
+        } catch {
+            refusals.append(PodRefusal(error))
+        }
+        var floor = container.floor
+        switch container.seccomp {
+        case .unset, .runtimeDefault: floor.seccomp = .engineDefault
+        // Refused by the policy's own rule above.
+        case .unconfined: floor.seccomp = .unconfined
+        case .localhost(let name):
+            floor.seccomp = .given
+            if name != seccompFile {
+                refusals.append(
+                    PodRefusal(
+                        rule: PolicyViolation.Rule.seccomp.id,
+                        message: PolicyViolation(
+                            rule: .seccomp, origin: container.seccompOrigin, profile: profile.name,
+                            detail:
+                                "securerun cannot read the nodes' files, so it admits only the file securerun export kubernetes writes for this profile: localhostProfile \(seccompFile), installed at \(KubernetesSeccomp.kubeletDirectory)/\(seccompFile)"
+                        ).description))
+            }
+        }
+        let missing = Policy.floorViolations(floor, profile: profile, cgroupnsPrivateByDefault: true) { field, value in
+            FloorHints.origin(field, value: value, container: container)
+        }
+        for violation in missing {
+            var violation = violation
+            violation.detail = FloorHints.detail(violation, profile: profile, seccompFile: seccompFile)
+            let refusal = PodRefusal(rule: violation.rule.id, message: violation.description)
+            // Memory and swap are one pod field (no pod field sets swap), so they read the same: say it once.
+            if !refusals.contains(refusal) { refusals.append(refusal) }
+        }
+        return refusals
+    }
+
+    /// The stored image's defaults when the reference pins an image in the store (its user decides when
+    /// the pod names none), else what lint assumes.
+    func imageDefaults(_ image: String) -> ImageDefaults {
+        guard let digest = (try? ImageReference(parsing: image))?.digest, let stored = try? ImageStore(root: stateRoot).resolve(digest) else {
+            return ImageDefaults(cmd: ["/bin/sh"])
+        }
+        let config = stored.config
+        return ImageDefaults(
+            user: config.User, env: config.Env ?? [], entrypoint: config.Entrypoint ?? [], cmd: config.Cmd ?? [], workingDir: config.WorkingDir)
+    }
+
+    // MARK: - The image
+
+    /// The image's digest and its refusal, if any: a reference without a digest, or the one admission
+    /// decision's refusal (verdicts are shared between containers of one pod).
+    func imageRefusal(_ container: PodContainer, now: Date, verdicts: inout [String: Result<Verdict, PolicyError>]) -> (String?, PodRefusal?) {
+        let field = "\(container.path).image"
+        let reference: ImageReference
+        do {
+            reference = try ImageReference(parsing: container.image)
+        } catch {
+            return (
+                nil,
+                PodRefusal(rule: PolicyViolation.Rule.imagePinned.id, message: "\(field)=\(container.image): \(error) \(PolicyViolation.Rule.imagePinned.tag)")
+            )
+        }
+        guard let digest = reference.digest else {
+            return (
+                nil,
+                PodRefusal(
+                    rule: PolicyViolation.Rule.imagePinned.id,
+                    message:
+                        "\(field)=\(container.image) refused by profile \"\(profile.name)\": pin the image by digest (NAME@sha256:…, as securerun export kubernetes writes it); a tag can name another image after this decision \(PolicyViolation.Rule.imagePinned.tag)"
+                )
+            )
+        }
+        let key = "\(reference.registry) \(digest)"
+        let result =
+            verdicts[key]
+            ?? Result { () throws(PolicyError) in
+                try ImageAdmission.decide(
+                    digest: digest, registry: reference.registry, reference: container.image, profile: profile, stateRoot: stateRoot, now: now)
+            }
+        verdicts[key] = result
+        switch result {
+        case .success(let verdict) where verdict.admitted:
+            return (digest, nil)
+        case .success(let verdict):
+            return (
+                digest,
+                PodRefusal(
+                    rule: PolicyViolation.Rule.imageAdmission.id,
+                    message:
+                        "\(field)=\(container.image) not admitted by profile \"\(profile.name)\": \(verdict.reasons.joined(separator: "; ")) \(PolicyViolation.Rule.imageAdmission.tag)"
+                )
+            )
+        case .failure(let error):
+            // A registry refusal names its rule itself.
+            let tag = error.rule == nil ? " " + PolicyViolation.Rule.imageAdmission.tag : ""
+            return (digest, PodRefusal(rule: PolicyViolation.Rule.imageAdmission.id, message: "\(field)=\(container.image): \(error.description)\(tag)"))
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import KubernetesAdmission
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// One HTTPS connection from the API server: `POST /validate` (the review), `GET /healthz`, `GET
+/// /metrics`. A body is read to its end up to the API server's own limit; judging (which reads the store
+/// and verifies signatures) runs on the thread pool, never on the event loop.
+final class AdmissionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    /// The API server refuses request bodies over 3 MiB, so a review is never larger.
+    static let bodyLimit = AdmissionReviewRequest.maxBytes
+    /// How long a request may take to arrive whole (a client trickling bytes holds a connection no longer).
+    static let requestTimeout = TimeAmount.seconds(10)
+
+    let state: AdmissionState
+    let pool: NIOThreadPool
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    private var tooLarge = false
+    private var deadline: Scheduled<Void>?
+
+    init(state: AdmissionState, pool: NIOThreadPool) {
+        self.state = state
+        self.pool = pool
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body = context.channel.allocator.buffer(capacity: 0)
+            tooLarge = false
+            let channel = context.channel
+            let logger = state.logger
+            deadline = context.eventLoop.scheduleTask(in: Self.requestTimeout) {
+                logger.warning("request not received whole in time; closing", metadata: ["uri": "\(head.uri)"])
+                channel.close(promise: nil)
+            }
+        case .body(var chunk):
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > Self.bodyLimit {
+                tooLarge = true
+                body?.clear()
+            } else if !tooLarge {
+                body?.writeBuffer(&chunk)
+            }
+        case .end:
+            deadline?.cancel()
+            deadline = nil
+            guard let head else { return }
+            let bytes = body.map { Array($0.readableBytesView) } ?? []
+            self.head = nil
+            body = nil
+            let path = String(head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+            if tooLarge {
+                respond(context: context, head: head, path: path, status: .payloadTooLarge, type: "text/plain", body: Array("request body over 3 MiB\n".utf8))
+                return
+            }
+            switch (head.method, path) {
+            case (.POST, "/validate"):
+                let state = self.state
+                let future = pool.runIfActive(eventLoop: context.eventLoop) { () -> KubernetesWebhook.Answer in
+                    Self.review(bytes, state: state)
+                }
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                future.whenComplete { result in
+                    let (handler, context) = bound.value
+                    switch result {
+                    case .success(let answer):
+                        let type = answer.status == 200 ? "application/json" : "text/plain"
+                        handler.respond(context: context, head: head, path: path, status: .init(statusCode: answer.status), type: type, body: answer.body)
+                    case .failure(let error):
+                        handler.respond(
+                            context: context, head: head, path: path, status: .internalServerError, type: "text/plain",
+                            body: Array("securerun failed to judge the review: \(error)\n".utf8))
+                    }
+                }
+            case (.GET, "/healthz"):
+                respond(context: context, head: head, path: path, status: .ok, type: "text/plain", body: Array("ok\n".utf8))
+            case (.GET, "/metrics"):
+                respond(
+                    context: context, head: head, path: path, status: .ok, type: "text/plain; version=0.0.4; charset=utf-8",
+                    body: Array(state.metrics.text().utf8))
+            case (_, "/validate"), (_, "/healthz"), (_, "/metrics"):
+                respond(context: context, head: head, path: path, status: .methodNotAllowed, type: "text/plain", body: Array("method not allowed\n".utf8))
+            default:
+                respond(
+                    context: context, head: head, path: "other", status: .notFound, type: "text/plain",
+                    body: Array("no such endpoint (POST /validate, GET /healthz, GET /metrics)\n".utf8))
+            }
+        }
+    }
+
+    /// Judges one review (on the thread pool), logging and counting what was decided.
+    static func review(_ body: [UInt8], state: AdmissionState) -> KubernetesWebhook.Answer {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let answer = KubernetesWebhook.answer(body, judge: state.judge)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        state.metrics.review(outcome: answer.outcome.rawValue, rules: answer.rules, seconds: seconds)
+        var metadata: Logger.Metadata = [
+            "outcome": "\(answer.outcome.rawValue)", "uid": "\(answer.uid ?? "")", "operation": "\(answer.operation ?? "")",
+            "pod": "\(answer.pod ?? "")", "ms": "\(String(format: "%.2f", seconds * 1000))",
+        ]
+        switch answer.outcome {
+        case .allowed:
+            state.logger.info("allowed", metadata: metadata)
+        case .denied:
+            metadata["rules"] = "\(answer.rules.joined(separator: ","))"
+            metadata["why"] = "\(answer.message ?? "")"
+            state.logger.notice("denied", metadata: metadata)
+        case .malformed:
+            metadata["why"] = "\(answer.message ?? "")"
+            state.logger.warning("malformed review", metadata: metadata)
+        }
+        return answer
+    }
+
+    func respond(context: ChannelHandlerContext, head: HTTPRequestHead, path: String, status: HTTPResponseStatus, type: String, body: [UInt8]) {
+        state.metrics.http(path: path, code: Int(status.code))
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: type)
+        headers.add(name: "Content-Length", value: "\(body.count)")
+        // A body not read to its end leaves the connection unusable.
+        let keepAlive = head.isKeepAlive && status != .payloadTooLarge
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // An idle keep-alive connection is closed; the API server opens another when it needs one.
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        state.logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+}
+
+/// The webhook's server: HTTPS on a TCP address, HTTP/1.1 with keep-alive, many connections at once.
+enum AdmissionServer {
+    static func run(host: String, port: Int, state: AdmissionState) async throws {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(2, System.coreCount))
+        let pool = NIOThreadPool(numberOfThreads: max(4, System.coreCount * 2))
+        pool.start()
+        let channel: any Channel
+        do {
+            channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { channel in
+                    // The context in use when the connection arrives: a reload applies to new connections.
+                    let tls = state.tls
+                    return channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
+                        try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(90)))
+                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                        try channel.pipeline.syncOperations.addHandler(AdmissionHTTPHandler(state: state, pool: pool))
+                    }
+                }
+                .bind(host: host, port: port).get()
+        } catch {
+            try? await pool.shutdownGracefully()
+            try? await group.shutdownGracefully()
+            throw AdmissionSetupError("cannot listen on \(host):\(port): \(error); choose another --listen")
+        }
+        let judge = state.judge
+        state.logger.notice(
+            "serving",
+            metadata: [
+                "listen": "\(host):\(port)", "profile": "\(judge.profile.name)", "seccomp": "\(judge.seccompFile)",
+                "stateRoot": "\(judge.stateRoot.path)",
+            ])
+
+        // SIGHUP reloads both; a change to the certificate, key or profile files reloads that part.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP)
+        hangup.setEventHandler {
+            state.reloadTLS(reason: "SIGHUP")
+            state.reloadProfile(reason: "SIGHUP")
+        }
+        hangup.resume()
+        let seen = NIOLockedValueBox((state.tlsFingerprint(), state.profileFingerprint()))
+        let watcher = group.next().scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
+            let now = (state.tlsFingerprint(), state.profileFingerprint())
+            let (tlsChanged, profileChanged) = seen.withLockedValue { old -> (Bool, Bool) in
+                defer { old = now }
+                return (old.0 != now.0, old.1 != now.1)
+            }
+            if tlsChanged { state.reloadTLS(reason: "the certificate or key file changed") }
+            if profileChanged { state.reloadProfile(reason: "a profile file changed") }
+        }
+        for stopping in [SIGTERM, SIGINT] { signal(stopping, SIG_IGN) }
+        let stops = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0) }
+        for source in stops {
+            source.setEventHandler {
+                state.logger.notice("stopping")
+                channel.close(promise: nil)
+            }
+            source.resume()
+        }
+        try await channel.closeFuture.get()
+        watcher.cancel()
+        try? await pool.shutdownGracefully()
+        try? await group.shutdownGracefully()
+    }
+}

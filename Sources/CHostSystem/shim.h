@@ -271,3 +271,30 @@ static inline int sr_wait_for_exit(int pid, int timeout_ms) {
     errno = saved;
     return result < 0 ? -1 : (result > 0 ? 1 : 0);
 }
+
+#include <signal.h>
+#include <string.h>
+
+/// The self-pipe a long-running server's signals are written to (one byte per signal). The handler runs on
+/// whichever thread the kernel picks and does only write(2), so no signal is lost to a thread where it is
+/// ignored or blocked for another mechanism.
+static int sr_signal_pipe_fd = -1;
+
+static void sr_signal_pipe_handler(int signo) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)signo;
+    ssize_t ignored = write(sr_signal_pipe_fd, &byte, 1);
+    (void)ignored;
+    errno = saved;
+}
+
+/// Routes `signo` to the write end `fd` of a pipe (the same pipe for every signal routed).
+static inline int sr_route_signal_to_pipe(int signo, int fd) {
+    sr_signal_pipe_fd = fd;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = sr_signal_pipe_handler;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    return sigaction(signo, &action, NULL);
+}

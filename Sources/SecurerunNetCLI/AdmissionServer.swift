@@ -192,34 +192,14 @@ enum AdmissionServer {
             ])
 
         // SIGHUP reloads both; a change to the certificate, key or profile files reloads that part.
-        signal(SIGHUP, SIG_IGN)
-        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP)
-        hangup.setEventHandler {
-            state.reloadTLS(reason: "SIGHUP")
-            state.reloadProfile(reason: "SIGHUP")
-        }
-        hangup.resume()
-        let seen = NIOLockedValueBox((state.tlsFingerprint(), state.profileFingerprint()))
-        let watcher = group.next().scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
-            let now = (state.tlsFingerprint(), state.profileFingerprint())
-            let (tlsChanged, profileChanged) = seen.withLockedValue { old -> (Bool, Bool) in
-                defer { old = now }
-                return (old.0 != now.0, old.1 != now.1)
-            }
-            if tlsChanged { state.reloadTLS(reason: "the certificate or key file changed") }
-            if profileChanged { state.reloadProfile(reason: "a profile file changed") }
-        }
-        for stopping in [SIGTERM, SIGINT] { signal(stopping, SIG_IGN) }
-        let stops = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0) }
-        for source in stops {
-            source.setEventHandler {
-                state.logger.notice("stopping")
-                channel.close(promise: nil)
-            }
-            source.resume()
-        }
+        let signals = ServiceSignals(
+            group: group, channel: channel, logger: state.logger,
+            watched: [
+                .init(fingerprint: { state.tlsFingerprint() }, reload: { state.reloadTLS(reason: $0) }),
+                .init(fingerprint: { state.profileFingerprint() }, reload: { state.reloadProfile(reason: $0) }),
+            ])
         try await channel.closeFuture.get()
-        watcher.cancel()
+        signals.cancel()
         try? await pool.shutdownGracefully()
         try? await group.shutdownGracefully()
     }

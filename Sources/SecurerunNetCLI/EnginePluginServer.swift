@@ -226,32 +226,13 @@ enum EnginePluginServer {
         chmod(socket, 0o600)
         state.logger.notice("serving", metadata: ["socket": "\(socket)", "profile": "\(state.current.profile.name)"])
 
-        // SIGHUP reloads; so does a change to the profile, its seccomp file or the trusted keys.
-        signal(SIGHUP, SIG_IGN)
-        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP)
-        hangup.setEventHandler { state.reload(reason: "SIGHUP") }
-        hangup.resume()
-        let seen = NIOLockedValueBox(state.fingerprint())
-        let watcher = group.next().scheduleRepeatedTask(initialDelay: .seconds(2), delay: .seconds(2)) { _ in
-            let now = state.fingerprint()
-            let changed = seen.withLockedValue { old -> Bool in
-                defer { old = now }
-                return old != now
-            }
-            if changed { state.reload(reason: "a profile or key file changed") }
-        }
-        // SIGTERM and SIGINT stop it and remove the socket.
-        for stopping in [SIGTERM, SIGINT] { signal(stopping, SIG_IGN) }
-        let stops = [SIGTERM, SIGINT].map { DispatchSource.makeSignalSource(signal: $0) }
-        for source in stops {
-            source.setEventHandler {
-                state.logger.notice("stopping")
-                channel.close(promise: nil)
-            }
-            source.resume()
-        }
+        // SIGHUP reloads; so does a change to the profile, its seccomp file or the trusted keys. SIGTERM stops,
+        // removing the socket at once: dockerd then refuses (fail closed) rather than wait on a stopping plugin.
+        let signals = ServiceSignals(
+            group: group, channel: channel, logger: state.logger,
+            watched: [.init(fingerprint: { state.fingerprint() }, reload: { state.reload(reason: $0) })], onStop: { unlink(socket) })
         try await channel.closeFuture.get()
-        watcher.cancel()
+        signals.cancel()
         unlink(socket)
         try? await pool.shutdownGracefully()
         try? await group.shutdownGracefully()

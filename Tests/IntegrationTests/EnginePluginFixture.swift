@@ -105,17 +105,23 @@ final class EnginePluginFixture: @unchecked Sendable {
         throw TestFailure("the plugin did not come up: \(pluginLog)")
     }
 
-    func stopPlugin() {
-        guard let process = lock.withLock({ plugin }) else { return }
+    /// Stops the plugin with SIGTERM; returns whether that stopped it (it exits within its 5 s grace
+    /// whatever is in flight). A test ends either way: SIGKILL after 10 s.
+    @discardableResult
+    func stopPlugin() -> Bool {
+        guard let process = lock.withLock({ plugin }) else { return true }
+        var stoppedByTerm = true
         if process.isRunning {
             process.terminate()
-            // Bounded: the plugin has been seen to miss SIGTERM after heavy load (scripts/bench notes it);
-            // a test must end either way.
-            for _ in 0..<100 where process.isRunning { usleep(50_000) }
-            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            for _ in 0..<200 where process.isRunning { usleep(50_000) }
+            if process.isRunning {
+                stoppedByTerm = false
+                kill(process.processIdentifier, SIGKILL)
+            }
             process.waitUntilExit()
         }
         lock.withLock { plugin = nil }
+        return stoppedByTerm
     }
 
     func health() throws -> CLIResult {

@@ -252,7 +252,7 @@ struct EnginePluginTests {
     @Test("with the plugin stopped, dockerd refuses creates; started again, it allows them")
     func pluginDownRefusesEverything() throws {
         guard let engine = EnginePluginFixture.available() else { return }
-        engine.stopPlugin()
+        #expect(engine.stopPlugin(), "SIGTERM stops the plugin (bounded, whatever is in flight)")
         let refused = try engine.docker(["create"] + engine.floor + [engine.image, "true"])
         #expect(refused.status != 0, "\(refused)")
         #expect(!FileManager.default.fileExists(atPath: engine.pluginSocket))

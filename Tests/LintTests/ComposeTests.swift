@@ -87,6 +87,39 @@ struct ComposeTests {
         #expect(privileged.position == SourcePosition(line: 4, column: 5))
     }
 
+    @Test("compose keys run refuses are lint findings too, with run's rule: restart, healthcheck, logging, pull_policy, storage_opt, cpu_count")
+    func keysRunRefuses() throws {
+        let text = """
+            services:
+              svc:
+                image: app:1
+                restart: unless-stopped
+                healthcheck:
+                  test: ["CMD", "wget", "-q", "http://127.0.0.1/"]
+                  interval: 30s
+                logging:
+                  driver: syslog
+                pull_policy: always
+                storage_opt:
+                  size: 1G
+                cpu_count: 2
+              quiet:
+                image: app:1
+                healthcheck:
+                  disable: true
+
+            """
+        let report = try LintFixtures.lint(text, name: "compose.yaml")
+        let found = Set(report.findings.filter { $0.rule == "SR024" }.map { $0.field ?? "" })
+        #expect(
+            found.isSuperset(of: [
+                "services.svc.restart", "services.svc.healthcheck.test", "services.svc.logging.driver", "services.svc.pull_policy",
+                "services.svc.storage_opt.size", "services.svc.cpu_count",
+            ]), "\(found)")
+        // Turning the image's health check off is what run accepts (--no-healthcheck).
+        #expect(!report.findings.contains { $0.field?.hasPrefix("services.quiet.healthcheck") == true }, "\(report.findings)")
+    }
+
     @Test("a commented exception is suppressed with its reason, and counts for nothing")
     func suppressed() throws {
         let report = try LintFixtures.lint(Self.text, name: "compose.yaml")

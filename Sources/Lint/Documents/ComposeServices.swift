@@ -71,6 +71,32 @@ enum ComposeServices {
         list("extra_hosts", "--add-host")
         list("links", "--link")
         list("volumes_from", "--volumes-from")
+        scalar("cpu_quota", "--cpu-quota")
+        scalar("cpu_period", "--cpu-period")
+        scalar("cpu_rt_runtime", "--cpu-rt-runtime")
+        scalar("cpu_rt_period", "--cpu-rt-period")
+        scalar("cpu_count", "--cpu-count")
+        scalar("cpu_percent", "--cpu-percent")
+        scalar("mem_swappiness", "--memory-swappiness")
+        scalar("platform", "--platform")
+        scalar("isolation", "--isolation")
+        scalar("blkio_config.weight", "--blkio-weight")
+        // compose's `build` policy builds locally; docker run has no such value, so it reads as what it means: not a stored image.
+        if let policy = service.at("pull_policy")?.text {
+            result.append(Word(text: "--pull=\(policy == "build" ? "always" : policy)", field: "\(path).pull_policy"))
+        }
+        healthcheck(service, path: path, into: &result)
+        if let driver = service.at("logging.driver")?.text {
+            result.append(Word(text: "--log-driver=\(driver)", field: "\(path).logging.driver"))
+        }
+        for (key, value) in service.at("logging.options")?.mapping ?? [:] {
+            guard let name = key.string else { continue }
+            result.append(Word(text: "--log-opt=\(name)=\(value.text ?? "")", field: "\(path).logging.options.\(name)"))
+        }
+        for (key, value) in service.at("storage_opt")?.mapping ?? [:] {
+            guard let name = key.string else { continue }
+            result.append(Word(text: "--storage-opt=\(name)=\(value.text ?? "")", field: "\(path).storage_opt.\(name)"))
+        }
         scalar("deploy.resources.limits.memory", "--memory")
         scalar("deploy.resources.limits.cpus", "--cpus")
         scalar("deploy.resources.limits.pids", "--pids-limit")
@@ -107,5 +133,31 @@ enum ComposeServices {
             }
         }
         return result
+    }
+
+    /// `healthcheck:` as `docker run`'s health flags (compose sends the same HEALTHCHECK config): `test` as
+    /// `--health-cmd` (`["NONE"]` and `disable: true` as `--no-healthcheck`), and its timings.
+    static func healthcheck(_ service: Node, path: String, into result: inout [Word]) {
+        guard let check = service.at("healthcheck"), check.mapping != nil else { return }
+        let field = "\(path).healthcheck"
+        if ["true", "yes"].contains(check.at("disable")?.text?.lowercased() ?? "") {
+            result.append(Word(text: "--no-healthcheck", field: "\(field).disable"))
+            return
+        }
+        if let test = check.at("test") {
+            let words = test.text.map { [$0] } ?? (test.sequence.map(Array.init) ?? []).compactMap(\.text)
+            if words.first == "NONE" {
+                result.append(Word(text: "--no-healthcheck", field: "\(field).test"))
+            } else if !words.isEmpty {
+                let command = ["CMD", "CMD-SHELL"].contains(words[0]) ? words.dropFirst().joined(separator: " ") : words.joined(separator: " ")
+                result.append(Word(text: "--health-cmd=\(command)", field: "\(field).test"))
+            }
+        }
+        for (key, flag) in [
+            ("interval", "--health-interval"), ("timeout", "--health-timeout"), ("retries", "--health-retries"),
+            ("start_period", "--health-start-period"),
+        ] {
+            if let text = check.at(key)?.text { result.append(Word(text: "\(flag)=\(text)", field: "\(field).\(key)")) }
+        }
     }
 }

@@ -272,6 +272,153 @@ static inline int sr_wait_for_exit(int pid, int timeout_ms) {
     return result < 0 ? -1 : (result > 0 ? 1 : 0);
 }
 
+// MARK: - user namespaces and idmapped mounts (new mount API: open_tree 428, move_mount 429, fsopen 430,
+// fsconfig 431, fsmount 432, mount_setattr 442; glibc 2.36 has no wrappers for most of them)
+
+#include <stdio.h>
+
+/// Writes `text` to /proc/<pid>/<file> (uid_map, gid_map) in one write(2), as the kernel requires.
+static inline int sr_write_proc_file(int pid, const char *file, const char *text) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    size_t length = strlen(text);
+    ssize_t written = write(fd, text, length);
+    int saved = errno;
+    close(fd);
+    if (written != (ssize_t)length) {
+        errno = written < 0 ? saved : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+/// A user namespace with the given uid and gid maps (each "INSIDE HOST COUNT\n" lines), as an open
+/// /proc/<pid>/ns/user descriptor (close-on-exec): a helper child (fork, then unshare(CLONE_NEWUSER)) lives
+/// only while the maps are written and the descriptor opened, and dies with its parent (PR_SET_PDEATHSIG)
+/// if securerun is killed meanwhile. The namespace lives on as long as the descriptor (or a mount idmapped
+/// with it) does. Only async-signal-safe calls run in the child. Returns the descriptor, or -1 with errno.
+static inline int sr_user_namespace_fd(const char *uid_map, const char *gid_map) {
+    int ready[2], hold[2];
+    if (pipe2(ready, O_CLOEXEC) != 0) return -1;
+    if (pipe2(hold, O_CLOEXEC) != 0) {
+        int saved = errno;
+        close(ready[0]);
+        close(ready[1]);
+        errno = saved;
+        return -1;
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int saved = errno;
+        close(ready[0]);
+        close(ready[1]);
+        close(hold[0]);
+        close(hold[1]);
+        errno = saved;
+        return -1;
+    }
+    if (pid == 0) {
+        close(hold[1]);
+        close(ready[0]);
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != parent) _exit(1);
+        int code = syscall(SYS_unshare, 0x10000000 /* CLONE_NEWUSER */) == 0 ? 0 : errno;
+        (void)!write(ready[1], &code, sizeof code);
+        char byte;
+        // Held until the parent closes its end (or dies).
+        while (read(hold[0], &byte, 1) < 0 && errno == EINTR) {}
+        _exit(0);
+    }
+    close(ready[1]);
+    close(hold[0]);
+    int code = EPROTO;
+    ssize_t got;
+    do {
+        got = read(ready[0], &code, sizeof code);
+    } while (got < 0 && errno == EINTR);
+    close(ready[0]);
+    int fd = -1;
+    int saved = got == (ssize_t)sizeof code ? code : EPROTO;
+    if (saved == 0) {
+        if (sr_write_proc_file(pid, "uid_map", uid_map) == 0 && sr_write_proc_file(pid, "gid_map", gid_map) == 0) {
+            char path[64];
+            snprintf(path, sizeof path, "/proc/%d/ns/user", pid);
+            fd = open(path, O_RDONLY | O_CLOEXEC);
+        }
+        saved = errno;
+    }
+    close(hold[1]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    errno = saved;
+    return fd;
+}
+
+/// A detached copy (open_tree OPEN_TREE_CLONE|AT_RECURSIVE) of the mount tree at `path`, idmapped through
+/// the user namespace `userns_fd` and made nosuid, nodev (and read-only when `read_only`) with
+/// mount_setattr. A detached mount is in no mount table until moved somewhere. Returns its descriptor
+/// (close-on-exec), or -1 with errno.
+static inline int sr_open_idmapped_tree(const char *path, int userns_fd, int read_only) {
+    int fd = (int)syscall(428, AT_FDCWD, path, 1 /* OPEN_TREE_CLONE */ | O_CLOEXEC | 0x8000 /* AT_RECURSIVE */);
+    if (fd < 0) return -1;
+    struct {
+        unsigned long long attr_set, attr_clr, propagation, userns_fd;
+    } attributes = {0, 0, 0, 0};
+    attributes.attr_set = 0x00100000 /* MOUNT_ATTR_IDMAP */ | 0x2 /* NOSUID */ | 0x4 /* NODEV */ | (read_only ? 0x1 /* RDONLY */ : 0);
+    attributes.userns_fd = (unsigned long long)userns_fd;
+    if (syscall(442, fd, "", 0x1000 /* AT_EMPTY_PATH */ | 0x8000 /* AT_RECURSIVE */, &attributes, sizeof attributes) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+/// Mounts an overlay at `target` whose one lower layer is the (detached) mount `lower_fd`, with
+/// redirect_dir=nofollow and metacopy=off (fsopen, fsconfig "lowerdir+" by descriptor, Linux 6.13+;
+/// fsmount; move_mount). The lower layer is never attached anywhere the host's mount table shows.
+/// Returns 0, or -1 with errno; `*stage` says which call failed (1 fsopen, 2 fsconfig, 3 fsmount, 4 move_mount).
+static inline int sr_mount_overlay_on_fd(int lower_fd, const char *upper, const char *work, const char *target, int *stage) {
+    *stage = 1;
+    int fs = (int)syscall(430, "overlay", 1 /* FSOPEN_CLOEXEC */);
+    if (fs < 0) return -1;
+    *stage = 2;
+    long result = syscall(431, fs, 5 /* FSCONFIG_SET_FD */, "lowerdir+", NULL, lower_fd);
+    if (result == 0) result = syscall(431, fs, 1 /* FSCONFIG_SET_STRING */, "upperdir", upper, 0);
+    if (result == 0) result = syscall(431, fs, 1, "workdir", work, 0);
+    if (result == 0) result = syscall(431, fs, 1, "redirect_dir", "nofollow", 0);
+    if (result == 0) result = syscall(431, fs, 1, "metacopy", "off", 0);
+    if (result == 0) result = syscall(431, fs, 6 /* FSCONFIG_CMD_CREATE */, NULL, NULL, 0);
+    if (result != 0) {
+        int saved = errno;
+        close(fs);
+        errno = saved;
+        return -1;
+    }
+    *stage = 3;
+    int mount_fd = (int)syscall(432, fs, 1 /* FSMOUNT_CLOEXEC */, 0);
+    int saved = errno;
+    close(fs);
+    if (mount_fd < 0) {
+        errno = saved;
+        return -1;
+    }
+    *stage = 4;
+    result = syscall(429, mount_fd, "", AT_FDCWD, target, 4 /* MOVE_MOUNT_F_EMPTY_PATH */);
+    saved = errno;
+    close(mount_fd);
+    errno = saved;
+    return result == 0 ? 0 : -1;
+}
+
+/// Attaches the detached mount `mount_fd` at `target` (move_mount with MOVE_MOUNT_F_EMPTY_PATH); -1 with errno.
+static inline int sr_move_mount(int mount_fd, const char *target) {
+    return (int)syscall(429, mount_fd, "", AT_FDCWD, target, 4 /* MOVE_MOUNT_F_EMPTY_PATH */);
+}
+
 #include <signal.h>
 #include <string.h>
 

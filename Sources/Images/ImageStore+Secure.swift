@@ -38,7 +38,7 @@ extension ImageStore {
                 path: root.path,
                 reason: "it is owned by uid \(info.st_uid), who could change every image in it; chown it to root (chown -R root:root \(root.path))")
         }
-        try Self.tighten(top.fd, info, directory: true, path: root.path)
+        try Self.tighten(top.fd, info, directory: true, path: root.path, passable: true)
         // A store tightened once stays so: everything securerun creates is 0700/0600 (it runs with umask
         // 077), so later commands check the state root itself and not every file in it.
         if tightened { return }
@@ -160,20 +160,24 @@ extension ImageStore {
         var current = stat()
         try FS.check(fstat(fd, &current), "stat", path)
         guard current.st_ino == info.st_ino, current.st_dev == info.st_dev else { return }  // replaced meanwhile
-        try tighten(fd, current, directory: isDirectory, path: path)
+        try tighten(fd, current, directory: isDirectory, path: path, passable: depth == 0 && name == "containers")
         guard isDirectory, depth > 0 else { return }
         for child in try opened.names(path: path) {
             try tightenEntry(parent: opened, name: child, path: path + "/" + child, depth: depth - 1, device: device)
         }
     }
 
-    private static func tighten(_ fd: Int32, _ info: stat, directory: Bool, path: String) throws(ImageError) {
+    /// With `passable`, a directory may keep o+x (0701): the state root and `containers/` are passed
+    /// through (never listed) by a container's root in its user namespace, which the host treats as
+    /// nobody, to reach the container's own root.
+    private static func tighten(_ fd: Int32, _ info: stat, directory: Bool, path: String, passable: Bool = false) throws(ImageError) {
         // Modes only: an entry of a recognised store that someone else owns is reported, never taken over.
         if info.st_uid != geteuid() {
             throw .unsafeStateRoot(path: path, reason: "it is owned by uid \(info.st_uid), not root; check who changed the store")
         }
         let wanted = directory ? FS.directoryMode : FS.fileMode
-        if info.st_mode & 0o7777 != wanted {
+        let mode = info.st_mode & 0o7777
+        if mode != wanted && !(passable && mode == wanted | 0o001) {
             try FS.check(fchmod(fd, wanted), "chmod", path)
         }
     }

@@ -8,7 +8,7 @@ import Yams
 enum Detection {
     static let profileKeys: Set<String> = [
         "user", "capabilities", "seccomp", "resources", "tmpfs", "extraTmpfs", "maskedPaths", "readonlyPaths", "network", "volumes",
-        "allowedRegistries", "store", "admission", "readOnlyRootfs", "noNewPrivileges",
+        "allowedRegistries", "store", "admission", "readOnlyRootfs", "noNewPrivileges", "userNamespace",
     ]
 
     static func kind(ofJSON root: JSONNode) -> FileKind? {

@@ -79,7 +79,8 @@ public struct ContainerLogs: Sendable {
 /// `inspect`: the record with the runtime config the container runs with.
 public enum ContainerInspection {
     /// One JSON object: `record`, `spec` (its config.json, as the runtime got it; absent once ended) and,
-    /// for private networking, `network` (its plan: namespace, interfaces, addresses, rates, rules, ports).
+    /// for private networking, `network` (its plan: namespace, interfaces, addresses, rates, rules, ports),
+    /// and with a user namespace `userNamespace` (its uid and gid maps, as the runtime spec writes them).
     public static func json(stateRoot: URL, reference: String) throws -> String {
         let view = try Containers(stateRoot: stateRoot).find(reference)
         guard view.record != nil else { throw OrchestrationError.corruptRecord(path: view.directory.path, reason: view.problem ?? "") }
@@ -91,6 +92,11 @@ public enum ContainerInspection {
         let network = NetworkRecords(stateRoot: stateRoot)
         if network.read(view.id) != nil, let plan = try? FileContents.read(network.directory.appendingPathComponent("\(view.id).json").path) {
             text += ",\n\"network\": " + String(decoding: plan, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        // The id block it runs in (while it runs): container ids 0…65535 are these host ids.
+        if let lease = IdBlocks.lease(of: view.directory) {
+            let map = "{\"containerID\": \(lease.mapping.containerID), \"hostID\": \(lease.mapping.hostID), \"size\": \(lease.mapping.size)}"
+            text += ",\n\"userNamespace\": {\"uidMappings\": [\(map)], \"gidMappings\": [\(map)]}"
         }
         return text + "\n}"
     }

@@ -46,6 +46,7 @@ struct Launch: Sendable {
         PhaseTimer.mark("claimed")
         let plan = try steps.setUp(place)
         PhaseTimer.mark("steps set up")
+        for warning in plan.warnings { FileHandle.standardError.write(Data("securerun: warning: \(warning)\n".utf8)) }
         let launch = Self.backendLaunch(prepared, place: place, plan: plan)
         var proxy: PortProxy?
         do {
@@ -58,6 +59,7 @@ struct Launch: Sendable {
                 $0.status = prepared.request.createOnly ? .created : .running
                 $0.initPID = started.pid
                 $0.started = Clock.now()
+                $0.notes += plan.warnings
             }
             return (started, proxy)
         } catch {

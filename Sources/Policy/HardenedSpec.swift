@@ -74,6 +74,8 @@ public struct HardenedSpec: Sendable, Equatable, Encodable {
     public let domainname: String?
     /// Whether a minimal init runs as PID 1 in front of `args`.
     public let initProcess: Bool
+    /// Whether the container gets a user namespace of its own (the profile's `userNamespace`).
+    public let userNamespace: UserNamespaceMode
 }
 
 /// A host directory or file bind-mounted into the container.

@@ -131,7 +131,8 @@ public enum Policy {
             cwd: process.cwd,
             hostname: request.hostname?.value ?? request.name?.value ?? "securerun",
             domainname: request.domainname?.value,
-            initProcess: request.runsInit
+            initProcess: request.runsInit,
+            userNamespace: profile.userNamespace
         )
     }
 

@@ -50,6 +50,8 @@ public struct Profile: Sendable, Equatable {
     public var admission: AdmissionPolicy
     /// `sha256:<hex>` of the text this profile was read from (records keep it, so audit sees a changed file).
     public var textDigest: String = ""
+    /// Whether containers get a user namespace of their own (`userNamespace:`; `preferred` when omitted).
+    public var userNamespace: UserNamespaceMode = .preferred
 
     /// Refuses an image from a registry outside `allowedRegistries` (an empty list allows any).
     /// `action` is what was attempted ("pull", "run"); docker's `index.docker.io` counts as `docker.io`.

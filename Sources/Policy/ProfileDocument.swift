@@ -19,6 +19,8 @@ struct ProfileDocument: Codable {
     // Floor settings: accepted only with their hardened values, so a profile cannot say otherwise.
     var readOnlyRootfs: Bool?
     var noNewPrivileges: Bool?
+    /// `required`, `preferred` or `off`.
+    var userNamespace: String?
 
     struct Resources: Codable {
         var memory: String?
@@ -101,7 +103,7 @@ struct ProfileDocument: Codable {
         "": [
             "name", "user", "capabilities", "seccomp", "resources", "tmpfs", "extraTmpfs", "maskedPaths", "readonlyPaths",
             "network", "volumes", "allowedRegistries", "store", "admission", "readOnlyRootfs",
-            "noNewPrivileges", "description",
+            "noNewPrivileges", "description", "userNamespace",
         ],
         "resources": ["memory", "memorySwap", "cpus", "pidsLimit"],
         "tmpfs[]": ["path", "size", "exec", "mode"],

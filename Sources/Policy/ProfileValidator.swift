@@ -44,6 +44,7 @@ struct ProfileValidator {
             throw .invalidField(path: path, field: "resources.pidsLimit", reason: "must be a positive number; unlimited tasks is below securerun's floor")
         }
         let network = try validateNetwork()
+        let userNamespace = try validateUserNamespace()
         let registries = (document.allowedRegistries ?? []).map { $0.lowercased() }
         return Profile(
             name: document.name ?? fallbackName,
@@ -67,11 +68,20 @@ struct ProfileValidator {
                 gids: try VolumeIDs.parseRanges(document.volumes?.allowedGids, field: "volumes.allowedGids", path: path)),
             allowedRegistries: registries,
             unpackLimits: try validateStore(),
-            admission: (document.admission ?? AdmissionPolicy.default).resolvingPaths(relativeTo: directory)
+            admission: (document.admission ?? AdmissionPolicy.default).resolvingPaths(relativeTo: directory),
+            userNamespace: userNamespace
         )
     }
 
     // MARK: - Fields
+
+    func validateUserNamespace() throws(PolicyError) -> UserNamespaceMode {
+        guard let text = document.userNamespace else { return .preferred }
+        guard let mode = UserNamespaceMode(rawValue: text) else {
+            throw .invalidField(path: path, field: "userNamespace", reason: "\"\(text)\" is not one of required, preferred, off")
+        }
+        return mode
+    }
 
     func validateUser() throws(PolicyError) -> UserID {
         let text = document.user ?? "65534:65534"

@@ -45,6 +45,9 @@ extension KubernetesField {
         },
         .init("readOnlyRootfs", .workload) { _ in "readOnlyRootFilesystem: true" },
         .init("noNewPrivileges", .workload) { _ in "allowPrivilegeEscalation: false (no_new_privs)" },
+        .init("userNamespace", .cluster) {
+            "userNamespace \($0.profile.userNamespace.rawValue): the pod's hostUsers: false gives it a user namespace where the cluster's nodes and runtime support it (Kubernetes 1.33+, idmap-capable filesystems); not set by the export"
+        },
         .init("resources.memory", .workload) { "resources limits and requests memory: \($0.memory)" },
         .init("resources.memorySwap", .workload) {
             $0.spec.memorySwap == $0.spec.memory

@@ -61,7 +61,10 @@ public struct ContainerMounts {
 
     /// Mounts the container's root over `shared` (the image's unpacked rootfs, never written) and
     /// returns it. Tries each upper layer in `uppers` in turn; refuses when none works.
-    func mountRoot(over shared: URL, uppers: [UpperLayer] = UpperLayer.allCases) throws(RuntimeError) -> URL {
+    ///
+    /// With `idMapping`, the lower layer is an idmapped, detached copy of `shared` (the image's owners
+    /// appear as the container's ids; see ``IdmappedMounts``), which no mount table ever shows.
+    func mountRoot(over shared: URL, idMapping: IdMapping? = nil, uppers: [UpperLayer] = UpperLayer.allCases) throws(RuntimeError) -> URL {
         let lower = shared.standardizedFileURL.path
         // Overlay options are split at ',' and lowerdir at ':'; escaping them is not worth the risk.
         let paths = [lower, directory.path]
@@ -69,10 +72,19 @@ public struct ContainerMounts {
             throw .rootfsUnavailable(rootfs: lower, reason: "the path \(bad) contains ',', ':' or '\\', which overlay options cannot carry")
         }
         try Self.makeDirectory(rootfs.path)
+        var idmapped: OwnedDescriptor?
+        if let idMapping {
+            do {
+                let namespace = try IdmappedMounts.userNamespace(uids: [idMapping], gids: [idMapping])
+                idmapped = try IdmappedMounts.detachedTree(lower, userNamespace: namespace, readOnly: true)
+            } catch {
+                throw .rootfsUnavailable(rootfs: lower, reason: "cannot idmap it for the container's user namespace: \(error.description)")
+            }
+        }
         var failures: [String] = []
         for upper in uppers {
             do {
-                try mountOverlay(lower: lower, upper: upper)
+                try mountOverlay(lower: lower, upper: upper, idmapped: idmapped.map { ($0, idMapping ?? IdMapping(containerID: 0, hostID: 0, size: 0)) })
                 return rootfs
             } catch {
                 failures.append("\(upper == .tmpfs ? "with a tmpfs upper layer" : "with an upper layer in \(directory.path)"): \(error.description)")
@@ -81,7 +93,8 @@ public struct ContainerMounts {
         throw .rootfsUnavailable(rootfs: lower, reason: failures.isEmpty ? "no upper layer to try" : failures.joined(separator: "; "))
     }
 
-    func mountOverlay(lower: String, upper: UpperLayer) throws(RuntimeError) {
+    /// Mounts the overlay; `idmapped` is the detached, idmapped lower layer and its mapping, if any.
+    func mountOverlay(lower: String, upper: UpperLayer, idmapped: (tree: OwnedDescriptor, mapping: IdMapping)? = nil) throws(RuntimeError) {
         var layer = directory
         if upper == .tmpfs {
             layer = directory.appendingPathComponent("layer", isDirectory: true)
@@ -95,8 +108,22 @@ public struct ContainerMounts {
         try Self.makeDirectory(workPath)
         // The merged root takes the upper directory's owner and mode: give it the image root's.
         var info = stat()
-        guard stat(lower, &info) == 0, chown(upperPath, info.st_uid, info.st_gid) == 0, chmod(upperPath, info.st_mode & 0o7777) == 0 else {
+        guard stat(lower, &info) == 0 else {
+            throw .stateFailure(path: upperPath, reason: "cannot read the owner and mode of \(lower): \(String(cString: strerror(errno)))")
+        }
+        // Through a user namespace the owner is the image root's owner as the container sees it.
+        let owner = idmapped.map { ($0.mapping.hostID(of: info.st_uid) ?? $0.mapping.hostID, $0.mapping.hostID(of: info.st_gid) ?? $0.mapping.hostID) }
+        guard chown(upperPath, owner?.0 ?? info.st_uid, owner?.1 ?? info.st_gid) == 0, chmod(upperPath, info.st_mode & 0o7777) == 0 else {
             throw .stateFailure(path: upperPath, reason: "cannot take the owner and mode of \(lower): \(String(cString: strerror(errno)))")
+        }
+        if let idmapped {
+            do {
+                try IdmappedMounts.overlay(lower: idmapped.tree, upper: upperPath, work: workPath, onto: rootfs.path)
+            } catch {
+                throw .mountFailed(path: rootfs.path, reason: "overlay on an idmapped lower layer: \(error.description)")
+            }
+            try MountCalls.makePrivate(rootfs.path)
+            return
         }
         // redirect_dir=nofollow, metacopy=off: never follow overlay xattrs an image may carry in its files.
         let options = "lowerdir=\(lower),upperdir=\(upperPath),workdir=\(workPath),redirect_dir=nofollow,metacopy=off"

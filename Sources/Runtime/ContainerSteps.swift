@@ -17,6 +17,11 @@ public struct VolumesStep: LaunchStep {
             throw .volumeSourceMissing(volume.source)
         }
         plan.volumeSources = try ContainerMounts(directory: place.directory).stageVolumes(volumes)
+        // The runtime binds each staged volume from inside the container's user namespace, as its root,
+        // which the host treats as nobody: it needs to pass through (not list) the staging directory.
+        if plan.idMapping != nil, !volumes.isEmpty {
+            chmod(place.directory.appendingPathComponent("volumes").path, 0o701)
+        }
     }
 
     public static func tearDown(_ place: ContainerPlace) -> [String] {
@@ -45,7 +50,19 @@ public struct OwnRootStep: LaunchStep {
     public var name: String { "own root" }
 
     public func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {
-        plan.rootfs = try ContainerMounts(directory: place.directory).mountRoot(over: sharedRootfs)
+        let mounts = ContainerMounts(directory: place.directory)
+        if let mapping = plan.idMapping {
+            do {
+                plan.rootfs = try mounts.mountRoot(over: sharedRootfs, idMapping: mapping)
+                return
+            } catch {
+                if plan.idMappingRequired { throw error }
+                _ = Self.tearDown(place)
+                plan.idMapping = nil
+                plan.warnings.append("running without a user namespace (the profile prefers one): \(error.description)")
+            }
+        }
+        plan.rootfs = try mounts.mountRoot(over: sharedRootfs)
     }
 
     public static func tearDown(_ place: ContainerPlace) -> [String] {

@@ -37,6 +37,12 @@ public struct LaunchPlan: Sendable, Equatable {
     public var volumeSources: [Int: String] = [:]
     /// The private network the network step made (nil: network none).
     public var network: NetworkPlan?
+    /// The container's uid and gid mapping, when it gets a user namespace (its id block).
+    public var idMapping: IdMapping?
+    /// Whether a container without its user namespace must be refused (`userNamespace: required`).
+    public var idMappingRequired = false
+    /// What the user should hear about the set-up (a preferred user namespace the host could not give).
+    public var warnings: [String] = []
 
     /// An empty plan.
     public init() {}
@@ -90,7 +96,7 @@ public struct LaunchSteps: Sendable {
     }
 
     /// Every kind of step, in set-up order: the sweep tears all of them down for an abandoned container.
-    static let allKinds: [any LaunchStep.Type] = [VolumesStep.self, OwnRootStep.self, CgroupStep.self, NetworkStep.self]
+    static let allKinds: [any LaunchStep.Type] = [UserNamespaceStep.self, VolumesStep.self, OwnRootStep.self, CgroupStep.self, NetworkStep.self]
 
     /// Tears down every kind of step for `place`, last first.
     public static func sweep(_ place: ContainerPlace) -> [String] {

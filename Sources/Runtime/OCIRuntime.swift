@@ -68,6 +68,20 @@ public struct OCIRuntime: Sendable {
         return try detached("run", args + ["--bundle", options.bundle.path, id], log: options.log, pidFile: options.pidFile, stdio: options.stdio)
     }
 
+    /// `create`: creates the container (its init waits before the user's process), which inherits
+    /// `stdio`, and returns the init's host pid; `start` lets it run. Between the two, securerun checks
+    /// what the kernel made (``UserNamespaceCheck``).
+    public func create(id: String, _ options: RunOptions) throws(RuntimeError) -> pid_t {
+        var args = ["create", "--pid-file", options.pidFile.path]
+        if let socket = options.consoleSocket { args += ["--console-socket", socket.path] }
+        return try detached("create", args + ["--bundle", options.bundle.path, id], log: options.log, pidFile: options.pidFile, stdio: options.stdio)
+    }
+
+    /// `start ID`: runs the user's process in a created container.
+    public func start(id: String) throws(RuntimeError) {
+        try invoke("start", [id])
+    }
+
     /// `exec --detach --process FILE ID`: starts a process in a running container and returns its host
     /// pid (a subreaper caller becomes its parent).
     public func execDetached(id: String, process: URL, pidFile: URL, log: URL, stdio: [Int32], consoleSocket: URL?) throws(RuntimeError) -> pid_t {

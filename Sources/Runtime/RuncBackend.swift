@@ -18,7 +18,9 @@ public struct RuncBackend: ContainerBackend {
     public var name: String { runtime.kind.rawValue }
 
     public func steps(_ spec: HardenedSpec, sharedRootfs: URL, imageDigest: String) -> [any LaunchStep] {
-        var steps: [any LaunchStep] = [VolumesStep(volumes: spec.volumes), OwnRootStep(sharedRootfs: sharedRootfs), CgroupStep()]
+        var steps: [any LaunchStep] = [
+            UserNamespaceStep(mode: spec.userNamespace), VolumesStep(volumes: spec.volumes), OwnRootStep(sharedRootfs: sharedRootfs), CgroupStep(),
+        ]
         if spec.network.mode == .private { steps.append(NetworkStep(spec: spec.network, namespace: .named)) }
         return steps
     }
@@ -34,7 +36,7 @@ public struct RuncBackend: ContainerBackend {
         try Self.makeDirectory(bundle)
         var spec = SpecBuilder.spec(
             for: launch.spec, rootfs: launch.plan.rootfs ?? launch.sharedRootfs, place: place, volumeSources: launch.plan.volumeSources,
-            networkNamespace: launch.plan.network?.names.namespacePath)
+            networkNamespace: launch.plan.network?.names.namespacePath, idMapping: launch.plan.idMapping)
         spec.process.terminal = launch.terminal
         try Self.write(try Self.encode(spec, at: bundle), to: bundle.appendingPathComponent("config.json"))
         try Self.makeDirectory(runtime.stateDirectory, intermediate: true)
@@ -45,7 +47,12 @@ public struct RuncBackend: ContainerBackend {
             var options = options
             options.stdio = stdio
             options.consoleSocket = console
-            return try runtime.runDetached(id: place.id, options)
+            guard let mapping = launch.plan.idMapping else { return try runtime.runDetached(id: place.id, options) }
+            let pid = try runtime.create(id: place.id, options)
+            let mountPoints = Set(spec.mounts.compactMap { $0.destination.split(separator: "/").first.map(String.init) })
+            try UserNamespaceCheck.verify(pid: pid, mapping: mapping, sharedRootfs: launch.sharedRootfs, skipping: mountPoints)
+            try runtime.start(id: place.id)
+            return pid
         }
         return StartedContainer(id: place.id, pid: pid.value, terminal: pid.terminal)
     }

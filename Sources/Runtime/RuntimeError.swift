@@ -43,6 +43,8 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     case addressRangeExhausted(range: String)
     /// A published port's host address and port cannot be bound.
     case portUnavailable(port: String, reason: String)
+    /// The container cannot get (or did not get) the user namespace its profile asks for.
+    case userNamespaceFailed(action: String, reason: String)
 
     public var description: String {
         switch self {
@@ -68,7 +70,7 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
             return "kept \(directory): still mounted at \(mountPoints.joined(separator: ", ")) (unmount them, then remove it)"
         case .runtimeFailed(let runtime, let verb, let message):
             switch verb {
-            case "run": return "\(runtime) could not start the container: \(message)"
+            case "run", "create", "start": return "\(runtime) could not start the container: \(message)"
             case "exec": return "\(runtime) could not start the process in the container: \(message)"
             default: return "\(runtime) \(verb) failed: \(message)"
             }
@@ -87,6 +89,8 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
                 "the profile's network.addressRange \(range) overlaps the host's route \(route); set network.addressRange to a range the host does not use"
         case .addressRangeExhausted(let range):
             return "every /30 of network.addressRange \(range) is in use; stop a private container or give the profile a larger range"
+        case .userNamespaceFailed(let action, let reason):
+            return "cannot \(action): \(reason)"
         case .portUnavailable(let port, let reason):
             return "cannot publish \(port): \(reason)"
         case .initMissing(let searched):

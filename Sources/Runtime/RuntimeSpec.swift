@@ -1,3 +1,4 @@
+import HostSystem
 import Seccomp
 
 // MARK: - OCI runtime-spec (config.json), the subset securerun writes
@@ -71,6 +72,10 @@ public struct RuntimeSpec: Codable, Sendable, Equatable {
         public var maskedPaths: [String]
         public var readonlyPaths: [String]
         public var sysctl: [String: String]? = nil
+        /// `linux.uidMappings`: with a user namespace, container ids onto the container's id block.
+        public var uidMappings: [IdMapping]? = nil
+        /// `linux.gidMappings`, likewise.
+        public var gidMappings: [IdMapping]? = nil
     }
 
     /// `linux.resources`.

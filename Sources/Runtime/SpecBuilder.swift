@@ -1,5 +1,6 @@
 import ContentDigest
 import Foundation
+import HostSystem
 import Images
 import Policy
 
@@ -13,10 +14,14 @@ public enum SpecBuilder {
     /// launcher's pinned staging paths); the others mount from the path the policy checked.
     /// `networkNamespace` is the path of the namespace the network step made (private networking); without
     /// one the runtime makes a new namespace with only loopback.
+    /// `idMapping` gives the container a user namespace (and a cgroup namespace) mapping its ids 0…65535 onto its id block.
     public static func spec(
-        for hardened: HardenedSpec, rootfs: URL, place: ContainerPlace, volumeSources: [Int: String] = [:], networkNamespace: String? = nil
+        for hardened: HardenedSpec, rootfs: URL, place: ContainerPlace, volumeSources: [Int: String] = [:], networkNamespace: String? = nil,
+        idMapping: IdMapping? = nil
     ) -> RuntimeSpec {
-        spec(for: hardened, rootfs: rootfs, cgroupsPath: place.cgroupsPath, volumeSources: volumeSources, networkNamespace: networkNamespace)
+        spec(
+            for: hardened, rootfs: rootfs, cgroupsPath: place.cgroupsPath, volumeSources: volumeSources, networkNamespace: networkNamespace,
+            idMapping: idMapping)
     }
 
     /// A process's supplementary groups: its own gid first, then `--group-add`'s. dockerd always lists the
@@ -28,7 +33,8 @@ public enum SpecBuilder {
 
     /// Makes the runtime spec with the given cgroups path (dry runs have no container place yet).
     public static func spec(
-        for hardened: HardenedSpec, rootfs: URL, cgroupsPath: String, volumeSources: [Int: String] = [:], networkNamespace: String? = nil
+        for hardened: HardenedSpec, rootfs: URL, cgroupsPath: String, volumeSources: [Int: String] = [:], networkNamespace: String? = nil,
+        idMapping: IdMapping? = nil
     ) -> RuntimeSpec {
         let caps = hardened.capabilities.sorted().map(\.name)
         // Ambient (and so inheritable) capabilities are what lets a non-root process actually use an
@@ -62,23 +68,27 @@ public enum SpecBuilder {
         // runc 1.1 reads no top-level domainname; the UTS namespace's kernel.domainname sysctl sets it on every runtime.
         var sysctls = hardened.sysctls
         if let domainname = hardened.domainname { sysctls["kernel.domainname"] = domainname }
+        // A user namespace comes with a cgroup namespace: the container's root must not see (or, through
+        // a cgroup mount of the host's hierarchy, reach) other cgroups.
+        let namespaces =
+            ["pid", "network", "ipc", "uts", "mount"] + (hardened.cgroupNamespace || idMapping != nil ? ["cgroup"] : []) + (idMapping != nil ? ["user"] : [])
         let linux = RuntimeSpec.Linux(
             resources: resources,
             cgroupsPath: cgroupsPath,
-            namespaces: (["pid", "network", "ipc", "uts", "mount"] + (hardened.cgroupNamespace ? ["cgroup"] : [])).map {
-                .init(type: $0, path: $0 == "network" ? networkNamespace : nil)
-            },
+            namespaces: namespaces.map { .init(type: $0, path: $0 == "network" ? networkNamespace : nil) },
             seccomp: hardened.seccomp,
             maskedPaths: hardened.maskedPaths,
             readonlyPaths: hardened.readonlyPaths,
-            sysctl: sysctls.isEmpty ? nil : sysctls
+            sysctl: sysctls.isEmpty ? nil : sysctls,
+            uidMappings: idMapping.map { [$0] },
+            gidMappings: idMapping.map { [$0] }
         )
         return RuntimeSpec(
             ociVersion: ociVersion,
             process: process,
             root: .init(path: rootfs.path, readonly: hardened.readOnlyRootfs),
             hostname: hardened.hostname,
-            mounts: mounts(for: hardened, volumeSources: volumeSources),
+            mounts: mounts(for: hardened, volumeSources: volumeSources, hostSysfs: idMapping != nil && networkNamespace != nil),
             linux: linux,
             domainname: hardened.domainname
         )
@@ -106,13 +116,20 @@ public enum SpecBuilder {
             : ["rbind", "rw", "nosuid", "nodev", "rnosuid", "rnodev"]
     }
 
-    static func mounts(for hardened: HardenedSpec, volumeSources: [Int: String] = [:]) -> [RuntimeSpec.Mount] {
+    /// With `hostSysfs`, /sys is a read-only bind of the host's: a user namespace may mount sysfs only
+    /// in a network namespace it owns, and the network step's namespace is the host's (the kernel refuses
+    /// with EPERM). runc does the same for rootless containers; the masked paths still apply.
+    static func mounts(for hardened: HardenedSpec, volumeSources: [Int: String] = [:], hostSysfs: Bool = false) -> [RuntimeSpec.Mount] {
         var mounts: [RuntimeSpec.Mount] = [
             .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
             .init(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
             .init(destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]),
             .init(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
-            .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
+            hostSysfs
+                ? .init(
+                    destination: "/sys", type: "bind", source: "/sys",
+                    options: ["rbind", "nosuid", "noexec", "nodev", "ro", "rro", "rnosuid", "rnoexec", "rnodev"])
+                : .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
             .init(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"]),
         ]
         // /dev/shm as docker makes it, sized by --shm-size; --ipc none has none.

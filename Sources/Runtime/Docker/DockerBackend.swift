@@ -84,6 +84,14 @@ public struct DockerBackend: KeepsStoppedContainers {
     static func engineName(_ launch: BackendLaunch) -> String { launch.name ?? "securerun-\(launch.place.id.prefix(12))" }
 
     public func run(_ launch: BackendLaunch, io: ContainerIO) throws(RuntimeError) -> StartedContainer {
+        // The engine gives no container ids of its own; only a daemon-wide remap keeps them off host ids.
+        if launch.spec.userNamespace == .required, try !engine.remapsUserIds() {
+            throw .userNamespaceFailed(
+                action: "run on the docker backend under userNamespace: required",
+                reason:
+                    "the Docker daemon does not remap user ids (no userns-remap in docker info); start dockerd with --userns-remap=default, use the runc backend, or a profile with userNamespace: preferred"
+            )
+        }
         let attach: Bool
         switch io {
         case .descriptors(let fds): attach = !fds.isEmpty

@@ -70,6 +70,16 @@ public struct DockerEngine: Sendable {
         return "\(version.Version) (API \(version.ApiVersion))"
     }
 
+    /// Whether the daemon runs its containers in a user namespace (`userns-remap`: `docker info` lists
+    /// `name=userns` among its SecurityOptions). That remap is daemon-wide: one range for every container.
+    public func remapsUserIds() throws(RuntimeError) -> Bool {
+        struct Info: Decodable {
+            var SecurityOptions: [String]?
+        }
+        let info = try decode(Info.self, try call("GET", "/info", verb: "info").body, verb: "info")
+        return (info.SecurityOptions ?? []).contains { $0.split(separator: ",").contains("name=userns") }
+    }
+
     /// The engine's inspect JSON of container `name` (a name or id), or nil when it has none.
     public func inspectContainer(_ name: String) throws(RuntimeError) -> [UInt8]? {
         guard !name.isEmpty, !name.contains("/"), !name.contains("?"), !name.contains("#") else { return nil }

@@ -21,15 +21,18 @@ enum StoreInspection {
     }
 
     /// Entries that are not root-only: directories other than 0700, files other than 0600, except the
-    /// image roots `rootfs/<hex>` (the container's `/`, 0755).
+    /// image roots `rootfs/<hex>` (the container's `/`, 0755) and the directories a container's root in its
+    /// user namespace passes through to its own root (`.`, `containers`, `containers/<id>`, its `volumes`: 0701).
     static func notRootOnly(_ root: URL) -> [String] {
         entries(root).compactMap { entry in
             if entry.path.hasPrefix("rootfs/") && entry.path.split(separator: "/").count == 2 && !entry.path.contains(".tmp-") {
                 return entry.mode == 0o755 ? nil : "\(entry.path) \(String(entry.mode, radix: 8))"
             }
             let wanted = entry.isDirectory ? 0o700 : 0o600
-            return entry.mode == wanted ? nil : "\(entry.path) \(String(entry.mode, radix: 8))"
-        } + (mode(root) == 0o700 ? [] : [". \(String(mode(root), radix: 8))"])
+            let parts = entry.path.split(separator: "/")
+            let passable = entry.isDirectory && parts.first == "containers" && (parts.count <= 2 || (parts.count == 3 && parts[2] == "volumes"))
+            return entry.mode == wanted || (passable && entry.mode == 0o701) ? nil : "\(entry.path) \(String(entry.mode, radix: 8))"
+        } + ([0o700, 0o701].contains(mode(root)) ? [] : [". \(String(mode(root), radix: 8))"])
     }
 
     /// Makes a store look like one the previous securerun made: 0755 directories, 0644 files, and the

@@ -13,16 +13,33 @@ public struct Audit: Sendable {
     public struct Finding: Sendable, Encodable, Equatable {
         /// The check, stable for alerting: `AUD001` … `AUD004`.
         public var rule: String
-        /// The container's id, name and image.
-        public var id: String
-        public var name: String?
-        public var image: String
-        public var imageDigest: String
-        /// The profile judged against, and its file.
+        /// The container, as its record names it.
+        public var container: ContainerRecord
+        /// The profile judged against, and its file (the container's own unless audit was given another).
         public var profile: String
         public var profileSource: String
         /// One line: what is wrong.
         public var message: String
+
+        public var id: String { container.id }
+        public var name: String? { container.name }
+
+        enum CodingKeys: String, CodingKey {
+            case rule, id, name, image, imageDigest, profile, profileSource, message
+        }
+
+        /// Flat, as `audit --format json` has always written it.
+        public func encode(to encoder: any Encoder) throws {
+            var fields = encoder.container(keyedBy: CodingKeys.self)
+            try fields.encode(rule, forKey: .rule)
+            try fields.encode(container.id, forKey: .id)
+            try fields.encodeIfPresent(container.name, forKey: .name)
+            try fields.encode(container.image, forKey: .image)
+            try fields.encode(container.imageDigest, forKey: .imageDigest)
+            try fields.encode(profile, forKey: .profile)
+            try fields.encode(profileSource, forKey: .profileSource)
+            try fields.encode(message, forKey: .message)
+        }
     }
 
     /// The checks, with their ids and a line on each.
@@ -71,9 +88,7 @@ public struct Audit: Sendable {
     /// The findings for one container.
     func check(_ record: ContainerRecord, now: Date) -> [Finding] {
         func finding(_ rule: String, _ message: String, profile: String? = nil, source: String? = nil) -> Finding {
-            Finding(
-                rule: rule, id: record.id, name: record.name, image: record.image, imageDigest: record.imageDigest,
-                profile: profile ?? record.profile, profileSource: source ?? record.profileSource, message: message)
+            Finding(rule: rule, container: record, profile: profile ?? record.profile, profileSource: source ?? record.profileSource, message: message)
         }
         let profile: Profile
         do {

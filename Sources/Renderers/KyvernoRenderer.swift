@@ -133,15 +133,7 @@ public enum KyvernoRenderer {
                         .list([
                             .map([
                                 YAMLEntry("list", .string(all)),
-                                YAMLEntry(
-                                    "deny",
-                                    .map([
-                                        YAMLEntry(
-                                            "conditions",
-                                            .map([
-                                                YAMLEntry(
-                                                    "any",
-                                                    .list([
+                                denyWhenAny([
                                                         .map([
                                                             YAMLEntry("key", .string("ALL")), YAMLEntry("operator", .plain("AnyNotIn")),
                                                             YAMLEntry("value", .string("{{ element.securityContext.capabilities.drop[] || `[]` }}")),
@@ -150,9 +142,7 @@ public enum KyvernoRenderer {
                                                             YAMLEntry("key", .string("{{ element.securityContext.capabilities.add[] || `[]` }}")),
                                                             YAMLEntry("operator", .plain("AnyNotIn")), YAMLEntry("value", .strings(adds)),
                                                         ]),
-                                                    ]))
-                                            ]))
-                                    ])),
+                                                    ]),
                             ])
                         ])),
                 ])),
@@ -231,22 +221,12 @@ public enum KyvernoRenderer {
                 name: "sr011-emptydir-count",
                 validate: .map([
                     YAMLEntry("message", .string(message(.tmpfs, "at most \(values.maxTmpfsCount) emptyDir volumes"))),
-                    YAMLEntry(
-                        "deny",
-                        .map([
-                            YAMLEntry(
-                                "conditions",
-                                .map([
-                                    YAMLEntry(
-                                        "any",
-                                        .list([
+                    denyWhenAny([
                                             .map([
                                                 YAMLEntry("key", .string("{{ length(request.object.spec.volumes[?emptyDir] || `[]`) }}")),
                                                 YAMLEntry("operator", .plain("GreaterThan")), YAMLEntry("value", .int(values.maxTmpfsCount)),
                                             ])
-                                        ]))
-                                ]))
-                        ])),
+                                        ]),
                 ])),
             FloorRule(
                 name: "sr012-sr015-host-namespaces",
@@ -331,5 +311,10 @@ public enum KyvernoRenderer {
             ? "`[]`"
             : "[" + requirements.accepted.map { "(time_before(time_now_utc(), '\($0.expires)') && '\($0.id)') || ''" }.joined(separator: ", ") + "]"
         return "[(\(trivy) || `[]`), (\(grype) || `[]`)][] | [?!contains(\(active), to_upper(@))] | length(@)"
+    }
+
+    /// `deny: {conditions: {any|all: [...]}}`, the shape of every refusal condition in a Kyverno rule.
+    static func denyWhenAny(_ conditions: [YAMLNode]) -> YAMLEntry {
+        YAMLEntry("deny", .map([YAMLEntry("conditions", .map([YAMLEntry("any", .list(conditions))]))]))
     }
 }

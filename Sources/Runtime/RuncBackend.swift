@@ -19,7 +19,7 @@ public struct RuncBackend: ContainerBackend {
 
     public func steps(_ spec: HardenedSpec, sharedRootfs: URL, imageDigest: String) -> [any LaunchStep] {
         var steps: [any LaunchStep] = [
-            UserNamespaceStep(mode: spec.userNamespace), VolumesStep(volumes: spec.volumes), OwnRootStep(sharedRootfs: sharedRootfs), CgroupStep(),
+            UserNamespaceStep(mode: spec.userNamespace, spec: spec), VolumesStep(volumes: spec.volumes), OwnRootStep(sharedRootfs: sharedRootfs), CgroupStep(),
         ]
         if spec.network.mode == .private { steps.append(NetworkStep(spec: spec.network, namespace: .named)) }
         return steps

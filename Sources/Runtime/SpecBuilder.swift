@@ -88,7 +88,7 @@ public enum SpecBuilder {
             process: process,
             root: .init(path: rootfs.path, readonly: hardened.readOnlyRootfs),
             hostname: hardened.hostname,
-            mounts: mounts(for: hardened, volumeSources: volumeSources, hostSysfs: idMapping != nil && networkNamespace != nil),
+            mounts: mounts(for: hardened, volumeSources: volumeSources),
             linux: linux,
             domainname: hardened.domainname
         )
@@ -116,20 +116,13 @@ public enum SpecBuilder {
             : ["rbind", "rw", "nosuid", "nodev", "rnosuid", "rnodev"]
     }
 
-    /// With `hostSysfs`, /sys is a read-only bind of the host's: a user namespace may mount sysfs only
-    /// in a network namespace it owns, and the network step's namespace is the host's (the kernel refuses
-    /// with EPERM). runc does the same for rootless containers; the masked paths still apply.
-    static func mounts(for hardened: HardenedSpec, volumeSources: [Int: String] = [:], hostSysfs: Bool = false) -> [RuntimeSpec.Mount] {
+    static func mounts(for hardened: HardenedSpec, volumeSources: [Int: String] = [:]) -> [RuntimeSpec.Mount] {
         var mounts: [RuntimeSpec.Mount] = [
             .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
             .init(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
             .init(destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]),
             .init(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
-            hostSysfs
-                ? .init(
-                    destination: "/sys", type: "bind", source: "/sys",
-                    options: ["rbind", "nosuid", "noexec", "nodev", "ro", "rro", "rnosuid", "rnoexec", "rnodev"])
-                : .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
+            .init(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"]),
             .init(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"]),
         ]
         // /dev/shm as docker makes it, sized by --shm-size; --ipc none has none.

@@ -6,10 +6,24 @@ import Policy
 /// idmap for it, and released last, by a clean exit and by the sweep alike.
 public struct UserNamespaceStep: LaunchStep {
     let mode: UserNamespaceMode
+    /// Why this container cannot have one, when something it asks for needs the host's user namespace.
+    let blocker: String?
 
-    /// The step for a profile's `userNamespace` setting.
-    public init(mode: UserNamespaceMode) {
+    /// The step for a profile's `userNamespace` setting and the container's spec.
+    public init(mode: UserNamespaceMode, spec: HardenedSpec? = nil) {
         self.mode = mode
+        // runc 1.1 sets the NIS domain name through /proc/sys/kernel/domainname, a UTS sysctl the kernel
+        // leaves owned by the host's root, which no user namespace can write. A private network's namespace
+        // is made on the host (owned by the host's user namespace), and the kernel mounts sysfs only for a
+        // network namespace the mounting user namespace owns; a bind of the host's /sys instead would show
+        // the container the host's interfaces.
+        if spec?.domainname != nil {
+            blocker = "--domainname is set through /proc/sys/kernel/domainname, which runc cannot write from a user namespace"
+        } else if spec?.network.mode == .private {
+            blocker = "a private network's namespace belongs to the host, so sysfs cannot be mounted for it from a user namespace"
+        } else {
+            blocker = nil
+        }
     }
 
     public var name: String { "user namespace" }
@@ -17,6 +31,7 @@ public struct UserNamespaceStep: LaunchStep {
     public func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {
         guard mode != .off else { return }
         do {
+            if let blocker { throw RuntimeError.userNamespaceFailed(action: "give the container a user namespace", reason: blocker) }
             let lease = try IdBlocks.allocate(for: place.directory)
             try Self.makeReachable(place)
             plan.idMapping = lease.mapping

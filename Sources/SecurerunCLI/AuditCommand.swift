@@ -70,7 +70,7 @@ struct AuditCommand: AsyncParsableCommand {
         let results = report.findings.map { finding in
             SARIFLog.Result(
                 ruleId: finding.rule, ruleIndex: Audit.rules.firstIndex { $0.id == finding.rule }, level: .error,
-                message: "\(finding.name ?? finding.id) (\(finding.image)): \(finding.message)",
+                message: "\(finding.name ?? finding.id) (\(finding.container.image)): \(finding.message)",
                 locations: [.init(uri: "file://" + finding.profileSource, logical: "container \(finding.name ?? finding.id)", kind: "resource")])
         }
         return SARIFLog(

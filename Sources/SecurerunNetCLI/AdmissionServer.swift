@@ -21,9 +21,7 @@ final class AdmissionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
 
     let state: AdmissionState
     let pool: NIOThreadPool
-    private var head: HTTPRequestHead?
-    private var body: ByteBuffer?
-    private var tooLarge = false
+    private var request = WholeRequest(limit: bodyLimit)
     private var deadline: Scheduled<Void>?
 
     init(state: AdmissionState, pool: NIOThreadPool) {
@@ -32,68 +30,54 @@ final class AdmissionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body = context.channel.allocator.buffer(capacity: 0)
-            tooLarge = false
+        let part = unwrapInboundIn(data)
+        if case .head(let head) = part {
             let channel = context.channel
             let logger = state.logger
             deadline = context.eventLoop.scheduleTask(in: Self.requestTimeout) {
                 logger.warning("request not received whole in time; closing", metadata: ["uri": "\(head.uri)"])
                 channel.close(promise: nil)
             }
-        case .body(var chunk):
-            if (body?.readableBytes ?? 0) + chunk.readableBytes > Self.bodyLimit {
-                tooLarge = true
-                body?.clear()
-            } else if !tooLarge {
-                body?.writeBuffer(&chunk)
+        }
+        guard let (head, bytes, tooLarge) = request.take(part, allocator: context.channel.allocator) else { return }
+        deadline?.cancel()
+        deadline = nil
+        let path = String(head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
+        if tooLarge {
+            respond(context: context, head: head, path: path, status: .payloadTooLarge, type: "text/plain", body: Array("request body over 3 MiB\n".utf8))
+            return
+        }
+        switch (head.method, path) {
+        case (.POST, "/validate"):
+            let state = self.state
+            let future = pool.runIfActive(eventLoop: context.eventLoop) { () -> KubernetesWebhook.Answer in
+                Self.review(bytes, state: state)
             }
-        case .end:
-            deadline?.cancel()
-            deadline = nil
-            guard let head else { return }
-            let bytes = body.map { Array($0.readableBytesView) } ?? []
-            self.head = nil
-            body = nil
-            let path = String(head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
-            if tooLarge {
-                respond(context: context, head: head, path: path, status: .payloadTooLarge, type: "text/plain", body: Array("request body over 3 MiB\n".utf8))
-                return
-            }
-            switch (head.method, path) {
-            case (.POST, "/validate"):
-                let state = self.state
-                let future = pool.runIfActive(eventLoop: context.eventLoop) { () -> KubernetesWebhook.Answer in
-                    Self.review(bytes, state: state)
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            future.whenComplete { result in
+                let (handler, context) = bound.value
+                switch result {
+                case .success(let answer):
+                    let type = answer.status == 200 ? "application/json" : "text/plain"
+                    handler.respond(context: context, head: head, path: path, status: .init(statusCode: answer.status), type: type, body: answer.body)
+                case .failure(let error):
+                    handler.respond(
+                        context: context, head: head, path: path, status: .internalServerError, type: "text/plain",
+                        body: Array("securerun failed to judge the review: \(error)\n".utf8))
                 }
-                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-                future.whenComplete { result in
-                    let (handler, context) = bound.value
-                    switch result {
-                    case .success(let answer):
-                        let type = answer.status == 200 ? "application/json" : "text/plain"
-                        handler.respond(context: context, head: head, path: path, status: .init(statusCode: answer.status), type: type, body: answer.body)
-                    case .failure(let error):
-                        handler.respond(
-                            context: context, head: head, path: path, status: .internalServerError, type: "text/plain",
-                            body: Array("securerun failed to judge the review: \(error)\n".utf8))
-                    }
-                }
-            case (.GET, "/healthz"):
-                respond(context: context, head: head, path: path, status: .ok, type: "text/plain", body: Array("ok\n".utf8))
-            case (.GET, "/metrics"):
-                respond(
-                    context: context, head: head, path: path, status: .ok, type: "text/plain; version=0.0.4; charset=utf-8",
-                    body: Array(state.metrics.text().utf8))
-            case (_, "/validate"), (_, "/healthz"), (_, "/metrics"):
-                respond(context: context, head: head, path: path, status: .methodNotAllowed, type: "text/plain", body: Array("method not allowed\n".utf8))
-            default:
-                respond(
-                    context: context, head: head, path: "other", status: .notFound, type: "text/plain",
-                    body: Array("no such endpoint (POST /validate, GET /healthz, GET /metrics)\n".utf8))
             }
+        case (.GET, "/healthz"):
+            respond(context: context, head: head, path: path, status: .ok, type: "text/plain", body: Array("ok\n".utf8))
+        case (.GET, "/metrics"):
+            respond(
+                context: context, head: head, path: path, status: .ok, type: "text/plain; version=0.0.4; charset=utf-8",
+                body: Array(state.metrics.text().utf8))
+        case (_, "/validate"), (_, "/healthz"), (_, "/metrics"):
+            respond(context: context, head: head, path: path, status: .methodNotAllowed, type: "text/plain", body: Array("method not allowed\n".utf8))
+        default:
+            respond(
+                context: context, head: head, path: "other", status: .notFound, type: "text/plain",
+                body: Array("no such endpoint (POST /validate, GET /healthz, GET /metrics)\n".utf8))
         }
     }
 

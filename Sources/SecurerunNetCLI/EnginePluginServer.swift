@@ -72,9 +72,7 @@ final class PluginHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     let state: PluginState
     let pool: NIOThreadPool
-    private var head: HTTPRequestHead?
-    private var body: ByteBuffer?
-    private var tooLarge = false
+    private var request = WholeRequest(limit: bodyLimit)
 
     init(state: PluginState, pool: NIOThreadPool) {
         self.state = state
@@ -82,50 +80,34 @@ final class PluginHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            self.head = head
-            body = context.channel.allocator.buffer(capacity: 0)
-            tooLarge = false
-        case .body(var chunk):
-            if (body?.readableBytes ?? 0) + chunk.readableBytes > Self.bodyLimit {
-                tooLarge = true
-            } else {
-                body?.writeBuffer(&chunk)
-            }
-        case .end:
-            guard let head else { return }
-            let bytes = body.map { Array($0.readableBytesView) } ?? []
-            self.head = nil
-            body = nil
-            if tooLarge {
-                respond(context: context, head: head, status: .payloadTooLarge, body: Array(#"{"Err":"request too large"}"#.utf8))
-                return
-            }
-            let state = self.state
-            // Only a judged call (a create, start, exec, update, volume) may take time: it reads the store and
-            // asks the engine, whose own questions come back here for authorization. Everything else (the
-            // engine's AuthZRes, reads, the table's plain allows and refusals) is answered on the event loop,
-            // so a pool full of judged calls waiting on the engine never holds up the answers they wait for.
-            guard Self.isJudged(head: head, body: bytes) else {
-                let (status, answer) = Self.serve(head: head, body: bytes, state: state)
-                respond(context: context, head: head, status: status, body: answer)
-                return
-            }
-            let future = pool.runIfActive(eventLoop: context.eventLoop) { () -> (HTTPResponseStatus, [UInt8]) in
-                Self.serve(head: head, body: bytes, state: state)
-            }
-            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            future.whenComplete { result in
-                let (handler, context) = bound.value
-                switch result {
-                case .success(let (status, answer)):
-                    handler.respond(context: context, head: head, status: status, body: answer)
-                case .failure(let error):
-                    handler.respond(
-                        context: context, head: head, status: .internalServerError,
-                        body: AuthZResponse(Allow: false, Msg: nil, Err: "securerun plugin failed: \(error)").encoded())
-                }
+        guard let (head, bytes, tooLarge) = request.take(unwrapInboundIn(data), allocator: context.channel.allocator) else { return }
+        if tooLarge {
+            respond(context: context, head: head, status: .payloadTooLarge, body: Array(#"{"Err":"request too large"}"#.utf8))
+            return
+        }
+        let state = self.state
+        // Only a judged call (a create, start, exec, update, volume) may take time: it reads the store and
+        // asks the engine, whose own questions come back here for authorization. Everything else (the
+        // engine's AuthZRes, reads, the table's plain allows and refusals) is answered on the event loop,
+        // so a pool full of judged calls waiting on the engine never holds up the answers they wait for.
+        guard Self.isJudged(head: head, body: bytes) else {
+            let (status, answer) = Self.serve(head: head, body: bytes, state: state)
+            respond(context: context, head: head, status: status, body: answer)
+            return
+        }
+        let future = pool.runIfActive(eventLoop: context.eventLoop) { () -> (HTTPResponseStatus, [UInt8]) in
+            Self.serve(head: head, body: bytes, state: state)
+        }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        future.whenComplete { result in
+            let (handler, context) = bound.value
+            switch result {
+            case .success(let (status, answer)):
+                handler.respond(context: context, head: head, status: status, body: answer)
+            case .failure(let error):
+                handler.respond(
+                    context: context, head: head, status: .internalServerError,
+                    body: AuthZResponse(Allow: false, Msg: nil, Err: "securerun plugin failed: \(error)").encoded())
             }
         }
     }

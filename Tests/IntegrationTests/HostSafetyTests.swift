@@ -162,14 +162,21 @@ struct HostSafetyTests {
         guard let fixture = RunFixture.available() else { return }
         let first = try RunMountTests.Isolated(fixture)
         let second = try RunMountTests.Isolated(fixture)
-        let script = "grep pids /proc/self/cgroup; echo ready; sleep 2"
+        let script = "echo ready; sleep 3"
         let runs = try [first, second].enumerated().map { index, isolated in
             try BackgroundRun(
                 ["run", "--profile", fixture.profile, "--name", "web", isolated.image, "sh", "-c", script], root: isolated.cli.root,
                 logDirectory: isolated.temp.url, name: "web\(index)")
         }
         for run in runs { #expect(run.waitFor("ready"), "\(run.output)") }
-        let cgroups = runs.map { $0.output.split(separator: "\n").first.map(String.init) ?? "" }
+        // Seen from the host: inside, a cgroup namespace of its own shows "/".
+        let cgroups = try [first, second].map { isolated -> String in
+            let inspected = try isolated.cli.run(["inspect", "web"])
+            let records = try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [[String: Any]]
+            let pid = try #require((records?.first?["record"] as? [String: Any])?["initPID"] as? Int, "\(inspected)")
+            let text = try String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8)
+            return text.split(separator: "\n").first { $0.contains(":pids:") }.map(String.init) ?? ""
+        }
         #expect(cgroups[0] != cgroups[1], "\(cgroups)")
         #expect(cgroups[0].contains("/securerun/\(RunFixture.cgroupTag(root: first.cli.root))-"), "\(cgroups)")
         #expect(cgroups[1].contains("/securerun/\(RunFixture.cgroupTag(root: second.cli.root))-"), "\(cgroups)")

@@ -85,7 +85,7 @@ struct ImageImportTests {
         #expect(refusedPull.status == 125)
         #expect(
             refusedPull.stderr
-                == "securerun: refusing to pull \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid)\n"
+                == "securerun: refusing to pull \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid) [SR027 image-admission]\n"
         )
         let stored = try JSONSerialization.jsonObject(with: Data(try elsewhere.run(["image", "ls", "--json"]).stdout.utf8)) as? [Any]
         #expect(stored?.isEmpty == true, "a refused pull stores nothing")
@@ -94,7 +94,7 @@ struct ImageImportTests {
         #expect(refusedRun.stdout.isEmpty)
         #expect(
             refusedRun.stderr
-                == "securerun: refusing to run \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid)\n")
+                == "securerun: refusing to run \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid) [SR027 image-admission]\n")
         // A local import has no registry, so the rule does not apply to it.
         try expectRuns("busybox:it", main, profile: restricted)
     }

@@ -115,7 +115,7 @@ struct ImagePushTests {
         let cases: [([String], String)] = [
             (
                 ["--profile", restricted, setup.image, setup.target],
-                "securerun: refusing to push \(setup.target): registry \(setup.registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid)\n"
+                "securerun: refusing to push \(setup.target): registry \(setup.registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid) [SR027 image-admission]\n"
             ),
             (
                 [setup.image, "\(setup.registry.host)/it/pushed@\(setup.publisher.digest)"],

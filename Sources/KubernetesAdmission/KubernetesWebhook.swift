@@ -38,7 +38,7 @@ public enum KubernetesWebhook {
         guard review.group.isEmpty, review.resource == "pods" else {
             return respond(
                 false,
-                "securerun judges pods only, not \(review.group.isEmpty ? "" : review.group + "/")\(review.resource); send it only pods and pods/ephemeralcontainers (securerun export webhook-config)"
+                "securerun judges pods only, not \(review.group.isEmpty ? "" : review.group + "/")\(review.resource); send it only pods, pods/ephemeralcontainers and pods/resize (securerun export webhook-config)"
             )
         }
         // Deleting a pod or connecting to one starts no container; the configuration sends neither.

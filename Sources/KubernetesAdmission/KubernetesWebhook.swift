@@ -38,15 +38,18 @@ public enum KubernetesWebhook {
         guard review.group.isEmpty, review.resource == "pods" else {
             return respond(
                 false,
-                "securerun judges pods only, not \(review.group.isEmpty ? "" : review.group + "/")\(review.resource); send it only pods and pods/ephemeralcontainers (securerun export webhook-config)"
+                "securerun judges pods only, not \(review.group.isEmpty ? "" : review.group + "/")\(review.resource); send it only pods, pods/ephemeralcontainers and pods/resize (securerun export webhook-config)"
             )
         }
         // Deleting a pod or connecting to one starts no container; the configuration sends neither.
         guard ["CREATE", "UPDATE"].contains(review.operation) else { return respond(true, nil) }
-        guard ["", "ephemeralcontainers"].contains(review.subResource) else {
+        // pods/resize is how Kubernetes 1.33 changes a running container's limits in place: an UPDATE of
+        // the pod like any other, judged on the containers it changes.
+        guard ["", "ephemeralcontainers", "resize"].contains(review.subResource) else {
             return respond(
                 false,
-                "securerun judges pods and pods/ephemeralcontainers, not pods/\(review.subResource); send it only those (securerun export webhook-config)")
+                "securerun judges pods, pods/ephemeralcontainers and pods/resize, not pods/\(review.subResource); send it only those (securerun export webhook-config)"
+            )
         }
         guard let object = review.object else { return malformed("request.object: a \(review.operation) of a pod carries the pod") }
         var pod: PodReading

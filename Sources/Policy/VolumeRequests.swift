@@ -9,8 +9,12 @@ enum VolumeRequests {
     /// Host paths no container may see at all, even read-only, nor anything inside or above them: they expose
     /// the host's kernel, devices, boot files, runtime sockets (a read-only mount does not stop `connect()`),
     /// root's home, or container engines' and securerun's own state (the shared rootfs of admitted images).
+    /// A Kubernetes node's engines count too: the kubelet's directory (its client key, every pod's secrets
+    /// and service account tokens), etcd's data (every Secret of the cluster), CRI-O's and podman's storage
+    /// (every container's files), k3s's and RKE2's state (the server token, the datastore).
     static let forbiddenHostPaths = [
-        "/proc", "/sys", "/dev", "/boot", "/run", "/var/run", "/var/lib/docker", "/var/lib/containerd", "/var/lib/securerun",
+        "/proc", "/sys", "/dev", "/boot", "/run", "/var/run", "/var/lib/docker", "/var/lib/containerd", "/var/lib/securerun", "/var/lib/kubelet",
+        "/var/lib/etcd", "/var/lib/containers", "/var/lib/rancher",
     ]
     /// The host's system directories: only the harmless paths below may be mounted from them, read-only.
     static let systemTrees = ["/etc", "/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin"]

@@ -7,8 +7,9 @@ public enum AdmissionPolicyRenderer {
     /// The policy's and the binding's name.
     public static func name(_ values: KubernetesProfile) -> String { "securerun-\(KubernetesProfile.dnsLabel(values.profile.name))" }
 
-    /// The rules every pod policy matches: pods CREATE and UPDATE, and the ephemeralcontainers
-    /// subresource `kubectl debug` writes to.
+    /// The rules every pod policy matches: pods CREATE and UPDATE, the ephemeralcontainers subresource
+    /// `kubectl debug` writes to, and the resize subresource through which Kubernetes 1.33 changes a
+    /// running container's limits (a rule for `pods` alone never sees it).
     static var podRules: YAMLNode {
         .list([
             .map([
@@ -18,6 +19,10 @@ public enum AdmissionPolicyRenderer {
             .map([
                 YAMLEntry("apiGroups", .strings([""])), YAMLEntry("apiVersions", .strings(["v1"])),
                 YAMLEntry("operations", .strings(["UPDATE"])), YAMLEntry("resources", .strings(["pods/ephemeralcontainers"])),
+            ]),
+            .map([
+                YAMLEntry("apiGroups", .strings([""])), YAMLEntry("apiVersions", .strings(["v1"])),
+                YAMLEntry("operations", .strings(["UPDATE"])), YAMLEntry("resources", .strings(["pods/resize"])),
             ]),
         ])
     }

@@ -54,7 +54,9 @@ public enum WebhookConfigRenderer {
             YAMLEntry("failurePolicy", .plain("Fail"), comments: ["fail closed: when the webhook does not answer, pods are refused"]),
             YAMLEntry("matchPolicy", .plain("Equivalent"), comments: ["a pod sent through another API version is judged too"]),
             YAMLEntry("timeoutSeconds", .int(timeoutSeconds)),
-            YAMLEntry("rules", AdmissionPolicyRenderer.podRules, comments: ["pods, and the ephemeralcontainers subresource kubectl debug writes to"]),
+            YAMLEntry(
+                "rules", AdmissionPolicyRenderer.podRules,
+                comments: ["pods, the ephemeralcontainers subresource kubectl debug writes to, and resize (in-place limits, 1.33)"]),
             YAMLEntry(
                 "namespaceSelector", AdmissionPolicyRenderer.namespaceSelector(exempt: exemptNamespaces),
                 comments: [

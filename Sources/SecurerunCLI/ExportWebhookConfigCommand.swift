@@ -10,7 +10,7 @@ struct ExportWebhookConfigCommand: AsyncParsableCommand {
         abstract: "Write the ValidatingWebhookConfiguration that sends pods to securerun admission serve.",
         discussion: """
             failurePolicy Fail, sideEffects None, timeoutSeconds 10, matchPolicy Equivalent, admissionReviewVersions \
-            v1; pods on CREATE and UPDATE and pods/ephemeralcontainers on UPDATE; namespaces exempted only by their \
+            v1; pods on CREATE and UPDATE and pods/ephemeralcontainers and pods/resize on UPDATE; namespaces exempted only by their \
             kubernetes.io/metadata.name label (kube-system and the webhook's own namespace unless --exempt-namespace \
             says otherwise); the Service's path /validate on port 8443.
             """)

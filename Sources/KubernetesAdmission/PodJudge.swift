@@ -46,6 +46,18 @@ public struct PodJudge: Sendable {
         } catch {
             refusals.append(PodRefusal(error))
         }
+        // The node's filesystem is not the webhook's: a writable hostPath would let one pod plant a symlink
+        // (to the node's /) that another pod's hostPath then follows on the node, where no check sees it.
+        // What securerun cannot see it refuses: on a cluster, host paths are read-only.
+        for mount in container.request.mounts {
+            guard case .bind(let bind) = mount.value, !bind.readOnly else { continue }
+            let violation = PolicyViolation(
+                rule: .volumes, origin: mount.origin, profile: profile.name,
+                detail:
+                    "a writable hostPath could plant a symlink on the node that another pod's hostPath follows there, which the webhook cannot see; mount it readOnly: true"
+            )
+            refusals.append(PodRefusal(rule: violation.rule.id, message: violation.description))
+        }
         var floor = container.floor
         switch container.seccomp {
         case .unset, .runtimeDefault: floor.seccomp = .engineDefault

@@ -134,15 +134,15 @@ public enum KyvernoRenderer {
                             .map([
                                 YAMLEntry("list", .string(all)),
                                 denyWhenAny([
-                                                        .map([
-                                                            YAMLEntry("key", .string("ALL")), YAMLEntry("operator", .plain("AnyNotIn")),
-                                                            YAMLEntry("value", .string("{{ element.securityContext.capabilities.drop[] || `[]` }}")),
-                                                        ]),
-                                                        .map([
-                                                            YAMLEntry("key", .string("{{ element.securityContext.capabilities.add[] || `[]` }}")),
-                                                            YAMLEntry("operator", .plain("AnyNotIn")), YAMLEntry("value", .strings(adds)),
-                                                        ]),
-                                                    ]),
+                                    .map([
+                                        YAMLEntry("key", .string("ALL")), YAMLEntry("operator", .plain("AnyNotIn")),
+                                        YAMLEntry("value", .string("{{ element.securityContext.capabilities.drop[] || `[]` }}")),
+                                    ]),
+                                    .map([
+                                        YAMLEntry("key", .string("{{ element.securityContext.capabilities.add[] || `[]` }}")),
+                                        YAMLEntry("operator", .plain("AnyNotIn")), YAMLEntry("value", .strings(adds)),
+                                    ]),
+                                ]),
                             ])
                         ])),
                 ])),
@@ -222,11 +222,11 @@ public enum KyvernoRenderer {
                 validate: .map([
                     YAMLEntry("message", .string(message(.tmpfs, "at most \(values.maxTmpfsCount) emptyDir volumes"))),
                     denyWhenAny([
-                                            .map([
-                                                YAMLEntry("key", .string("{{ length(request.object.spec.volumes[?emptyDir] || `[]`) }}")),
-                                                YAMLEntry("operator", .plain("GreaterThan")), YAMLEntry("value", .int(values.maxTmpfsCount)),
-                                            ])
-                                        ]),
+                        .map([
+                            YAMLEntry("key", .string("{{ length(request.object.spec.volumes[?emptyDir] || `[]`) }}")),
+                            YAMLEntry("operator", .plain("GreaterThan")), YAMLEntry("value", .int(values.maxTmpfsCount)),
+                        ])
+                    ]),
                 ])),
             FloorRule(
                 name: "sr012-sr015-host-namespaces",

@@ -30,8 +30,8 @@ public struct UserNamespaceStep: LaunchStep {
 
     public func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {
         guard mode != .off else { return }
-        do {
-            if let blocker { throw RuntimeError.userNamespaceFailed(action: "give the container a user namespace", reason: blocker) }
+        do throws(RuntimeError) {
+            if let blocker { throw .userNamespaceFailed(action: "give the container a user namespace", reason: blocker) }
             let lease = try IdBlocks.allocate(for: place.directory)
             try Self.makeReachable(place)
             plan.idMapping = lease.mapping

@@ -21,7 +21,8 @@ struct AdmissionAgreementTests {
         // Under the open profile both admit it (unattested images are admitted there): the refusal below is the registry rule's.
         #expect(try cli.run(["image", "verify", "--profile", open, reference]).status == 0)
 
-        let message = "refusing to run \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid) [SR027 image-admission]"
+        let message =
+            "refusing to run \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid) [SR027 image-admission]"
         let run = try cli.run(["run", "--profile", restricted, reference, "/bin/busybox", "echo", "started"])
         #expect(run.status == 125 && run.stdout.isEmpty && run.stderr == "securerun: \(message)\n", "\(run)")
 

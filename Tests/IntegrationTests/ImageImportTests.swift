@@ -94,7 +94,8 @@ struct ImageImportTests {
         #expect(refusedRun.stdout.isEmpty)
         #expect(
             refusedRun.stderr
-                == "securerun: refusing to run \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid) [SR027 image-admission]\n")
+                == "securerun: refusing to run \(reference): registry \(registry.host) is not in profile \"restricted\" allowedRegistries (registry.invalid) [SR027 image-admission]\n"
+        )
         // A local import has no registry, so the rule does not apply to it.
         try expectRuns("busybox:it", main, profile: restricted)
     }

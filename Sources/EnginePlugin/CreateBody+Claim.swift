@@ -3,11 +3,16 @@ import Policy
 
 extension CreateBody {
     /// The claim securerun's own docker backend wrote for this create, if it is one: the body's
-    /// `securerun.id` label names the container, the query's name the engine container, and the claim
-    /// (in securerun's root-only state root) must name the same.
+    /// `securerun.id` label names the container, the query's name the engine container, the claim (in
+    /// securerun's root-only state root) must name the same, and the body must carry the claim's
+    /// one-time token (a client racing securerun with the same name and id has never seen it).
     func ownClaim(stateRoot: URL) -> EngineClaim? {
-        guard let id = request.labels.last(where: { $0.value.key == "securerun.id" })?.value.value, let name = request.name?.value else { return nil }
-        return EngineClaim.read(stateRoot: stateRoot, id: id, name: name)
+        guard let id = request.labels.last(where: { $0.value.key == "securerun.id" })?.value.value, let name = request.name?.value,
+            let claim = EngineClaim.read(stateRoot: stateRoot, id: id, name: name),
+            // The one-time token only securerun's own create carries.
+            request.labels.contains(where: { $0.value.key == EngineClaim.tokenLabel && $0.value.value == claim.token })
+        else { return nil }
+        return claim
     }
 
     /// The body as what the claim says it is, judged by the same rules as any other: securerun's own

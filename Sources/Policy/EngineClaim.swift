@@ -23,7 +23,8 @@ public struct EngineClaim: Codable, Sendable, Equatable {
 
     /// The engine's name for the container (the create's `?name=`).
     public var name: String
-    /// securerun's own labels on it.
+    /// securerun's own labels on it, the one-time ``token`` among them (`securerun.claim`): a client that
+    /// guessed the name and the id still cannot borrow a claim it never saw.
     public var labels: [String: String]
     /// Its volumes' staging paths.
     public var staged: [StagedBind]
@@ -33,9 +34,19 @@ public struct EngineClaim: Codable, Sendable, Equatable {
     /// pause binary): no host path, so no volume rule applies to them.
     public var ownFiles: [String]
 
+    /// The label that carries the claim's one-time token.
+    public static let tokenLabel = "securerun.claim"
+
+    /// The claim's one-time token: 32 random hex digits, in the claim and in the create it covers only.
+    public var token: String? { labels[Self.tokenLabel] }
+
+    /// A claim for `name`; `labels` gains a fresh one-time token (see ``token``).
     public init(name: String, labels: [String: String], staged: [StagedBind] = [], holder: String? = nil, ownFiles: [String] = []) {
         self.name = name
-        self.labels = labels
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = generator.next() }
+        self.labels = labels.merging([Self.tokenLabel: HexText.encode(bytes)]) { $1 }
         self.staged = staged
         self.holder = holder
         self.ownFiles = ownFiles
@@ -84,7 +95,7 @@ public struct EngineClaim: Codable, Sendable, Equatable {
         guard let path = path(stateRoot: stateRoot, id: id, name: name),
             let bytes = try? FileContents.readRegular(path, limit: limit),
             let claim = try? StrictJSONDecoder(limits: JSONLimits(maxBytes: limit, maxDepth: 8)).decode(EngineClaim.self, from: bytes),
-            claim.name == name,
+            claim.name == name, claim.token?.utf8.count == 32,
             claim.ownFiles.allSatisfy({ URL(fileURLWithPath: $0).deletingLastPathComponent().path == directory(of: path) })
         else { return nil }
         return claim

@@ -40,7 +40,8 @@ public enum BackendKind: String, Sendable, CaseIterable {
             for index in launch.spec.volumes.indices where launch.plan.volumeSources[index] == nil {
                 launch.plan.volumeSources[index] = mounts.staging(index).path
             }
-            let body = try DockerCreate(launch: launch, image: imageID, attach: true, interactive: launch.interactive)
+            let body = try DockerCreate(
+                launch: launch, image: imageID, attach: true, interactive: launch.interactive, ownLabels: DockerCreate.ownLabels(launch))
             return String(decoding: try encoder.encode(body), as: UTF8.self)
         }
         var spec = SpecBuilder.spec(

@@ -22,9 +22,10 @@ import Testing
         return refusal { () throws(EnginePluginError) in try judge.decide(request) }
     }
 
-    func body(binds: [String], network: String = "none") throws -> [String: Any] {
+    func body(binds: [String], network: String = "none", claim: EngineClaim? = nil) throws -> [String: Any] {
         var body = try Fixtures.compliantBody()
-        body["Labels"] = ["securerun.id": id]
+        // securerun's own create carries its claim's labels, the one-time token among them.
+        body["Labels"] = claim?.labels ?? ["securerun.id": id]
         body = try Fixtures.with("Binds", binds, in: body)
         return try Fixtures.with("NetworkMode", network, in: body)
     }
@@ -35,14 +36,14 @@ import Testing
             staged: [.init(staged: staged, source: "/srv/data")])
         try claim.write(stateRoot: judge.stateRoot, id: id)
         // Everything the policy and floor judge passed: only the image (not in this empty store) refuses.
-        let refused = try decide(try body(binds: ["\(staged):/data:ro,rprivate"]), name: claim.name)
+        let refused = try decide(try body(binds: ["\(staged):/data:ro,rprivate"], claim: claim), name: claim.name)
         guard case .imageNotAdmitted = refused else { Issue.record("\(String(describing: refused))"); return }
     }
 
     @Test func aStagedVolumeIsJudgedAsItsHostPath_attackStagingAForbiddenPath() throws {
         let claim = EngineClaim(name: "securerun-x", labels: ["securerun.id": id], staged: [.init(staged: staged, source: "/")])
         try claim.write(stateRoot: judge.stateRoot, id: id)
-        let refused = try decide(try body(binds: ["\(staged):/data:ro"]), name: claim.name)
+        let refused = try decide(try body(binds: ["\(staged):/data:ro"], claim: claim), name: claim.name)
         #expect(refused?.policyRule == "SR010", "\(String(describing: refused))")
     }
 
@@ -60,8 +61,8 @@ import Testing
         let claim = EngineClaim(name: "securerun-w", labels: ["securerun.id": id], holder: "securerun-net-h")
         try claim.write(stateRoot: judge.stateRoot, id: id)
         // The default profile's network is none: the private network the holder gives is refused by the network rule.
-        #expect(try decide(try body(binds: [], network: "container:securerun-net-h"), name: claim.name)?.policyRule == "SR012")
-        #expect(try decide(try body(binds: [], network: "container:other"), name: claim.name)?.policyRule == "SR012")
+        #expect(try decide(try body(binds: [], network: "container:securerun-net-h", claim: claim), name: claim.name)?.policyRule == "SR012")
+        #expect(try decide(try body(binds: [], network: "container:other", claim: claim), name: claim.name)?.policyRule == "SR012")
     }
 
     @Test func claimsThatCouldNameAnotherPlaceAreNotRead_attackPathTraversalInTheLabel() throws {
@@ -80,5 +81,23 @@ import Testing
         try EngineClaim(name: "securerun-y", labels: [:]).write(stateRoot: judge.stateRoot, id: id)
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
         #expect(EngineClaim.read(stateRoot: judge.stateRoot, id: id, name: "securerun-link") == nil)
+    }
+
+    @Test func aClientRacingWithTheRightNameAndIdButNoTokenIsAnyClient_attackBorrowingAClaim() throws {
+        let claim = EngineClaim(
+            name: "securerun-race", labels: ["securerun.id": id, "securerun.profile": "default"], staged: [.init(staged: staged, source: "/srv/data")])
+        try claim.write(stateRoot: judge.stateRoot, id: id)
+        // Everything a client can learn (the engine name, the id from docker ps or events), but not the token.
+        var labels = claim.labels
+        labels[EngineClaim.tokenLabel] = String(repeating: "0", count: 32)
+        var body = try body(binds: ["\(staged):/data:ro"], claim: claim)
+        body["Labels"] = labels
+        let refused = try decide(body, name: claim.name)
+        #expect(refused?.policyRule == "SR010" || refused?.description.contains("securerun.") == true, "\(String(describing: refused))")
+        // With the token, the same create is securerun's: only the image (not in this empty store) refuses.
+        guard case .imageNotAdmitted = try decide(try self.body(binds: ["\(staged):/data:ro"], claim: claim), name: claim.name) else {
+            Issue.record("the claimed create was not read as securerun's")
+            return
+        }
     }
 }

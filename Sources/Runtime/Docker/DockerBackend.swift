@@ -99,7 +99,8 @@ public struct DockerBackend: KeepsStoppedContainers {
         }
         let claim = DockerCreate.claim(launch, name: Self.engineName(launch))
         let id = try Self.create(engine: engine, stateRoot: stateRoot, manifestDigest: launch.imageDigest, claim: claim, id: launch.place.id, verb: "create") {
-            (image) throws(RuntimeError) in try DockerCreate(launch: launch, image: image, attach: attach, interactive: launch.interactive)
+            (image) throws(RuntimeError) in
+            try DockerCreate(launch: launch, image: image, attach: attach, interactive: launch.interactive, ownLabels: claim.labels)
         }
         // The engine's id, for every later verb.
         try? AtomicWrite.text(id, to: launch.place.directory.appendingPathComponent("engine-id"))

@@ -127,7 +127,8 @@ struct DockerCreate: Encodable {
             MaskedPaths: spec.maskedPaths, ReadonlyPaths: spec.readonlyPaths)
     }
 
-    init(launch: BackendLaunch, image: String, attach: Bool, interactive: Bool) throws(RuntimeError) {
+    /// The workload's body; `ownLabels` are securerun's (its claim's, with the one-time token).
+    init(launch: BackendLaunch, image: String, attach: Bool, interactive: Bool, ownLabels: [String: String]) throws(RuntimeError) {
         let spec = launch.spec
         var network = "none"
         guard let command = spec.args.first else { throw .engineFailed(verb: "create", message: "no command") }
@@ -169,7 +170,7 @@ struct DockerCreate: Encodable {
         AttachStderr = attach
         // The user's labels reach the engine (`docker ps --filter label=…`, proxies, updaters); securerun's
         // own are set last (a user label under `securerun.` is refused before anything is created).
-        Labels = launch.labels.merging(Self.ownLabels(launch)) { $1 }
+        Labels = launch.labels.merging(ownLabels) { $1 }
         HostConfig = Host(
             CapAdd: spec.capabilities.sorted().map(\.name),
             SecurityOpt: ["no-new-privileges:true", seccomp],

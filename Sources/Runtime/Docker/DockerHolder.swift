@@ -44,11 +44,12 @@ public struct DockerHolder: Sendable {
         } catch {
             throw .stateFailure(path: ownPause, reason: "cannot copy \(pause): \(error.localizedDescription)")
         }
+        let claim = EngineClaim(name: names.holder, labels: labels, ownFiles: [ownPause])
         let body = { (image: String) throws(RuntimeError) in
-            try DockerCreate(holderFor: spec, image: image, labels: labels, pause: ownPause, at: Self.pausePath)
+            try DockerCreate(holderFor: spec, image: image, labels: claim.labels, pause: ownPause, at: Self.pausePath)
         }
         let holder = try DockerBackend.create(
-            engine: engine, stateRoot: stateRoot, manifestDigest: imageDigest, claim: EngineClaim(name: names.holder, labels: labels, ownFiles: [ownPause]),
+            engine: engine, stateRoot: stateRoot, manifestDigest: imageDigest, claim: claim,
             id: place.id, verb: "create (network holder)", body: body)
         try engine.call("POST", "/containers/\(holder)/start", verb: "start (network holder)")
         struct Inspect: Decodable {

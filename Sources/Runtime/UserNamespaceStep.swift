@@ -30,8 +30,13 @@ public struct UserNamespaceStep: LaunchStep {
 
     public func setUp(_ place: ContainerPlace, plan: inout LaunchPlan) throws(RuntimeError) {
         guard mode != .off else { return }
+        // A request that cannot have one runs without it where the profile only prefers one, quietly (it is
+        // what was asked for, every time; `inspect` shows no mapping); a profile that requires one refuses it.
+        if let blocker {
+            if mode == .required { throw .userNamespaceFailed(action: "give the container a user namespace", reason: blocker) }
+            return
+        }
         do throws(RuntimeError) {
-            if let blocker { throw .userNamespaceFailed(action: "give the container a user namespace", reason: blocker) }
             let lease = try IdBlocks.allocate(for: place.directory)
             try Self.makeReachable(place)
             plan.idMapping = lease.mapping

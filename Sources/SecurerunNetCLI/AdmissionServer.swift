@@ -107,21 +107,9 @@ final class AdmissionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
 
     func respond(context: ChannelHandlerContext, head: HTTPRequestHead, path: String, status: HTTPResponseStatus, type: String, body: [UInt8]) {
         state.metrics.http(path: path, code: Int(status.code))
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: type)
-        headers.add(name: "Content-Length", value: "\(body.count)")
         // A body not read to its end leaves the connection unusable.
-        let keepAlive = head.isKeepAlive && status != .payloadTooLarge
-        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: body.count)
-        buffer.writeBytes(body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
-        }
+        HTTPReply.send(
+            context, version: head.version, status: status, contentType: type, body: body, keepAlive: head.isKeepAlive && status != .payloadTooLarge)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

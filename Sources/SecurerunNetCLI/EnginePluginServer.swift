@@ -159,20 +159,8 @@ final class PluginHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func respond(context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, body: [UInt8]) {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: head.uri == "/_securerun/health" ? "application/json" : AuthZProtocol.contentType)
-        headers.add(name: "Content-Length", value: "\(body.count)")
-        let keepAlive = head.isKeepAlive
-        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-        var buffer = context.channel.allocator.buffer(capacity: body.count)
-        buffer.writeBytes(body)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
-        }
+        let type = head.uri == "/_securerun/health" ? "application/json" : AuthZProtocol.contentType
+        HTTPReply.send(context, version: head.version, status: status, contentType: type, body: body, keepAlive: head.isKeepAlive)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

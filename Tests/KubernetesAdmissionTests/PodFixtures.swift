@@ -2,6 +2,7 @@ import Foundation
 import KubernetesAdmission
 import Policy
 import StrictJSON
+import TestSupport
 
 /// The shipped default profile, a judge over an empty state root, and pods built from a compliant one.
 enum PodFixtures {
@@ -20,58 +21,14 @@ enum PodFixtures {
 
     /// A pod that carries the default profile's floor, its image pinned by digest.
     static func compliantPod(seccompFile: String) -> [String: Any] {
-        [
-            "apiVersion": "v1", "kind": "Pod", "metadata": ["name": "web", "namespace": "apps", "labels": ["app": "web"]],
-            "spec": [
-                "automountServiceAccountToken": false,
-                "securityContext": [
-                    "runAsNonRoot": true, "runAsUser": 65534, "runAsGroup": 65534,
-                    "seccompProfile": ["type": "Localhost", "localhostProfile": seccompFile],
-                ],
-                "containers": [
-                    [
-                        "name": "app", "image": "registry.example/app@\(digest)", "command": ["/bin/sh", "-c", "sleep 1"],
-                        "securityContext": ["readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false, "capabilities": ["drop": ["ALL"]]],
-                        "resources": ["limits": ["cpu": "500m", "memory": "256Mi"], "requests": ["cpu": "100m", "memory": "64Mi"]],
-                        "volumeMounts": [["name": "tmp", "mountPath": "/tmp"]],
-                    ] as [String: Any]
-                ],
-                "volumes": [["name": "tmp", "emptyDir": ["medium": "Memory", "sizeLimit": "16Mi"]]],
-            ] as [String: Any],
-        ]
+        PodDocuments.compliant(
+            image: "registry.example/app@\(digest)", seccompFile: seccompFile, user: 65534, command: ["/bin/sh", "-c", "sleep 1"],
+            labels: ["app": "web"], requests: ["cpu": "100m", "memory": "64Mi"])
     }
 
-    /// `pod` with `change` applied to its first container.
-    static func container(_ pod: [String: Any], _ change: (inout [String: Any]) -> Void) -> [String: Any] {
-        var pod = pod
-        var spec = pod["spec"] as? [String: Any] ?? [:]
-        var containers = spec["containers"] as? [[String: Any]] ?? []
-        change(&containers[0])
-        spec["containers"] = containers
-        pod["spec"] = spec
-        return pod
-    }
-
-    /// `pod` with `change` applied to its spec.
-    static func spec(_ pod: [String: Any], _ change: (inout [String: Any]) -> Void) -> [String: Any] {
-        var pod = pod
-        var spec = pod["spec"] as? [String: Any] ?? [:]
-        change(&spec)
-        pod["spec"] = spec
-        return pod
-    }
-
-    /// Sets `value` at `keys` inside `object`.
-    static func set(_ object: inout [String: Any], _ keys: [String], _ value: Any?) {
-        guard let first = keys.first else { return }
-        if keys.count == 1 {
-            object[first] = value
-            return
-        }
-        var inner = object[first] as? [String: Any] ?? [:]
-        set(&inner, Array(keys.dropFirst()), value)
-        object[first] = inner
-    }
+    static func container(_ pod: [String: Any], _ change: (inout [String: Any]) -> Void) -> [String: Any] { PodDocuments.container(pod, change) }
+    static func spec(_ pod: [String: Any], _ change: (inout [String: Any]) -> Void) -> [String: Any] { PodDocuments.spec(pod, change) }
+    static func set(_ object: inout [String: Any], _ keys: [String], _ value: Any?) { PodDocuments.set(&object, keys, value) }
 
     static func node(_ object: [String: Any]) throws -> JSONNode {
         try JSONParser.parse(Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])))

@@ -1,6 +1,7 @@
 import Foundation
 import KubernetesAdmission
 import Policy
+import TestSupport
 import Testing
 
 /// `securerun-net admission serve` from this build on 127.0.0.1 over TLS (a self-signed certificate made
@@ -223,53 +224,10 @@ final class WebhookFixture: @unchecked Sendable {
 
     /// A pod that carries the fixture profile's floor, running `image`.
     func pod(image: String, name: String = "web") -> [String: Any] {
-        [
-            "apiVersion": "v1", "kind": "Pod", "metadata": ["name": name, "namespace": "apps"],
-            "spec": [
-                "automountServiceAccountToken": false,
-                "securityContext": [
-                    "runAsNonRoot": true, "runAsUser": 1000, "runAsGroup": 1000, "seccompProfile": ["type": "Localhost", "localhostProfile": seccompFile],
-                ],
-                "containers": [
-                    [
-                        "name": "app", "image": image, "command": ["/bin/true"],
-                        "securityContext": ["readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false, "capabilities": ["drop": ["ALL"]]],
-                        "resources": ["limits": ["cpu": "500m", "memory": "256Mi"]],
-                        "volumeMounts": [["name": "tmp", "mountPath": "/tmp"]],
-                    ] as [String: Any]
-                ],
-                "volumes": [["name": "tmp", "emptyDir": ["medium": "Memory", "sizeLimit": "16Mi"]]],
-            ] as [String: Any],
-        ]
+        PodDocuments.compliant(image: image, seccompFile: seccompFile, user: 1000, command: ["/bin/true"], name: name)
     }
 
-    /// `pod` with `change` applied to the value at `keys` of its first container (`keys` empty: the container).
-    static func container(_ pod: [String: Any], _ change: (inout [String: Any]) -> Void) -> [String: Any] {
-        var pod = pod
-        var spec = pod["spec"] as? [String: Any] ?? [:]
-        var containers = spec["containers"] as? [[String: Any]] ?? []
-        change(&containers[0])
-        spec["containers"] = containers
-        pod["spec"] = spec
-        return pod
-    }
-
-    static func spec(_ pod: [String: Any], _ change: (inout [String: Any]) -> Void) -> [String: Any] {
-        var pod = pod
-        var spec = pod["spec"] as? [String: Any] ?? [:]
-        change(&spec)
-        pod["spec"] = spec
-        return pod
-    }
-
-    static func set(_ object: inout [String: Any], _ keys: [String], _ value: Any?) {
-        guard let first = keys.first else { return }
-        if keys.count == 1 {
-            object[first] = value
-            return
-        }
-        var inner = object[first] as? [String: Any] ?? [:]
-        set(&inner, Array(keys.dropFirst()), value)
-        object[first] = inner
-    }
+    static func container(_ pod: [String: Any], _ change: (inout [String: Any]) -> Void) -> [String: Any] { PodDocuments.container(pod, change) }
+    static func spec(_ pod: [String: Any], _ change: (inout [String: Any]) -> Void) -> [String: Any] { PodDocuments.spec(pod, change) }
+    static func set(_ object: inout [String: Any], _ keys: [String], _ value: Any?) { PodDocuments.set(&object, keys, value) }
 }

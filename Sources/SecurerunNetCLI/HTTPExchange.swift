@@ -38,3 +38,25 @@ struct WholeRequest {
         return nil
     }
 }
+
+/// One whole HTTP/1.1 response, as both servers answer: a length, a type, and the connection closed after
+/// it unless it is kept alive.
+enum HTTPReply {
+    static func send(
+        _ context: ChannelHandlerContext, version: HTTPVersion, status: HTTPResponseStatus, contentType: String, body: [UInt8], keepAlive: Bool
+    ) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: "\(body.count)")
+        headers.add(name: "Connection", value: keepAlive ? "keep-alive" : "close")
+        context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
+        context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
+        let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+}

@@ -47,12 +47,10 @@ final class EngineConnection: @unchecked Sendable {
         return try stream("GET", path, verb: "save") { (bytes) throws(RuntimeError) in
             written += Int64(bytes.count)
             guard written <= limit else { throw .engineFailed(verb: "save", message: "the image is over the \(limit)-byte limit") }
-            var offset = bytes.startIndex
-            while offset < bytes.endIndex {
-                let count = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                guard count > 0 else { throw .engineFailed(verb: "save", message: "write: \(String(cString: strerror(errno)))") }
-                offset += count
+            do throws(SystemError) {
+                try FileContents.writeAll(fd: fd, Array(bytes), path: "the saved image")
+            } catch {
+                throw .engineFailed(verb: "save", message: "write: \(error.reason)")
             }
             return true
         }
@@ -153,12 +151,10 @@ final class EngineConnection: @unchecked Sendable {
     }
 
     func writeAll(_ bytes: [UInt8]) throws(RuntimeError) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { throw .engineUnavailable(socket: socketPath, reason: "write: \(String(cString: strerror(errno)))") }
-            offset += written
+        do {
+            try FileContents.writeAll(fd: fd, bytes, path: socketPath)
+        } catch {
+            throw .engineUnavailable(socket: socketPath, reason: "write: \(error.reason)")
         }
     }
 

@@ -1,6 +1,8 @@
 import ArgumentParser
+import CHostSystem
 import EnginePlugin
 import Foundation
+import HostSystem
 import Logging
 import Policy
 import SecurerunCLI
@@ -148,32 +150,15 @@ enum EnginePluginOptions {
 }
 
 extension HealthProbe {
-    /// A GET over the unix socket `path`; the body of a 200 answer, or nil.
+    /// A GET over the unix socket `path`; the body of a 200 answer (read to its end, at most 1 MiB), or nil.
     static func get(_ socketPath: String, path: String) -> String? {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = sr_connect_unix(socketPath)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(socketPath.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0 }
-        }
-        guard connected else { return nil }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: securerun\r\nConnection: close\r\n\r\n".utf8)
-        guard request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else { return nil }
-        var response: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while response.count < 1 << 20 {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            response += chunk[0..<count]
-        }
+        guard (try? FileContents.writeAll(fd: fd, request, path: socketPath)) != nil,
+            let response = try? FileContents.read(fd: fd, path: socketPath, limit: 1 << 20)
+        else { return nil }
         let text = String(decoding: response, as: UTF8.self)
         guard text.hasPrefix("HTTP/1.1 200"), let split = text.range(of: "\r\n\r\n") else { return nil }
         return String(text[split.upperBound...])

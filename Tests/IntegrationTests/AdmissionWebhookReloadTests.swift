@@ -22,19 +22,28 @@ struct AdmissionWebhookReloadTests {
         let profileText = try String(contentsOfFile: fixture.profile, encoding: .utf8)
         try profileText.write(to: profile, atomically: true, encoding: .utf8)
 
-        let port = Int.random(in: 30000..<40000)
         let log = directory.appendingPathComponent("webhook.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: WebhookFixture.netBinary)
-        process.arguments = [
-            "admission", "serve", "--profile", profile.path, "--tls-cert", certificate, "--tls-key", key, "--listen", "127.0.0.1:\(port)",
-        ]
-        process.environment = ["SECURERUN_ROOT": fixture.cli.root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
+        // A port below the kernel's ephemeral range (32768 up), where no outgoing connection takes it; should
+        // something hold it anyway, the start says so and another is tried.
+        var started: (process: Process, port: Int)?
+        for _ in 0..<5 where started == nil {
+            let port = Int.random(in: 20000..<30000)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: WebhookFixture.netBinary)
+            process.arguments = [
+                "admission", "serve", "--profile", profile.path, "--tls-cert", certificate, "--tls-key", key, "--listen", "127.0.0.1:\(port)",
+            ]
+            process.environment = ["SECURERUN_ROOT": fixture.cli.root.path, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+            let handle = try FileHandle(forWritingTo: log)
+            handle.seekToEndOfFile()
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            Wait.until(interval: 0.05) { !process.isRunning || ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("serving") }
+            if process.isRunning { started = (process, port) } else { process.waitUntilExit() }
+        }
+        let (process, port) = try #require(started, "the webhook did not start on any of 5 ports: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
         defer {
             process.terminate()
             process.waitUntilExit()

@@ -31,6 +31,8 @@ public struct StateRoot: Sendable, Equatable {
     public var names: URL { url.appendingPathComponent("names", isDirectory: true) }
     /// Private networks' records (address blocks in use).
     public var network: URL { url.appendingPathComponent("network", isDirectory: true) }
+    /// securerun networks (`network create`): one record each, `networks/<name>.json`.
+    public var networks: URL { url.appendingPathComponent("networks", isDirectory: true) }
     /// Scratch space on the store's filesystem (renamed into place when complete).
     public var tmp: URL { url.appendingPathComponent("tmp", isDirectory: true) }
     /// An OCI runtime's own state directory (`runtime/runc`, `runtime/crun`).
@@ -40,7 +42,7 @@ public struct StateRoot: Sendable, Equatable {
     /// the metadata areas among them, which are tightened all the way down.
     public static let entries: Set<String> = [
         ".securerun-state", ".lock", "blobs", "images", "rootfs", "attestations", "trusted-keys", "containers", "runtime", "cache", "tmp",
-        "names", "network",
+        "names", "network", "networks",
     ]
     public static let metadataAreas: Set<String> = ["blobs", "images", "attestations", "trusted-keys", "cache", "tmp"]
 }

@@ -204,10 +204,17 @@ extension Policy {
         if floor.pidsLimit <= 0 {
             refuse(.pids, .pidsLimit, "\(carry): set a task limit of at most \(profile.pidsLimit) (docker run --pids-limit \(profile.pidsLimit))")
         }
-        if floor.networkMode != "none" {
+        if NetworkName.problem(floor.networkMode) != nil && floor.networkMode != "none" {
             refuse(
                 .network, .networkMode, "\(carry), and without none the engine attaches its default bridge network; set it to none (docker run --network none)",
                 value: floor.networkMode.isEmpty ? "unset" : floor.networkMode)
+        } else if floor.networkMode != "none" {
+            // An engine network has neither a container's caps nor its rules; securerun's own networks are
+            // joined through securerun (its docker backend's holder), never by the engine directly.
+            refuse(
+                .network, .networkMode,
+                "the engine's network \(floor.networkMode) has none of securerun's caps or rules; set it to none, or join a securerun network with securerun run --network \(floor.networkMode)",
+                value: floor.networkMode)
         }
         for name in floor.endpoints where name != "none" {
             refuse(.network, .endpoints, "containers get network none; remove the network \(name)", value: name)

@@ -7,6 +7,7 @@ enum NetworkRequests {
     static func evaluate(_ request: RunRequest, network: NetworkProfile, judge: Judge) -> (spec: NetworkSpec?, problems: [PolicyError]) {
         var problems: [PolicyError] = []
         var mode = network.mode
+        var attach: String?
         let offered = network.mode == .private ? "none or private" : "none"
         if let requested = request.network {
             let name = requested.value.name
@@ -33,11 +34,15 @@ enum NetworkRequests {
                         .network, origin,
                         "containers get network none (a namespace with only lo) under this profile; \(RefusalHints.privateNetwork)"
                     ))
+            } else if network.allows(network: name), let problem = NetworkName.problem(name) {
+                problems.append(judge.invalid(origin, problem))
+            } else if network.allows(network: name) {
+                attach = name
             } else {
                 problems.append(
                     judge.refuse(
                         .network, origin,
-                        "network \"\(name)\" is not available: containers get \(offered) (a request may tighten the profile's, never widen it)"
+                        "network \"\(name)\" is not one this profile lets containers join (network.allowedNetworks: \(network.allowedNetworks.isEmpty ? "none" : network.allowedNetworks.joined(separator: ", "))); containers get \(offered)"
                             + (network.mode == .private ? "" : "; \(RefusalHints.privateNetwork)")))
             }
         }
@@ -48,7 +53,9 @@ enum NetworkRequests {
             case .expose: detail = "exposing has no effect without -P; publish the port with -p where the profile allows it"
             case .dns, .dnsSearch, .dnsOption: detail = "securerun's networks reach only the host end and the profile's egress allow-list, and set no DNS"
             case .addHost: detail = "host entries would name addresses the container may not reach; the profile's egress allow-list decides what it reaches"
-            case .link, .alias: detail = "containers never reach one another: each has a point-to-point link to the host only"
+            case .link, .alias:
+                detail =
+                    "containers reach one another only on a securerun network, by container name: securerun network create NAME, then run --network NAME where the profile's network.allowedNetworks lists it"
             case .ip, .ip6, .macAddress, .linkLocalIP: detail = "securerun gives each private container its address from the profile's network.addressRange"
             }
             problems.append(judge.refuse(.network, setting.origin, detail))
@@ -81,7 +88,9 @@ enum NetworkRequests {
             }
         }
         guard problems.isEmpty else { return (nil, problems) }
-        return (NetworkSpec(mode: .private, addressRange: network.addressRange, egress: egress, ingress: ingress, allow: network.egressAllow, ports: ports), [])
+        var spec = NetworkSpec(mode: .private, addressRange: network.addressRange, egress: egress, ingress: ingress, allow: network.egressAllow, ports: ports)
+        spec.attach = attach
+        return (spec, [])
     }
 
     /// The spec, or the first problem.

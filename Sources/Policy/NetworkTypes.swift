@@ -289,6 +289,14 @@ public struct NetworkProfile: Sendable, Equatable {
     public var egressAllow: [EgressRule]
     /// Whether `-p` may publish ports, and on which host addresses.
     public var publish: PublishPolicy
+    /// The securerun networks (`securerun network create`) a container may join with `--network NAME`;
+    /// `*` is any of them. Empty: none.
+    public var allowedNetworks: [String] = []
+
+    /// Whether `--network name` may join the securerun network `name`.
+    public func allows(network name: String) -> Bool {
+        mode == .private && (allowedNetworks.contains("*") || allowedNetworks.contains(name))
+    }
 
     /// securerun's default range: private, and unlikely to be a host's own.
     public static let defaultRange = IPv4Network(address: 0x0AD5_0000, prefix: 16)
@@ -327,6 +335,9 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
     public var allow: [EgressRule]
     /// Published ports.
     public var ports: [PublishedPort]
+    /// The securerun network the container joins (`--network NAME`): it then shares that network's bridge
+    /// with the network's other containers instead of a point-to-point link of its own.
+    public var attach: String?
 
     /// A network.
     public init(mode: NetworkMode, addressRange: IPv4Network, egress: Shaping?, ingress: Shaping?, allow: [EgressRule], ports: [PublishedPort]) {
@@ -340,4 +351,30 @@ public struct NetworkSpec: Sendable, Equatable, Codable {
 
     /// The `none` network.
     public static let none = NetworkSpec(mode: .none, addressRange: NetworkProfile.defaultRange, egress: nil, ingress: nil, allow: [], ports: [])
+}
+
+/// The name of a securerun network (`securerun network create NAME`): docker's container-name grammar,
+/// `[a-zA-Z0-9][a-zA-Z0-9_.-]*`, at most 64 bytes, and none of the names `--network` already gives a
+/// meaning (so `--network host` can never mean a network someone created).
+public enum NetworkName {
+    /// Names `--network` reads as something else.
+    public static let reserved: Set<String> = ["none", "private", "host", "bridge", "default"]
+
+    /// Why `name` cannot name a securerun network, or nil when it can.
+    public static func problem(_ name: String) -> String? {
+        let bytes = Array(name.utf8)
+        guard let first = bytes.first else { return "a network needs a name" }
+        guard bytes.count <= 64 else { return "\"\(name)\" is longer than 64 characters" }
+        guard isAlphanumeric(first), bytes.allSatisfy({ isAlphanumeric($0) || $0 == 0x2E || $0 == 0x2D || $0 == 0x5F }) else {
+            return "\"\(name)\" is not a network name: letters, digits, '_', '.' and '-', starting with a letter or digit"
+        }
+        guard !reserved.contains(name), !name.hasPrefix("container:") else {
+            return "\"\(name)\" already means something to --network; choose another name"
+        }
+        return nil
+    }
+
+    static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+    }
 }

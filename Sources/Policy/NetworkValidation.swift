@@ -44,7 +44,24 @@ extension ProfileValidator {
         if publish.allowed, mode == .none {
             throw .invalidField(path: path, field: "network.publish.allowed", reason: "ports can only be published with mode private")
         }
-        return NetworkProfile(mode: mode, addressRange: range, egress: egress, ingress: ingress, egressAllow: allow, publish: publish)
+        var profile = NetworkProfile(mode: mode, addressRange: range, egress: egress, ingress: ingress, egressAllow: allow, publish: publish)
+        profile.allowedNetworks = try validateAllowedNetworks(document.allowedNetworks, mode: mode)
+        return profile
+    }
+
+    /// `network.allowedNetworks`: names of securerun networks, or `*` for any; only with mode private (a
+    /// network is a bridge shared with other containers, shaped and filtered like a private link).
+    func validateAllowedNetworks(_ names: [String]?, mode: NetworkMode) throws(PolicyError) -> [String] {
+        guard let names, !names.isEmpty else { return [] }
+        guard mode == .private else {
+            throw .invalidField(path: path, field: "network.allowedNetworks", reason: "containers join networks only with mode private")
+        }
+        for (index, name) in names.enumerated() where name != "*" {
+            if let problem = NetworkName.problem(name) {
+                throw .invalidField(path: path, field: "network.allowedNetworks[\(index)]", reason: problem + " (or * for any securerun network)")
+            }
+        }
+        return names
     }
 
     func validateRange(_ text: String?) throws(PolicyError) -> IPv4Network {

@@ -46,6 +46,7 @@ struct ProfileDocument: Codable {
         var ingressBurst: String?
         var egress: Egress?
         var publish: Publish?
+        var allowedNetworks: [String]?
 
         struct Egress: Codable {
             var allow: [String]?
@@ -57,7 +58,7 @@ struct ProfileDocument: Codable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case mode, addressRange, egressRate, egressBurst, ingressRate, ingressBurst, egress, publish
+            case mode, addressRange, egressRate, egressBurst, ingressRate, ingressBurst, egress, publish, allowedNetworks
         }
 
         init(from decoder: any Decoder) throws {
@@ -74,6 +75,7 @@ struct ProfileDocument: Codable {
             ingressBurst = try container.decodeIfPresent(String.self, forKey: .ingressBurst)
             egress = try container.decodeIfPresent(Egress.self, forKey: .egress)
             publish = try container.decodeIfPresent(Publish.self, forKey: .publish)
+            allowedNetworks = try container.decodeIfPresent([String].self, forKey: .allowedNetworks)
         }
     }
 
@@ -109,7 +111,7 @@ struct ProfileDocument: Codable {
         "tmpfs[]": ["path", "size", "exec", "mode"],
         "extraTmpfs": ["allow", "maxSize", "maxMounts"],
         "volumes": ["allowWritable", "allowedUids", "allowedGids"],
-        "network": ["mode", "addressRange", "egressRate", "egressBurst", "ingressRate", "ingressBurst", "egress", "publish"],
+        "network": ["mode", "addressRange", "egressRate", "egressBurst", "ingressRate", "ingressBurst", "egress", "publish", "allowedNetworks"],
         "network.egress": ["allow"],
         "network.publish": ["allowed", "hostAddresses"],
         "store": ["maxUnpackedSize", "maxFiles", "maxExpansionRatio", "expansionAllowance"],

@@ -89,6 +89,9 @@ extension KubernetesField {
                 : "a NetworkPolicy allowing only the egress allow-list (needs a CNI that enforces NetworkPolicy); hostNetwork: false"
         },
         .init("network.addressRange", .cluster) { _ in "pod addresses come from the cluster's pod CIDR (the CNI's), not the profile's range" },
+        .init("network.allowedNetworks", .cluster) { _ in
+            "pods of a namespace share the cluster network; which pods talk is the namespace's NetworkPolicies, not a securerun network"
+        },
         .init("network.egressRate", .workload) { p in
             p.spec.network.egress.map { "annotation kubernetes.io/egress-bandwidth: \(KubernetesProfile.bandwidth($0.rate)) (needs the CNI bandwidth plugin)" }
                 ?? "no rate (network none)"

@@ -36,7 +36,8 @@ public struct RuncBackend: ContainerBackend {
         try Self.makeDirectory(bundle)
         var spec = SpecBuilder.spec(
             for: launch.spec, rootfs: launch.plan.rootfs ?? launch.sharedRootfs, place: place, volumeSources: launch.plan.volumeSources,
-            networkNamespace: launch.plan.network?.names.namespacePath, idMapping: launch.plan.idMapping)
+            networkNamespace: launch.plan.network?.names.namespacePath, idMapping: launch.plan.idMapping,
+            hostsFile: launch.plan.network?.hostsFile)
         spec.process.terminal = launch.terminal
         try Self.write(try Self.encode(spec, at: bundle), to: bundle.appendingPathComponent("config.json"))
         try Self.makeDirectory(runtime.stateDirectory, intermediate: true)

@@ -39,6 +39,8 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     case networkFailed(action: String, reason: String)
     /// The profile's address range overlaps a route of the host's own.
     case addressRangeConflict(range: String, route: String)
+    /// A securerun network cannot be made, joined or removed as asked.
+    case invalidNetwork(name: String, reason: String)
     /// Every /30 of the profile's address range is in use.
     case addressRangeExhausted(range: String)
     /// A published port's host address and port cannot be bound.
@@ -87,6 +89,8 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .addressRangeConflict(let range, let route):
             return
                 "the profile's network.addressRange \(range) overlaps the host's route \(route); set network.addressRange to a range the host does not use"
+        case .invalidNetwork(let name, let reason):
+            return "network \(name): \(reason)"
         case .addressRangeExhausted(let range):
             return "every /30 of network.addressRange \(range) is in use; stop a private container or give the profile a larger range"
         case .userNamespaceFailed(let action, let reason):

@@ -17,11 +17,11 @@ public enum SpecBuilder {
     /// `idMapping` gives the container a user namespace (and a cgroup namespace) mapping its ids 0…65535 onto its id block.
     public static func spec(
         for hardened: HardenedSpec, rootfs: URL, place: ContainerPlace, volumeSources: [Int: String] = [:], networkNamespace: String? = nil,
-        idMapping: IdMapping? = nil
+        idMapping: IdMapping? = nil, hostsFile: String? = nil
     ) -> RuntimeSpec {
         spec(
             for: hardened, rootfs: rootfs, cgroupsPath: place.cgroupsPath, volumeSources: volumeSources, networkNamespace: networkNamespace,
-            idMapping: idMapping)
+            idMapping: idMapping, hostsFile: hostsFile)
     }
 
     /// A process's supplementary groups: its own gid first, then `--group-add`'s. dockerd always lists the
@@ -32,9 +32,10 @@ public enum SpecBuilder {
     }
 
     /// Makes the runtime spec with the given cgroups path (dry runs have no container place yet).
+    /// `hostsFile` is mounted read-only as /etc/hosts (a container on a securerun network).
     public static func spec(
         for hardened: HardenedSpec, rootfs: URL, cgroupsPath: String, volumeSources: [Int: String] = [:], networkNamespace: String? = nil,
-        idMapping: IdMapping? = nil
+        idMapping: IdMapping? = nil, hostsFile: String? = nil
     ) -> RuntimeSpec {
         let caps = hardened.capabilities.sorted().map(\.name)
         // Ambient (and so inheritable) capabilities are what lets a non-root process actually use an
@@ -88,7 +89,7 @@ public enum SpecBuilder {
             process: process,
             root: .init(path: rootfs.path, readonly: hardened.readOnlyRootfs),
             hostname: hardened.hostname,
-            mounts: mounts(for: hardened, volumeSources: volumeSources),
+            mounts: mounts(for: hardened, volumeSources: volumeSources, hostsFile: hostsFile),
             linux: linux,
             domainname: hardened.domainname
         )
@@ -116,7 +117,7 @@ public enum SpecBuilder {
             : ["rbind", "rw", "nosuid", "nodev", "rnosuid", "rnodev"]
     }
 
-    static func mounts(for hardened: HardenedSpec, volumeSources: [Int: String] = [:]) -> [RuntimeSpec.Mount] {
+    static func mounts(for hardened: HardenedSpec, volumeSources: [Int: String] = [:], hostsFile: String? = nil) -> [RuntimeSpec.Mount] {
         var mounts: [RuntimeSpec.Mount] = [
             .init(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
             .init(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
@@ -139,6 +140,9 @@ public enum SpecBuilder {
         if hardened.initProcess, let host = try? InitBinary.locate() {
             mounts.append(
                 .init(destination: InitBinary.containerPath, type: "bind", source: host, options: ["bind", "ro", "nosuid", "nodev"]))
+        }
+        if let hostsFile {
+            mounts.append(.init(destination: "/etc/hosts", type: "bind", source: hostsFile, options: ["bind", "ro", "nosuid", "nodev", "noexec"]))
         }
         for (index, volume) in hardened.volumes.enumerated() {
             mounts.append(

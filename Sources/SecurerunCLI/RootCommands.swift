@@ -68,6 +68,16 @@ extension ImageVerifyCommand: RootCommand { static var parentPath: String { "ima
 extension ImageAttestationAddCommand: RootCommand { static var parentPath: String { "image attestation" } }
 extension ImageAttestationListCommand: RootCommand { static var parentPath: String { "image attestation" } }
 extension ImageAttestationRemoveCommand: RootCommand { static var parentPath: String { "image attestation" } }
+extension NetworkCreateCommand: RootCommand {
+    static var parentPath: String { "network" }
+    static var whyRoot: String { RootReasons.containers }
+}
+extension NetworkListCommand: RootCommand { static var parentPath: String { "network" } }
+extension NetworkInspectCommand: RootCommand { static var parentPath: String { "network" } }
+extension NetworkRemoveCommand: RootCommand {
+    static var parentPath: String { "network" }
+    static var whyRoot: String { RootReasons.containers }
+}
 extension KeyTrustCommand: RootCommand { static var parentPath: String { "key" } }
 extension KeyListCommand: RootCommand { static var parentPath: String { "key" } }
 extension KeyRemoveCommand: RootCommand { static var parentPath: String { "key" } }

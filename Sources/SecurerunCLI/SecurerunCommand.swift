@@ -18,6 +18,7 @@ public struct SecurerunCommand: AsyncParsableCommand {
             InfoCommand.self,
             DockerCommand.self, DockerAliasCommand.self,
             ImageCommand.self,
+            NetworkCommand.self,
             KeyCommand.self,
             MonitorCommand.self,
             EnginePluginCommand.self,

@@ -238,4 +238,34 @@ struct NetworkPolicyTests {
             #expect(IPv4Network(parsing: bad) == nil, "\(bad)")
         }
     }
+
+    // MARK: - Networks between containers (issue 22)
+
+    @Test("--network NAME joins a securerun network only where network.allowedNetworks lists it (or *); elsewhere SR012 names the list")
+    func allowedNetworks() throws {
+        let listed = try ProfileFixtures.parse(Self.privateText.replacingOccurrences(of: "  publish:", with: "  allowedNetworks: [appnet]\n  publish:"))
+        #expect(try enforce(["--network", "appnet"], profile: listed).attach == "appnet")
+        #expect(try enforce([], profile: listed).attach == nil, "no --network: a link of its own, as before")
+        let other = refusal(["--network", "othernet"], profile: listed)
+        #expect(other?.rule == .network && other?.description.contains("network.allowedNetworks: appnet") == true, "\(String(describing: other))")
+        let none = refusal(["--network", "appnet"])
+        #expect(none?.rule == .network && none?.description.contains("network.allowedNetworks: none") == true, "\(String(describing: none))")
+        let any = try ProfileFixtures.parse(Self.privateText.replacingOccurrences(of: "  publish:", with: "  allowedNetworks: [\"*\"]\n  publish:"))
+        #expect(try enforce(["--network", "whatever"], profile: any).attach == "whatever")
+        // Names --network already gives a meaning never become a network, even under *.
+        #expect(try enforce(["--network", "none"], profile: any).mode == .none)
+        #expect(refusal(["--network", "host"], profile: any)?.rule == .network)
+        #expect(refusal(["--network", "bridge"], profile: any) != nil)
+        #expect(refusal(["--network", "../etc"], profile: any) != nil, "a name that could be a path is refused")
+    }
+
+    @Test("network.allowedNetworks: only with mode private, and only network names or *")
+    func allowedNetworksValidation() {
+        let underNone = "name: unit\nnetwork:\n  mode: none\n  allowedNetworks: [appnet]\n"
+        #expect(fieldError(underNone)?.contains("network.allowedNetworks") == true && fieldError(underNone)?.contains("mode private") == true)
+        let bad = Self.privateText.replacingOccurrences(of: "  publish:", with: "  allowedNetworks: [\"a/b\"]\n  publish:")
+        #expect(fieldError(bad)?.contains("network.allowedNetworks[0]") == true, "\(String(describing: fieldError(bad)))")
+        let reserved = Self.privateText.replacingOccurrences(of: "  publish:", with: "  allowedNetworks: [host]\n  publish:")
+        #expect(fieldError(reserved)?.contains("already means something to --network") == true)
+    }
 }

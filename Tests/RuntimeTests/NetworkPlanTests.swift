@@ -59,7 +59,7 @@ struct NetworkPlanTests {
         #expect(lines.contains("ip6 daddr fd00:ec2::254 drop") && lines.contains("meta nfproto ipv6 drop"))
         #expect(lines.contains("ip daddr 10.213.0.9 accept") && lines.contains("ip saddr 10.213.0.9 accept"))
         #expect(lines.contains("type filter hook output priority filter; policy drop;"))
-        #expect(plan.forwards && plan.hostRuleset.contains("ip saddr 10.213.0.10 oifname != \"\(plan.names.hostInterface)\" masquerade"))
+        #expect(plan.forwards && plan.hostRuleset.contains("ip saddr 10.213.0.10 oifname != \"\(plan.names.hostInterface)\" oifname != \"sr*\" masquerade"))
         let listed = NetworkPlan(names: plan.names, subnet: subnet, spec: Self.spec(allow: ["169.254.169.254:80/tcp"]), holder: nil)
         #expect(!listed.containerRuleset.contains("169.254.169.254 drop"))
         let none = NetworkPlan(names: plan.names, subnet: subnet, spec: Self.spec(), holder: nil)
@@ -82,5 +82,38 @@ struct NetworkPlanTests {
         let moved = try #require(texts.firstIndex { $0.contains("link set \(host) netns") })
         #expect(alias < moved)
         #expect(texts.last == "ip netns exec \(plan.names.namespace) nft -f /r")
+    }
+
+    @Test("on a securerun network: a port of its bridge, an address in its subnet, rules that accept the network both ways; internal: no route out")
+    func attachedPlan() throws {
+        let names = NetworkNames(rootTag: "0123456789ab", id: "web")
+        let subnet = try #require(IPv4Network(parsing: "10.214.3.0/24"))
+        let bridge = NetworkNames.bridge(rootTag: "0123456789ab", network: "appnet")
+        #expect(bridge.utf8.count == 15 && bridge.hasSuffix("b") && bridge.hasPrefix(names.rootPrefix))
+        var plan = NetworkPlan(names: names, subnet: subnet, spec: Self.spec(allow: ["10.9.0.0/16"]), holder: nil)
+        plan.attachment = .init(network: "appnet", bridge: bridge, address: subnet.address + 7, internal: false)
+        #expect(plan.containerAddress == "10.214.3.7" && plan.hostAddress == "10.214.3.1")
+        let commands = plan.commands(hostNamespace: "/proc/1/ns/net", rulesFile: "r", hostRulesFile: "h").map(\.text)
+        #expect(commands.contains("ip link set \(names.hostInterface) master \(bridge)"))
+        #expect(commands.contains("ip -n \(names.namespace) addr add 10.214.3.7/24 dev eth0"))
+        #expect(commands.contains { $0.contains("route add default via 10.214.3.1") })
+        #expect(!commands.contains { $0.contains("addr add 10.214.3.1/30") }, "the host end has no address of its own: the bridge has")
+        #expect(plan.containerRuleset.contains("ip daddr 10.214.3.0/24 accept") && plan.containerRuleset.contains("ip saddr 10.214.3.0/24 accept"))
+        #expect(plan.containerRuleset.contains("ip daddr 10.9.0.0/16 accept") && plan.forwards)
+        // Forwarded traffic into another securerun interface is never masqueraded (it would arrive from a host end).
+        #expect(plan.hostRuleset.contains("oifname != \"\(bridge)\" oifname != \"sr*\" masquerade"))
+        plan.attachment?.internal = true
+        let inside = plan.commands(hostNamespace: "/proc/1/ns/net", rulesFile: "r", hostRulesFile: "h").map(\.text)
+        #expect(!inside.contains { $0.contains("route add default") } && !plan.forwards)
+        #expect(!plan.containerRuleset.contains("10.9.0.0/16"), "an internal network ignores the allow-list")
+        #expect(plan.containerRuleset.contains("ip daddr 10.214.3.1 reject"), "nor does it reach the host")
+    }
+
+    @Test("a network takes the first /24 of the pool that nothing routes and no other network has")
+    func networkSubnetChoice() throws {
+        let pool = SharedNetworks.defaultPool
+        let taken = [try #require(IPv4Network(parsing: "10.214.0.0/24")), try #require(IPv4Network(parsing: "10.214.1.128/25"))]
+        #expect(SharedNetworks.firstFree(in: pool, prefix: 24, taken: taken)?.description == "10.214.2.0/24")
+        #expect(SharedNetworks.firstFree(in: pool, prefix: 24, taken: [pool]) == nil)
     }
 }

@@ -43,6 +43,11 @@ enum ComposeServices {
         list("cap_drop", "--cap-drop")
         list("security_opt", "--security-opt")
         scalar("network_mode", "--network")
+        // `networks:` as a list or a mapping of names: each is a `--network NAME` the profile must list.
+        if let networks = service.at("networks") {
+            let names = networks.mapping?.compactMap { key, _ in key.string } ?? networks.sequence?.compactMap(\.text) ?? []
+            for name in names { result.append(Word(text: "--network=\(name)", field: "\(path).networks.\(name)")) }
+        }
         scalar("pid", "--pid")
         scalar("ipc", "--ipc")
         scalar("uts", "--uts")

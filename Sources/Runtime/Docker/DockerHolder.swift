@@ -27,8 +27,9 @@ public struct DockerHolder: Sendable {
         self.imageDigest = imageDigest
     }
 
-    /// Creates and starts the holder; returns its init's host pid (whose network namespace is the container's).
-    func start(_ place: ContainerPlace, names: NetworkNames) throws(RuntimeError) -> Int32 {
+    /// Creates and starts the holder; returns its init's host pid (whose network namespace is the container's)
+    /// and the engine's hosts file for it (the workload's /etc/hosts too).
+    func start(_ place: ContainerPlace, names: NetworkNames) throws(RuntimeError) -> (pid: Int32, hostsPath: String?) {
         guard let pause = Self.pauseCandidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
             throw .networkToolMissing(tool: "catatonit", package: "catatonit")
         }
@@ -58,14 +59,15 @@ public struct DockerHolder: Sendable {
                 var Running: Bool
             }
             var State: State
+            var HostsPath: String?
         }
-        let state = try engine.decode(
-            Inspect.self, try engine.call("GET", "/containers/\(holder)/json", verb: "inspect (network holder)").body, verb: "inspect (network holder)"
-        ).State
+        let inspected = try engine.decode(
+            Inspect.self, try engine.call("GET", "/containers/\(holder)/json", verb: "inspect (network holder)").body, verb: "inspect (network holder)")
+        let state = inspected.State
         guard state.Running, state.Pid > 0 else {
             throw .networkFailed(action: "start the network holder container", reason: "\(names.holder) is not running")
         }
-        return state.Pid
+        return (state.Pid, inspected.HostsPath.flatMap { $0.hasPrefix("/") ? $0 : nil })
     }
 
     /// Removes the holder named `name` (with its namespace); nil when it is gone, else the problem.

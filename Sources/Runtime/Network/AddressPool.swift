@@ -9,10 +9,12 @@ struct HostRoute: Sendable, Equatable {
     var device: String?
     var text: String
 
-    /// Whether a securerun container's host end carries it (any state root's: `sr…h`/`sr…i`, 15 bytes).
+    /// Whether a securerun container's host end or a securerun network's bridge carries it (any state root's:
+    /// `sr…h`/`sr…i`/`sr…b`, 15 bytes).
     var isSecurerun: Bool {
         guard let device else { return false }
-        return device.hasPrefix(NetworkNames.interfacePrefix) && device.utf8.count == 15 && (device.hasSuffix("h") || device.hasSuffix("i"))
+        return device.hasPrefix(NetworkNames.interfacePrefix) && device.utf8.count == 15
+            && (device.hasSuffix("h") || device.hasSuffix("i") || device.hasSuffix("b"))
     }
 }
 

@@ -49,6 +49,20 @@ public struct NetworkNames: Sendable, Equatable, Codable {
     /// The docker backend's holder container (it owns the namespace the workload joins).
     public var holder: String { "securerun-net-\(rootTag)-\(id)" }
 
+    /// The bridge of securerun network `network` in the state root tagged `rootTag`: the root's prefix, 7
+    /// characters of the network's name, `b`.
+    public static func bridge(rootTag: String, network: String) -> String {
+        NetworkNames(rootTag: rootTag, id: "").rootPrefix + base32(of: "\(rootTag)/network/\(network)", count: 7) + "b"
+    }
+
+    /// A bridge's alias: `securerun-network <root tag> <name>` (not `securerun …`, which names a container's
+    /// interfaces: the sweep removes those when their container is gone, and a network outlives its containers).
+    public static func bridgeAlias(rootTag: String, network: String) -> String { "securerun-network \(rootTag) \(network)" }
+
+    /// The host nftables table of network `network` (`srnet-…`, never `securerun-<tag>-…`, which the sweep
+    /// reads as a container's).
+    public static func networkTable(rootTag: String, network: String) -> String { "srnet-\(rootTag)-\(network)" }
+
     /// Where `ip netns` keeps named namespaces.
     public static let namespaceDirectory = "/run/netns"
 
@@ -58,6 +72,12 @@ public struct NetworkNames: Sendable, Equatable, Codable {
         let head = "\(prefix)\(rootTag)-"
         guard name.hasPrefix(head), name.count > head.count else { return nil }
         return String(name.dropFirst(head.count))
+    }
+
+    /// What follows `head` in an interface alias, or nil when the alias does not start with it.
+    static func rest(of alias: String, after head: String) -> String? {
+        guard alias.hasPrefix(head), alias.count > head.count else { return nil }
+        return String(alias.dropFirst(head.count))
     }
 
     /// `count` characters of RFC 4648 base32 (lower case) of the SHA-256 of `text`: 5 bits a character,

@@ -20,6 +20,32 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
     public var ports: [PublishedPort]
     /// The docker backend's holder container, when the namespace is its.
     public var holder: String?
+    /// The securerun network the container joined (`--network NAME`): its host end is a port of that
+    /// network's bridge, `subnet` is the network's, and the container has an address of its own in it.
+    public var attachment: Attachment?
+    /// The hosts file the container sees as /etc/hosts on a securerun network (its own, or the docker
+    /// holder's), rewritten in place whenever a container joins or leaves the network.
+    public var hostsFile: String?
+
+    /// A container's place on a securerun network.
+    public struct Attachment: Sendable, Equatable, Codable {
+        /// The network's name.
+        public var network: String
+        /// Its bridge on the host.
+        public var bridge: String
+        /// The container's address in the network's subnet.
+        public var address: UInt32
+        /// Whether the network reaches nothing outside itself (`network create --internal`).
+        public var `internal`: Bool
+
+        /// An attachment.
+        public init(network: String, bridge: String, address: UInt32, internal: Bool) {
+            self.network = network
+            self.bridge = bridge
+            self.address = address
+            self.internal = `internal`
+        }
+    }
 
     /// A plan.
     public init(names: NetworkNames, subnet: IPv4Network, spec: NetworkSpec, holder: String?) {
@@ -34,7 +60,7 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case names, subnet, egress, ingress, allow, ports, holder
+        case names, subnet, egress, ingress, allow, ports, holder, attachment, hostsFile
         // Written for readers (`securerun inspect`), never read back: both follow from the subnet.
         case hostAddress, containerAddress
     }
@@ -49,6 +75,8 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
         allow = try container.decode([EgressRule].self, forKey: .allow)
         ports = try container.decode([PublishedPort].self, forKey: .ports)
         holder = try container.decodeIfPresent(String.self, forKey: .holder)
+        attachment = try container.decodeIfPresent(Attachment.self, forKey: .attachment)
+        hostsFile = try container.decodeIfPresent(String.self, forKey: .hostsFile)
     }
 
     /// The plan with both addresses spelled out, as `securerun inspect` shows it.
@@ -61,16 +89,23 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
         try container.encode(allow, forKey: .allow)
         try container.encode(ports, forKey: .ports)
         try container.encodeIfPresent(holder, forKey: .holder)
+        try container.encodeIfPresent(attachment, forKey: .attachment)
+        try container.encodeIfPresent(hostsFile, forKey: .hostsFile)
         try container.encode(hostAddress, forKey: .hostAddress)
         try container.encode(containerAddress, forKey: .containerAddress)
     }
 
-    /// The host end's address.
+    /// The host end's address (on a securerun network, its bridge's: the network's gateway).
     public var hostAddress: String { IPv4Network.format(subnet.address + 1) }
     /// The container's address.
-    public var containerAddress: String { IPv4Network.format(subnet.address + 2) }
-    /// Whether anything beyond the host end is allowed (then the host masquerades the container).
-    public var forwards: Bool { !allow.isEmpty }
+    public var containerAddress: String { IPv4Network.format(attachment?.address ?? subnet.address + 2) }
+    /// The interface on the host that carries the container's traffic: its host end, or its network's bridge.
+    public var hostSide: String { attachment?.bridge ?? names.hostInterface }
+    /// Whether anything beyond the host end is allowed (then the host masquerades the container). Never on
+    /// an internal network.
+    public var forwards: Bool { !allow.isEmpty && attachment?.internal != true }
+    /// The destinations beyond the host end the container's rules accept (none on an internal network).
+    var reachable: [EgressRule] { attachment?.internal == true ? [] : allow }
 
     /// The cloud metadata addresses, never reachable unless the allow-list names them on purpose.
     public static let metadataV4 = IPv4Network(address: 0xA9FE_A9FE, prefix: 32)
@@ -125,12 +160,23 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
             ip(["-n", ns, "link", "add", ifb, "type", "ifb"], "make the IFB device that shapes the container's egress"),
             ip(["-n", ns, "link", "set", ifb, "alias", names.alias], "name the IFB device's owner"),
             ip(["-n", ns, "link", "set", ifb, "netns", hostNamespace], "move the IFB device to the host"),
-            ip(["addr", "add", "\(hostAddress)/30", "dev", host], "address the veth's host end"),
+        ]
+        if let attachment {
+            list.append(ip(["link", "set", host, "master", attachment.bridge], "put the veth's host end on network \(attachment.network)'s bridge"))
+        } else {
+            list.append(ip(["addr", "add", "\(hostAddress)/30", "dev", host], "address the veth's host end"))
+        }
+        list += [
             ip(["link", "set", host, "up"], "bring up the veth's host end"),
             ip(["link", "set", ifb, "up"], "bring up the IFB device"),
-            ip(["-n", ns, "addr", "add", "\(containerAddress)/30", "dev", eth], "address the container's end"),
+            ip(["-n", ns, "addr", "add", "\(containerAddress)/\(subnet.prefix)", "dev", eth], "address the container's end"),
             ip(["-n", ns, "link", "set", eth, "up"], "bring up the container's end"),
-            ip(["-n", ns, "route", "add", "default", "via", hostAddress, "dev", eth], "route the container through the host end"),
+        ]
+        // An internal network has no way out: only its own subnet is routed.
+        if attachment?.internal != true {
+            list.append(ip(["-n", ns, "route", "add", "default", "via", hostAddress, "dev", eth], "route the container through the host end"))
+        }
+        list += [
             tc(["qdisc", "add", "dev", host] + Self.tbf(ingress), "shape traffic into the container"),
             tc(["qdisc", "add", "dev", host, "handle", "ffff:", "ingress"], "catch traffic out of the container"),
             tc(
@@ -170,15 +216,22 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
             "ct state established,related accept",
         ]
         if !metadataListed { output.append("ip daddr \(IPv4Network.format(Self.metadataV4.address)) drop") }
-        output.append("ip daddr \(hostAddress) accept")
-        for rule in allow { output.append(Self.nftables(rule)) }
-        output.append("reject with icmpx type admin-prohibited")
-        let input = [
+        var input = [
             "iifname \"lo\" accept",
             "meta nfproto ipv6 drop",
             "ct state established,related accept",
             "ip saddr \(hostAddress) accept",
         ]
+        if let attachment {
+            // The network's other containers, both ways; on an internal one the host end only answers.
+            if attachment.internal { output.append("ip daddr \(hostAddress) reject with icmpx type admin-prohibited") }
+            output.append("ip daddr \(subnet) accept")
+            input.append("ip saddr \(subnet) accept")
+        } else {
+            output.append("ip daddr \(hostAddress) accept")
+        }
+        for rule in reachable { output.append(Self.nftables(rule)) }
+        output.append("reject with icmpx type admin-prohibited")
         return """
             table inet securerun {
               chain output {
@@ -200,7 +253,7 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
         table ip \(names.hostTable) {
           chain postrouting {
             type nat hook postrouting priority srcnat; policy accept;
-            ip saddr \(containerAddress) oifname != "\(names.hostInterface)" masquerade
+            ip saddr \(containerAddress) oifname != "\(hostSide)" oifname != "\(NetworkNames.interfacePrefix)*" masquerade
           }
         }
 
@@ -227,8 +280,13 @@ public struct NetworkPlan: Sendable, Equatable, Codable {
             "network: private",
             "  namespace: \(names.namespacePath)\(holder.map { " (attached to the net namespace of docker container \($0))" } ?? "")",
             "  veth: \(names.hostInterface) (host end) <-> \(names.containerInterface) (in the container), alias \"\(names.alias)\"",
-            "  addresses: host end \(hostAddress)/30, container \(containerAddress)/30 (\(subnet)\(chosenNow ? ", the first free now; chosen at start" : ""))",
-            "  routes: in the container, default via \(hostAddress) dev \(names.containerInterface); on the host, \(subnet) dev \(names.hostInterface)",
+            attachment.map {
+                "  network: \($0.network)\($0.internal ? " (internal: nothing outside it)" : ""), bridge \($0.bridge), gateway \(hostAddress), subnet \(subnet); container \(containerAddress)/\(subnet.prefix)\(chosenNow ? " (the first free now; chosen at start)" : "")"
+            }
+                ?? "  addresses: host end \(hostAddress)/30, container \(containerAddress)/30 (\(subnet)\(chosenNow ? ", the first free now; chosen at start" : ""))",
+            attachment?.internal == true
+                ? "  routes: in the container, \(subnet) dev \(names.containerInterface) only"
+                : "  routes: in the container, default via \(hostAddress) dev \(names.containerInterface); on the host, \(subnet) dev \(hostSide)",
             "  qdiscs: \(names.hostInterface) root tbf \(ingress) (into the container); \(names.ifbInterface) root tbf \(egress) (out of the container)",
             "  filters: \(names.hostInterface) ingress u32 match all -> mirred egress redirect dev \(names.ifbInterface)",
             "  egress rules (nftables in the container's namespace, table inet securerun):",

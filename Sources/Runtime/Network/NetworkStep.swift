@@ -37,8 +37,16 @@ public struct NetworkStep: LaunchStep {
         // One start at a time chooses and configures, so no two containers get the same /30.
         let lock = try AddressPool.lock()
         let network = try withExtendedLifetime(lock) { () throws(RuntimeError) -> NetworkPlan in
-            let subnet = try AddressPool.choose(spec.addressRange)
-            let network = NetworkPlan(names: names, subnet: subnet, spec: spec, holder: holderName)
+            var network: NetworkPlan
+            if let name = spec.attach {
+                // A securerun network: a port of its bridge and an address in its subnet.
+                let (shared, attachment) = try SharedNetworks(stateRoot: place.stateRoot).attach(name)
+                network = NetworkPlan(names: names, subnet: shared.subnet, spec: spec, holder: holderName)
+                network.attachment = attachment
+                if case .named = namespace { network.hostsFile = place.directory.appendingPathComponent("hosts").path }
+            } else {
+                network = NetworkPlan(names: names, subnet: try AddressPool.choose(spec.addressRange), spec: spec, holder: holderName)
+            }
             try records.write(network)
             let rules = place.directory.appendingPathComponent("network.nft")
             let hostRules = place.directory.appendingPathComponent("network-host.nft")
@@ -48,12 +56,18 @@ public struct NetworkStep: LaunchStep {
             case .named:
                 try NetworkTools.run("ip", ["netns", "add", names.namespace], action: "make the container's network namespace")
             case .dockerHolder(let holder):
-                let pid = try holder.start(place, names: names)
-                try NetworkTools.run("ip", ["netns", "attach", names.namespace, "\(pid)"], action: "name the holder container's network namespace")
+                let started = try holder.start(place, names: names)
+                try NetworkTools.run("ip", ["netns", "attach", names.namespace, "\(started.pid)"], action: "name the holder container's network namespace")
+                // The workload shares the holder's /etc/hosts (the engine's file for it).
+                if network.attachment != nil {
+                    network.hostsFile = started.hostsPath
+                    try records.write(network)
+                }
             }
             for command in network.commands(hostNamespace: "/proc/\(getpid())/ns/net", rulesFile: rules.path, hostRulesFile: hostRules.path) {
                 try NetworkTools.run(command.tool, command.arguments, action: command.action)
             }
+            if let attachment = network.attachment { SharedNetworks(stateRoot: place.stateRoot).refreshHosts(attachment.network) }
             return network
         }
         plan.network = network
@@ -85,7 +99,11 @@ public struct NetworkStep: LaunchStep {
                 problems.append(problem)
             }
         }
-        if problems.isEmpty { records.remove(names.id) }
+        if problems.isEmpty {
+            records.remove(names.id)
+            // The network's other containers stop naming this one.
+            if let network = record?.attachment?.network { SharedNetworks(stateRoot: stateRoot).refreshHosts(network) }
+        }
         return problems
     }
 

@@ -19,7 +19,7 @@ public enum NetworkSweep {
         let prefix = NetworkNames(rootTag: rootTag, id: "").rootPrefix
         for interface in ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/net")) ?? []).sorted()
         where interface.hasPrefix(prefix) && interface.utf8.count == 15 {
-            guard let alias = NetworkTools.alias(of: interface), let id = NetworkNames.id(in: alias, prefix: "securerun ", rootTag: rootTag + " ") else {
+            guard let alias = NetworkTools.alias(of: interface), let id = NetworkNames.rest(of: alias, after: "securerun \(rootTag) ") else {
                 continue
             }
             guard !isLive(id) else { continue }
@@ -27,6 +27,19 @@ public enum NetworkSweep {
                 messages.append(problem)
             } else {
                 messages.append("removed interface \(interface) of container \(id), which is gone")
+            }
+        }
+        // Bridges of networks whose record is gone (a killed `network create` or `network rm`).
+        let networks = SharedNetworks(stateRoot: stateRoot)
+        for interface in ((try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/net")) ?? []).sorted()
+        where interface.hasPrefix(prefix) && interface.utf8.count == 15 && interface.hasSuffix("b") {
+            guard let alias = NetworkTools.alias(of: interface),
+                let name = NetworkNames.rest(of: alias, after: "securerun-network \(rootTag) "), networks.read(name) == nil
+            else { continue }
+            if let problem = networks.removeBridge(name) {
+                messages.append(problem)
+            } else {
+                messages.append("removed bridge \(interface) of network \(name), which is gone")
             }
         }
         for namespace in ((try? FileManager.default.contentsOfDirectory(atPath: NetworkNames.namespaceDirectory)) ?? []).sorted() {
@@ -41,6 +54,12 @@ public enum NetworkSweep {
         if let tables = try? NetworkTools.run("nft", ["list", "tables"], action: "list nftables tables") {
             for line in tables.split(separator: "\n") {
                 let words = line.split(separator: " ").map(String.init)
+                if words.count == 3, words[0] == "table", words[1] == "ip", let name = NetworkNames.id(in: words[2], prefix: "srnet-", rootTag: rootTag),
+                    networks.read(name) == nil
+                {
+                    messages.append(networks.removeBridge(name) ?? "removed host rules \(words[2]) of network \(name), which is gone")
+                    continue
+                }
                 guard words.count == 3, words[0] == "table", words[1] == "ip",
                     let id = NetworkNames.id(in: words[2], prefix: "securerun-", rootTag: rootTag), !isLive(id)
                 else { continue }

@@ -100,13 +100,17 @@ struct NetworkFixture {
         let prefix = "sr"
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/class/net")) ?? [] where name.hasPrefix(prefix) {
             let alias = (try? String(contentsOfFile: "/sys/class/net/\(name)/ifalias", encoding: .utf8)) ?? ""
-            if alias.contains("securerun \(rootTag) ") { found.append("interface \(name) (\(alias.trimmingCharacters(in: .whitespacesAndNewlines)))") }
+            if alias.contains("securerun \(rootTag) ") || alias.contains("securerun-network \(rootTag) ") {
+                found.append("interface \(name) (\(alias.trimmingCharacters(in: .whitespacesAndNewlines)))")
+            }
         }
         for name in (try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? [] where name.hasPrefix("securerun-\(rootTag)-") {
             found.append("netns \(name)")
         }
         if let tables = try? CLI.exec("nft", ["list", "tables"]) {
-            found += tables.stdout.split(separator: "\n").filter { $0.contains("securerun-\(rootTag)-") }.map { "nft \($0)" }
+            found += tables.stdout.split(separator: "\n").filter { $0.contains("securerun-\(rootTag)-") || $0.contains("srnet-\(rootTag)-") }.map {
+                "nft \($0)"
+            }
         }
         if let qdiscs = try? CLI.exec("tc", ["qdisc", "show"]) {
             let ours = Set(found.compactMap { $0.hasPrefix("interface ") ? $0.split(separator: " ")[1] : nil })

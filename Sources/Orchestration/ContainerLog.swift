@@ -15,9 +15,19 @@ final class LogWriter: @unchecked Sendable {
     /// Default cap per part: 10 MiB (20 MiB with the previous part).
     static let defaultMaxBytes = 10 << 20
 
-    init(directory: URL, maxBytes: Int = LogWriter.defaultMaxBytes) throws(SystemError) {
+    /// The cap per part: `maxBytes` when given (kept in `<dir>/log-cap`, so a monitor adopting the
+    /// container keeps it), else the kept one, else the default.
+    init(directory: URL, maxBytes: Int? = nil) throws(SystemError) {
         self.directory = directory
-        self.maxBytes = maxBytes
+        let capFile = directory.appendingPathComponent("log-cap").path
+        if let maxBytes {
+            try? AtomicFile.write(Array("\(maxBytes)\n".utf8), to: capFile, durable: false)
+            self.maxBytes = maxBytes
+        } else if let text = try? FileContents.text(capFile, limit: 64), let kept = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), kept > 0 {
+            self.maxBytes = kept
+        } else {
+            self.maxBytes = Self.defaultMaxBytes
+        }
         let path = directory.appendingPathComponent("log").path
         fd = try retryingOnInterrupt("open", path: path) { open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0o600) }
         var info = stat()

@@ -2,7 +2,8 @@ import Foundation
 import HostSystem
 import Runtime
 
-/// `logs [-f] [--tail N] [--timestamps]`: a container's log, as it wrote it, each stream to its own.
+/// `logs [-f] [--tail N] [--timestamps] [--since T] [--until T]`: a container's log, as it wrote it, each
+/// stream to its own.
 public struct ContainerLogs: Sendable {
     public let stateRoot: URL
     public let reference: String
@@ -14,17 +15,19 @@ public struct ContainerLogs: Sendable {
 
     /// Writes the log through `emit(bytes, stream)`; with `follow`, goes on until the container has ended
     /// and everything it wrote is out.
-    public func print(tail: Int?, timestamps: Bool, follow: Bool, emit: ([UInt8], String) -> Void) throws {
+    public func print(tail: Int?, timestamps: Bool, follow: Bool, window: LogWindow = LogWindow(), emit: ([UInt8], String) -> Void) throws {
         let containers = Containers(stateRoot: stateRoot)
         let view = try containers.find(reference)
         // The engine keeps its containers' output itself (also across `docker start`): read it there.
         if let runtime = view.record?.runtime, let kept = Backends.named(runtime, stateRoot: stateRoot) as? any KeepsStoppedContainers,
-            try kept.printLog(id: view.id, tail: tail, timestamps: timestamps, follow: follow, emit: emit)
+            try kept.printLog(id: view.id, tail: tail, timestamps: timestamps, follow: follow, window: window, emit: emit)
         {
             return
         }
         let reader = LogReader(directory: view.directory)
         var (lines, offset, inode) = reader.lines()
+        // The window first, then the tail of what is in it (as docker does).
+        if !window.isEverything { lines = lines.filter { window.contains(timestamp: $0.timestamp) } }
         if let tail { lines = Array(lines.suffix(tail)) }
         for line in lines { emit(format(line, timestamps: timestamps), line.stream) }
         guard follow else { return }
@@ -39,7 +42,9 @@ public struct ContainerLogs: Sendable {
             guard fd >= 0, let chunk = try? FileContents.read(fd: fd, path: log, limit: 64 << 20), !chunk.isEmpty else { return }
             pending += chunk
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                if let line = LogLine(pending[..<newline]) { emit(format(line, timestamps: timestamps), line.stream) }
+                if let line = LogLine(pending[..<newline]), window.contains(timestamp: line.timestamp) {
+                    emit(format(line, timestamps: timestamps), line.stream)
+                }
                 pending.removeSubrange(...newline)
             }
         }

@@ -137,7 +137,8 @@ public enum Monitor {
         let hardened = launch.prepared.hardened
         let logging = io.startLogging(
             terminal: started.terminal,
-            charge: Logging.Charge(cgroupsPath: claim.place.cgroupsPath, cpus: Double(hardened.cpuQuota) / Double(max(hardened.cpuPeriod, 1))))
+            charge: Logging.Charge(cgroupsPath: claim.place.cgroupsPath, cpus: Double(hardened.cpuQuota) / Double(max(hardened.cpuPeriod, 1))),
+            maxBytesPerPart: Int(launch.prepared.profile.logMaxSize.bytes / 2))
         let status = launch.backend.wait(started)
         proxy?.stop()
         logging.finish()

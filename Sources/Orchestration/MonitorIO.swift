@@ -49,8 +49,8 @@ final class MonitorIO: @unchecked Sendable {
     }
 
     /// Copies the container's output into its log until it ends, charged to the container (see ``Logging``).
-    func startLogging(terminal master: Int32?, charge: Logging.Charge? = nil) -> Logging {
-        let logging = Logging(directory: directory, charge: charge)
+    func startLogging(terminal master: Int32?, charge: Logging.Charge? = nil, maxBytesPerPart: Int? = nil) -> Logging {
+        let logging = Logging(directory: directory, charge: charge, maxBytesPerPart: maxBytesPerPart)
         if engineKeepsOutput { return logging }
         if let master {
             logging.read(master, stream: "stdout")
@@ -109,8 +109,8 @@ final class Logging: @unchecked Sendable {
     private let charge: Charge?
     private let layout = CgroupLayout.current()
 
-    init(directory: URL, charge: Charge? = nil) {
-        writer = try? LogWriter(directory: directory)
+    init(directory: URL, charge: Charge? = nil, maxBytesPerPart: Int? = nil) {
+        writer = try? LogWriter(directory: directory, maxBytes: maxBytesPerPart)
         self.charge = charge
     }
 

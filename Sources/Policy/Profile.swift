@@ -52,6 +52,12 @@ public struct Profile: Sendable, Equatable {
     public var textDigest: String = ""
     /// Whether containers get a user namespace of their own (`userNamespace:`; `preferred` when omitted).
     public var userNamespace: UserNamespaceMode = .preferred
+    /// The most a detached container's log keeps on the host (`logs.maxSize`): the current part and the
+    /// one before, half each; the oldest lines go first.
+    public var logMaxSize: ByteSize = Profile.defaultLogMaxSize
+
+    /// 20 MiB, as securerun kept before profiles could say (two parts of 10 MiB).
+    public static let defaultLogMaxSize = ByteSize(bytes: 20 << 20)
 
     /// Refuses an image from a registry outside `allowedRegistries` (an empty list allows any).
     /// `action` is what was attempted ("pull", "run"); docker's `index.docker.io` counts as `docker.io`.

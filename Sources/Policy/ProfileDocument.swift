@@ -21,6 +21,12 @@ struct ProfileDocument: Codable {
     var noNewPrivileges: Bool?
     /// `required`, `preferred` or `off`.
     var userNamespace: String?
+    var logs: Logs?
+
+    /// What a detached container's log may keep.
+    struct Logs: Codable {
+        var maxSize: String?
+    }
 
     struct Resources: Codable {
         var memory: String?
@@ -105,8 +111,9 @@ struct ProfileDocument: Codable {
         "": [
             "name", "user", "capabilities", "seccomp", "resources", "tmpfs", "extraTmpfs", "maskedPaths", "readonlyPaths",
             "network", "volumes", "allowedRegistries", "store", "admission", "readOnlyRootfs",
-            "noNewPrivileges", "description", "userNamespace",
+            "noNewPrivileges", "description", "userNamespace", "logs",
         ],
+        "logs": ["maxSize"],
         "resources": ["memory", "memorySwap", "cpus", "pidsLimit"],
         "tmpfs[]": ["path", "size", "exec", "mode"],
         "extraTmpfs": ["allow", "maxSize", "maxMounts"],

@@ -69,7 +69,8 @@ struct ProfileValidator {
             allowedRegistries: registries,
             unpackLimits: try validateStore(),
             admission: (document.admission ?? AdmissionPolicy.default).resolvingPaths(relativeTo: directory),
-            userNamespace: userNamespace
+            userNamespace: userNamespace,
+            logMaxSize: try validateLogs()
         )
     }
 
@@ -81,6 +82,15 @@ struct ProfileValidator {
             throw .invalidField(path: path, field: "userNamespace", reason: "\"\(text)\" is not one of required, preferred, off")
         }
         return mode
+    }
+
+    /// `logs.maxSize`: from 64k (a few lines of each part) to 1g.
+    func validateLogs() throws(PolicyError) -> ByteSize {
+        let size = try size(document.logs?.maxSize, field: "logs.maxSize", default: Profile.defaultLogMaxSize)
+        guard size.bytes >= 64 << 10, size.bytes <= 1 << 30 else {
+            throw .invalidField(path: path, field: "logs.maxSize", reason: "\(size) must be from 64k to 1g (the log keeps two parts of half each)")
+        }
+        return size
     }
 
     func validateUser() throws(PolicyError) -> UserID {

@@ -14,7 +14,7 @@ public protocol KeepsStoppedContainers: ContainerBackend {
     func follow(id: String, since: Int64, _ changed: (EngineChange) -> Bool) throws(RuntimeError)
     /// Writes container `id`'s log through `emit(bytes, stream)` (`stdout` or `stderr`), the last `tail`
     /// lines or all; with `follow`, until the container stops. False when the engine has no such container.
-    func printLog(id: String, tail: Int?, timestamps: Bool, follow: Bool, emit: ([UInt8], String) -> Void) throws(RuntimeError) -> Bool
+    func printLog(id: String, tail: Int?, timestamps: Bool, follow: Bool, window: LogWindow, emit: ([UInt8], String) -> Void) throws(RuntimeError) -> Bool
 }
 
 /// A change of a container the engine keeps.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Orchestration
+import Runtime
 
 /// `securerun logs`.
 struct LogsCommand: AsyncParsableCommand {
@@ -15,13 +16,29 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(name: [.short, .long], help: "Prefix each line with its RFC 3339 timestamp.")
     var timestamps = false
 
+    @Option(help: "Only lines from this time on: a duration before now (10m, 1h30m), a Unix time, or an RFC 3339 time.")
+    var since: String?
+
+    @Option(help: "Only lines before this time (the same forms as --since).")
+    var until: String?
+
     @Argument(help: "Name or id.")
     var container: String
 
     func run() async throws {
         try await reportingErrors(code: 1) {
             if let tail, tail < 0 { throw ValidationError("--tail takes a number of lines, 0 or more") }
-            try ContainerLogs(stateRoot: stateRoot(), reference: container).print(tail: tail, timestamps: timestamps, follow: follow) { bytes, stream in
+            var window = LogWindow()
+            for (flag, value) in [("--since", since), ("--until", until)] {
+                guard let value else { continue }
+                guard let instant = LogWindow.instant(value) else {
+                    throw ValidationError(
+                        "\(flag) \"\(value)\" is not a duration before now (10m, 1h30m), a Unix time (1700000000) or an RFC 3339 time (2024-05-01T12:00:00Z)")
+                }
+                if flag == "--since" { window.since = instant } else { window.until = instant }
+            }
+            try ContainerLogs(stateRoot: stateRoot(), reference: container).print(tail: tail, timestamps: timestamps, follow: follow, window: window) {
+                bytes, stream in
                 let fd: Int32 = stream == "stderr" ? 2 : 1
                 bytes.withUnsafeBytes { buffer in
                     var offset = 0

@@ -282,9 +282,11 @@ public struct DockerBackend: KeepsStoppedContainers {
         }
     }
 
-    public func printLog(id: String, tail: Int?, timestamps: Bool, follow: Bool, emit: ([UInt8], String) -> Void) throws(RuntimeError) -> Bool {
+    public func printLog(id: String, tail: Int?, timestamps: Bool, follow: Bool, window: LogWindow, emit: ([UInt8], String) -> Void) throws(RuntimeError)
+        -> Bool
+    {
         guard let engineID = engineID(id) else { return false }
-        return try engine.containerLogs(engineID, tail: tail, timestamps: timestamps, follow: follow, emit: emit)
+        return try engine.containerLogs(engineID, tail: tail, timestamps: timestamps, follow: follow, window: window, emit: emit)
     }
 
     /// The engine's id for a securerun container id (recorded at create), or nil.

@@ -256,7 +256,9 @@ public struct DockerEngine: Sendable {
     /// Writes container `id`'s log as the engine keeps it through `emit(bytes, stream)` (`stdout` or
     /// `stderr`; everything is `stdout` for a container with a terminal). With `follow`, goes on until the
     /// container stops. False when the engine has no such container.
-    func containerLogs(_ id: String, tail: Int?, timestamps: Bool, follow: Bool, emit: ([UInt8], String) -> Void) throws(RuntimeError) -> Bool {
+    func containerLogs(_ id: String, tail: Int?, timestamps: Bool, follow: Bool, window: LogWindow, emit: ([UInt8], String) -> Void) throws(RuntimeError)
+        -> Bool
+    {
         struct Inspect: Decodable {
             struct Config: Decodable { var Tty: Bool }
             var Config: Config
@@ -264,7 +266,9 @@ public struct DockerEngine: Sendable {
         let inspected = try call("GET", "/containers/\(id)/json", verb: "logs", allow: [404])
         guard inspected.status != 404 else { return false }
         var frames = FrameReader(terminal: try decode(Inspect.self, inspected.body, verb: "logs").Config.Tty)
-        let query = "stdout=1&stderr=1&timestamps=\(timestamps ? 1 : 0)&follow=\(follow ? 1 : 0)&tail=\(tail.map(String.init) ?? "all")"
+        var query = "stdout=1&stderr=1&timestamps=\(timestamps ? 1 : 0)&follow=\(follow ? 1 : 0)&tail=\(tail.map(String.init) ?? "all")"
+        if let since = window.since { query += "&since=\(since.engineText)" }
+        if let until = window.until { query += "&until=\(until.engineText)" }
         let response = try EngineConnection(socketPath: socket).stream("GET", Self.version + "/containers/\(id)/logs?\(query)", verb: "logs") {
             bytes in
             frames.frames(bytes) { stream, payload in emit(payload, stream == 2 ? "stderr" : "stdout") }

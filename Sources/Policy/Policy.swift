@@ -90,6 +90,18 @@ public enum Policy {
             try VolumeUsers.enforce(user, origin: userOrigin, groups: groups ?? [], request: request, profile: profile, judge: judge)
         }
         let network = try evaluation.check { () throws(PolicyError) in try NetworkRequests.enforce(request, profile: profile, judge: judge) }
+        // A securerun network is one layer 2 segment: a container that may send raw frames or change its
+        // addresses could pose as the network's other containers.
+        if let name = network?.attach, let origin = request.network?.origin,
+            let forging = (capabilities ?? []).filter({ $0.number == 12 || $0.number == 13 }).sorted().first
+        {
+            try evaluation.check { () throws(PolicyError) in
+                throw judge.refuse(
+                    .network, origin,
+                    "network \(name) is a segment shared with other containers, and \(forging.name) could forge their frames or addresses on it; drop it to join, or keep a link of its own (--network private)"
+                )
+            }
+        }
         let process = try evaluation.check { () throws(PolicyError) in try ProcessDefaults.resolve(request, image: image) }
         guard let groups, let capabilities, let seccomp, let limits, let tmpfs, let volumes, let network, let process, evaluation.refusals.isEmpty
         else {

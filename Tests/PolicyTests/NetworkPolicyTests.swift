@@ -259,6 +259,16 @@ struct NetworkPolicyTests {
         #expect(refusal(["--network", "../etc"], profile: any) != nil, "a name that could be a path is refused")
     }
 
+    @Test("attack: a container that may send raw frames (NET_RAW, NET_ADMIN) cannot join a shared network, where it could pose as another")
+    func rawFramesStayOffSharedNetworks() throws {
+        let text = Self.privateText.replacingOccurrences(of: "  publish:", with: "  allowedNetworks: [appnet]\n  publish:") + "\ncapabilities: [NET_RAW]\n"
+        let profile = try ProfileFixtures.parse(text)
+        #expect(try enforce(["--cap-add", "NET_RAW"], profile: profile).attach == nil, "a link of its own may keep it")
+        let refused = refusal(["--cap-add", "NET_RAW", "--network", "appnet"], profile: profile)
+        #expect(refused?.rule == .network && refused?.description.contains("CAP_NET_RAW could forge") == true, "\(String(describing: refused))")
+        #expect(try enforce(["--cap-drop", "NET_RAW", "--network", "appnet"], profile: profile).attach == "appnet", "without it, it joins")
+    }
+
     @Test("network.allowedNetworks: only with mode private, and only network names or *")
     func allowedNetworksValidation() {
         let underNone = "name: unit\nnetwork:\n  mode: none\n  allowedNetworks: [appnet]\n"

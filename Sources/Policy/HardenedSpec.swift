@@ -76,6 +76,9 @@ public struct HardenedSpec: Sendable, Equatable, Encodable {
     public let initProcess: Bool
     /// Whether the container gets a user namespace of its own (the profile's `userNamespace`).
     public let userNamespace: UserNamespaceMode
+    /// Whether code in a memfd cannot be executed (the kernel's vm.memfd_noexec=2 in the container's pid
+    /// namespace): the way around a read-only root and noexec tmpfs that `memfd_create` + `execveat` is.
+    public let memfdNoexec: Bool
 }
 
 /// A host directory or file bind-mounted into the container.

@@ -144,7 +144,8 @@ public enum Policy {
             hostname: request.hostname?.value ?? request.name?.value ?? "securerun",
             domainname: request.domainname?.value,
             initProcess: request.runsInit,
-            userNamespace: profile.userNamespace
+            userNamespace: profile.userNamespace,
+            memfdNoexec: !profile.allowMemfdExec
         )
     }
 

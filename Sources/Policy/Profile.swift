@@ -55,6 +55,8 @@ public struct Profile: Sendable, Equatable {
     /// The most a detached container's log keeps on the host (`logs.maxSize`): the current part and the
     /// one before, half each; the oldest lines go first.
     public var logMaxSize: ByteSize = Profile.defaultLogMaxSize
+    /// Whether containers may execute code from a memfd (`allowMemfdExec`; false unless a profile says so).
+    public var allowMemfdExec = false
 
     /// 20 MiB, as securerun kept before profiles could say (two parts of 10 MiB).
     public static let defaultLogMaxSize = ByteSize(bytes: 20 << 20)

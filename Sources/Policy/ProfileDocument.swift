@@ -22,6 +22,7 @@ struct ProfileDocument: Codable {
     /// `required`, `preferred` or `off`.
     var userNamespace: String?
     var logs: Logs?
+    var allowMemfdExec: Bool?
 
     /// What a detached container's log may keep.
     struct Logs: Codable {
@@ -111,7 +112,7 @@ struct ProfileDocument: Codable {
         "": [
             "name", "user", "capabilities", "seccomp", "resources", "tmpfs", "extraTmpfs", "maskedPaths", "readonlyPaths",
             "network", "volumes", "allowedRegistries", "store", "admission", "readOnlyRootfs",
-            "noNewPrivileges", "description", "userNamespace", "logs",
+            "noNewPrivileges", "description", "userNamespace", "logs", "allowMemfdExec",
         ],
         "logs": ["maxSize"],
         "resources": ["memory", "memorySwap", "cpus", "pidsLimit"],

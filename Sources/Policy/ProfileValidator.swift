@@ -70,7 +70,8 @@ struct ProfileValidator {
             unpackLimits: try validateStore(),
             admission: (document.admission ?? AdmissionPolicy.default).resolvingPaths(relativeTo: directory),
             userNamespace: userNamespace,
-            logMaxSize: try validateLogs()
+            logMaxSize: try validateLogs(),
+            allowMemfdExec: document.allowMemfdExec ?? false
         )
     }
 

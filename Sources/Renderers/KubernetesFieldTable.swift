@@ -89,6 +89,12 @@ extension KubernetesField {
                 : "a NetworkPolicy allowing only the egress allow-list (needs a CNI that enforces NetworkPolicy); hostNetwork: false"
         },
         .init("network.addressRange", .cluster) { _ in "pod addresses come from the cluster's pod CIDR (the CNI's), not the profile's range" },
+        .init("logs.maxSize", .cluster) { _ in "container logs are the kubelet's (containerLogMaxSize, containerLogMaxFiles in its configuration)" },
+        .init("allowMemfdExec", .cluster) { p in
+            p.profile.allowMemfdExec
+                ? "memfd code may run, as on any node"
+                : "the nodes' runtime must set vm.memfd_noexec=2 for pods (no pod field says it); the webhook cannot check it"
+        },
         .init("network.allowedNetworks", .cluster) { _ in
             "pods of a namespace share the cluster network; which pods talk is the namespace's NetworkPolicies, not a securerun network"
         },

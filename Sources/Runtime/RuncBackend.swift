@@ -48,10 +48,14 @@ public struct RuncBackend: ContainerBackend {
             var options = options
             options.stdio = stdio
             options.consoleSocket = console
-            guard let mapping = launch.plan.idMapping else { return try runtime.runDetached(id: place.id, options) }
+            guard launch.plan.idMapping != nil || launch.spec.memfdNoexec else { return try runtime.runDetached(id: place.id, options) }
+            // Created, not started: what must hold before the user's process runs is set and checked here.
             let pid = try runtime.create(id: place.id, options)
-            let mountPoints = Set(spec.mounts.compactMap { $0.destination.split(separator: "/").first.map(String.init) })
-            try UserNamespaceCheck.verify(pid: pid, mapping: mapping, sharedRootfs: launch.sharedRootfs, skipping: mountPoints)
+            if let mapping = launch.plan.idMapping {
+                let mountPoints = Set(spec.mounts.compactMap { $0.destination.split(separator: "/").first.map(String.init) })
+                try UserNamespaceCheck.verify(pid: pid, mapping: mapping, sharedRootfs: launch.sharedRootfs, skipping: mountPoints)
+            }
+            if launch.spec.memfdNoexec { try MemfdNoexec.apply(pid: pid) }
             try runtime.start(id: place.id)
             return pid
         }

@@ -39,6 +39,8 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     case networkFailed(action: String, reason: String)
     /// The profile's address range overlaps a route of the host's own.
     case addressRangeConflict(range: String, route: String)
+    /// The container's pid namespace could not be set so that memfd code cannot run.
+    case memfdNoexecFailed(reason: String)
     /// A securerun network cannot be made, joined or removed as asked.
     case invalidNetwork(name: String, reason: String)
     /// Every /30 of the profile's address range is in use.
@@ -89,6 +91,8 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .addressRangeConflict(let range, let route):
             return
                 "the profile's network.addressRange \(range) overlaps the host's route \(route); set network.addressRange to a range the host does not use"
+        case .memfdNoexecFailed(let reason):
+            return "cannot stop code in memfds from running (vm.memfd_noexec), so the container does not start: \(reason)"
         case .invalidNetwork(let name, let reason):
             return "network \(name): \(reason)"
         case .addressRangeExhausted(let range):

@@ -70,7 +70,9 @@ struct SyscallBehaviour {
         }
         for (conditions, action) in conditional.sorted(by: { $0.key.description < $1.key.description })
         where action.permissiveness > baseline.base.permissiveness && action.permissiveness > base.permissiveness {
-            let theirs = baseline.conditional[conditions]?.permissiveness ?? baseline.base.permissiveness
+            // The baseline's rules whose conditions these imply (a narrower `arg0 < 16` under `arg0 < 38`).
+            let implied = baseline.conditional.filter { conditions.implies($0.key) }.map(\.value.permissiveness).max()
+            let theirs = max(implied ?? baseline.base.permissiveness, baseline.base.permissiveness)
             if action.permissiveness > theirs {
                 reasons.append("permits \(syscall) when \(conditions) (\(action.rawValue)); the baseline does not")
             }
@@ -95,6 +97,39 @@ struct ConditionSet: Hashable, CustomStringConvertible {
             arguments
             .map { SeccompArgument(index: $0.index, value: $0.value, valueTwo: $0.valueTwo ?? 0, op: $0.op) }
             .sorted { ($0.index, $0.op.rawValue, $0.value, $0.valueTwo ?? 0) < ($1.index, $1.op.rawValue, $1.value, $1.valueTwo ?? 0) }
+    }
+
+    /// Whether every call these conditions match also matches `other`'s: each of `other`'s comparisons has
+    /// one here on the same argument whose values lie within its values. Only comparisons that match one
+    /// range of values can be reasoned about (`!=` and scattered masks cannot; they count as no match).
+    func implies(_ other: ConditionSet) -> Bool {
+        if self == other { return true }
+        return other.arguments.allSatisfy { wanted in
+            guard let outer = Self.range(wanted) else { return false }
+            return arguments.contains { mine in
+                guard mine.index == wanted.index, let inner = Self.range(mine) else { return false }
+                return outer.contains(inner.lowerBound) && outer.contains(inner.upperBound)
+            }
+        }
+    }
+
+    /// The values a comparison matches, when they are one range.
+    static func range(_ argument: SeccompArgument) -> ClosedRange<UInt64>? {
+        let value = argument.value
+        switch argument.op {
+        case .equal: return value...value
+        case .lessThan: return value == 0 ? nil : 0...(value - 1)
+        case .lessThanOrEqual: return 0...value
+        case .greaterThan: return value == .max ? nil : (value + 1)...UInt64.max
+        case .greaterThanOrEqual: return value...UInt64.max
+        case .maskedEqual:
+            // A mask of leading ones over all 64 bits with a datum inside it: datum … datum | ~mask.
+            let low = ~value
+            let datum = argument.valueTwo ?? 0
+            guard low & (low &+ 1) == 0, datum & low == 0 else { return nil }
+            return datum...(datum | low)
+        default: return nil
+        }
     }
 
     var description: String {

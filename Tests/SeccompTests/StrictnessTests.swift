@@ -37,7 +37,28 @@ import Testing
         #expect(tighter.isAtLeastAsStrict(as: baseline))
         let reasons = baseline.loosening(comparedTo: tighter)
         #expect(reasons.contains("permits chmod (SCMP_ACT_ALLOW); the baseline denies it (SCMP_ACT_ERRNO)"))
-        #expect(reasons.contains { $0.hasPrefix("permits socket when arg0 SCMP_CMP_LT 0x26") })
+        #expect(reasons.contains { $0.hasPrefix("permits socket when arg0 SCMP_CMP_LT 0x10") })
+    }
+
+    @Test("a narrower condition written otherwise is as strict: arg0 < 16, == 17 and masked ranges inside arg0 < 38; not a wider one or !=")
+    func narrowerConditionsAreCovered() {
+        func socket(_ args: [SeccompArgument]) -> LinuxSeccomp.Syscall { .init(names: ["socket"], action: .allow, args: args) }
+        let baseline = LinuxSeccomp(defaultAction: .errno, syscalls: [socket([.init(index: 0, value: 38, op: .lessThan)])])
+        let narrower = LinuxSeccomp(
+            defaultAction: .errno,
+            syscalls: [
+                socket([.init(index: 0, value: 16, op: .lessThan)]), socket([.init(index: 0, value: 17, op: .equal)]),
+                socket([.init(index: 0, value: ~UInt64(7), valueTwo: 24, op: .maskedEqual)]),
+                socket([.init(index: 0, value: 16, op: .equal), .init(index: 2, value: 9, op: .notEqual)]),
+            ])
+        #expect(narrower.loosening(comparedTo: baseline) == [])
+        let wider = LinuxSeccomp(defaultAction: .errno, syscalls: [socket([.init(index: 0, value: ~UInt64(63), valueTwo: 0, op: .maskedEqual)])])
+        #expect(wider.loosening(comparedTo: baseline).count == 1, "0…63 is not inside 0…37")
+        // A 32-bit mask leaves the upper bits free: a value above 38 matches it, so it is not covered.
+        let upperFree = LinuxSeccomp(defaultAction: .errno, syscalls: [socket([.init(index: 0, value: 0xFFFF_FFFE, valueTwo: 18, op: .maskedEqual)])])
+        #expect(upperFree.loosening(comparedTo: baseline).count == 1)
+        let notEqual = LinuxSeccomp(defaultAction: .errno, syscalls: [socket([.init(index: 0, value: 40, op: .notEqual)])])
+        #expect(notEqual.loosening(comparedTo: baseline).count == 1)
     }
 
     @Test func droppingArgumentConditionsIsLooser() {

@@ -11,6 +11,8 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <linux/netlink.h>
 #include <sys/syscall.h>
 #include <sys/timex.h>
 #include <sys/wait.h>
@@ -36,7 +38,7 @@ static int report(const char *what, long rc) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2) { fprintf(stderr, "usage: probe syscalls|write PATH|alloc MB|fork N|tty|adjtimex|sleep S\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: probe syscalls|write PATH|alloc MB|fork N|tty|adjtimex|sleep S|memfd-exec|audit-socket\n"); return 2; }
     if (!strcmp(argv[1], "syscalls")) {
         report("mount", mount("none", "/tmp", "tmpfs", 0, NULL));
         report("umount2", umount2("/proc", MNT_DETACH));
@@ -88,6 +90,24 @@ int main(int argc, char **argv) {
         struct timex t;
         memset(&t, 0, sizeof t);
         return report("adjtimex", adjtimex(&t) == -1 ? -1 : 0);
+    }
+    /* Code from a memfd, past a read-only root and noexec tmpfs: copy this probe into one and execute it. */
+    if (!strcmp(argv[1], "memfd-exec")) {
+        if (argc > 2) { printf("memfd-exec: the memfd's code ran\n"); return 0; }
+        int fd = memfd_create("probe", 0);
+        if (fd < 0) return report("memfd_create", -1);
+        int self = open("/proc/self/exe", O_RDONLY);
+        char buffer[65536];
+        ssize_t n;
+        while (self >= 0 && (n = read(self, buffer, sizeof buffer)) > 0) (void)!write(fd, buffer, n);
+        char *args[] = {"probe", "memfd-exec", "child", NULL};
+        char *env[] = {NULL};
+        syscall(SYS_execveat, fd, "", args, env, AT_EMPTY_PATH);
+        return report("memfd-exec", -1);
+    }
+    if (!strcmp(argv[1], "audit-socket")) {
+        report("audit-socket", socket(AF_NETLINK, SOCK_RAW, NETLINK_AUDIT));
+        return report("route-socket", socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE));
     }
     if (!strcmp(argv[1], "sleep") && argc > 2) {
         printf("sleeping\n");

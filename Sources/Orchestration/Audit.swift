@@ -48,6 +48,10 @@ public struct Audit: Sendable {
         ("AUD002", "request-refused-now", "the container's request would be refused by the profile as it is now"),
         ("AUD003", "spec-differs-now", "the profile now gives a stricter spec than the container runs with; restart it to apply"),
         ("AUD004", "profile-unreadable", "the container's profile can no longer be read"),
+        (
+            "AUD005", "no-user-namespace",
+            "the container runs with host ids: no user namespace of its own (on the docker backend, a daemon without userns-remap)"
+        ),
     ]
 
     /// What one audit found.
@@ -97,6 +101,9 @@ public struct Audit: Sendable {
             return [finding("AUD004", "profile \(record.profileSource) cannot be read: \(error)")]
         }
         var findings: [Finding] = []
+        if let problem = Self.hostIds(record, directory: StateLayout(root: stateRoot).directory(of: record.id)) {
+            findings.append(finding("AUD005", problem))
+        }
         let registry = (try? ImageStore(root: stateRoot).resolve(record.imageDigest, withNames: false))?.registry
         let reasons: [String]
         do {
@@ -129,6 +136,19 @@ public struct Audit: Sendable {
             findings.append(finding("AUD002", "its request would be refused now: \(error)", profile: profile.name, source: profile.source.path))
         }
         return findings
+    }
+
+    /// Why `record`'s container runs with host ids, or nil when it has a user namespace of its own: a
+    /// runc or crun container holds an id block lease while it runs; a docker one shares the daemon's remap,
+    /// if any. An engine that cannot be asked counts as no remap (fail closed).
+    static func hostIds(_ record: ContainerRecord, directory: URL) -> String? {
+        if BackendKind(rawValue: record.runtime) == .docker {
+            let remaps = (try? DockerEngine().remapsUserIds()) ?? false
+            return remaps ? nil : "runs with host ids: the Docker Engine does not remap user ids (no userns-remap), so its ids are host ids"
+        }
+        return IdBlocks.lease(of: directory) == nil
+            ? "runs with host ids: no user namespace of its own (userNamespace off, or preferred where the host or the request could not give one)"
+            : nil
     }
 
     /// The same encoding `Launch` writes `spec.json` with.

@@ -26,9 +26,9 @@ struct AuditTests {
             try attest(age: 7200)
         }
 
-        func writeProfile(maxScanAge: String, memory: String = "512m") throws {
+        func writeProfile(maxScanAge: String, memory: String = "512m", extra: String = "") throws {
             let seccomp = CLI.packageRoot.appendingPathComponent("profiles/seccomp/default.json").path
-            let text = "name: audited\nseccomp: \(seccomp)\nresources:\n  memory: \(memory)\nadmission:\n  maxScanAge: \(maxScanAge)\n"
+            let text = "name: audited\nseccomp: \(seccomp)\nresources:\n  memory: \(memory)\n\(extra)admission:\n  maxScanAge: \(maxScanAge)\n"
             try text.write(to: profileFile, atomically: true, encoding: .utf8)
         }
 
@@ -67,6 +67,20 @@ struct AuditTests {
         #expect(try setup.fixture.cli.run(["ps"]).stdout.contains("aging") == false)
         #expect(try setup.audit().status == 0)
         _ = try setup.fixture.cli.run(["rm", "aging"])
+    }
+
+    @Test("a container running with host ids (no user namespace of its own) is reported (AUD005); one with its own id block is not")
+    func hostIdsReported() throws {
+        guard let run = RunFixture.available() else { return }
+        let setup = try Setup(run)
+        try setup.start("mapped")
+        try setup.writeProfile(maxScanAge: "30d", extra: "userNamespace: off\n")
+        try setup.start("unmapped")
+        // The profile now says off for both; only the one that really runs with host ids is reported.
+        let audit = try setup.audit()
+        #expect(audit.status == 1 && audit.stdout.contains("unmapped: AUD005 runs with host ids"), "\(audit)")
+        #expect(!audit.stdout.contains("\nmapped: AUD005") && !audit.stdout.hasPrefix("mapped: AUD005"), "\(audit)")
+        _ = try setup.fixture.cli.run(["rm", "-f", "mapped", "unmapped"])
     }
 
     @Test("a blocking attestation added while the container runs is caught; SARIF output names the rule")

@@ -201,15 +201,10 @@ enum ValueParsers {
         guard let name = UlimitName(rawValue: parts[0]) else {
             throw ValueError("invalid ulimit type: \(parts[0]) (known: \(UlimitName.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
-        let values = parts[1].split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-        guard (1...2).contains(values.count), let soft = Int64(values[0]), let hard = values.count == 2 ? Int64(values[1]) : Int64(values[0]) else {
-            throw ValueError("expected SOFT[:HARD] as whole numbers (-1 for unlimited)")
+        switch Ulimit.parse(name: name, value: parts[1]) {
+        case .success(let limit): return limit
+        case .failure(let problem): throw ValueError(problem.description)
         }
-        guard soft >= -1, hard >= -1 else { throw ValueError("limits are whole numbers from 0, or -1 for unlimited") }
-        if hard != -1, soft == -1 || soft > hard {
-            throw ValueError("ulimit soft limit must be less than or equal to hard limit: \(soft) > \(hard)")
-        }
-        return Ulimit(name: name, soft: soft, hard: hard)
     }
 
     /// `--sysctl KEY=VALUE`.

@@ -55,6 +55,17 @@ public struct Profile: Sendable, Equatable {
     /// The most a detached container's log keeps on the host (`logs.maxSize`): the current part and the
     /// one before, half each; the oldest lines go first.
     public var logMaxSize: ByteSize = Profile.defaultLogMaxSize
+    /// Resource limits every container gets (`rlimits:`), lowered by `--ulimit`, never raised.
+    public var rlimits: [Ulimit] = Profile.defaultRlimits
+
+    /// Without `rlimits:`: containerd's open-file limits, no core files (the host's core_pattern may hand a
+    /// container's crash to a host program, and a core holds the process's secrets), and the kernel's
+    /// 8 MiB of locked memory. nproc stays inherited: it counts per host uid, so without a user namespace
+    /// a shared uid would let one container's processes use up another's (the pids cgroup bounds each).
+    public static let defaultRlimits = [
+        Ulimit(name: .nofile, soft: 1024, hard: 524_288), Ulimit(name: .core, soft: 0, hard: 0), Ulimit(name: .memlock, soft: 8 << 20, hard: 8 << 20),
+    ]
+
     /// Whether containers may execute code from a memfd (`allowMemfdExec`; false unless a profile says so).
     public var allowMemfdExec = false
 

@@ -23,6 +23,27 @@ struct ProfileDocument: Codable {
     var userNamespace: String?
     var logs: Logs?
     var allowMemfdExec: Bool?
+    /// `rlimits: {nofile: "1024:4096", core: 0}`: docker's `--ulimit` values by name.
+    var rlimits: [String: RlimitValue]?
+
+    /// A limit written as a number or as `SOFT:HARD`.
+    struct RlimitValue: Codable {
+        var text: String
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Int64.self) {
+                text = String(number)
+            } else {
+                text = try container.decode(String.self)
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(text)
+        }
+    }
 
     /// What a detached container's log may keep.
     struct Logs: Codable {
@@ -112,7 +133,7 @@ struct ProfileDocument: Codable {
         "": [
             "name", "user", "capabilities", "seccomp", "resources", "tmpfs", "extraTmpfs", "maskedPaths", "readonlyPaths",
             "network", "volumes", "allowedRegistries", "store", "admission", "readOnlyRootfs",
-            "noNewPrivileges", "description", "userNamespace", "logs", "allowMemfdExec",
+            "noNewPrivileges", "description", "userNamespace", "logs", "allowMemfdExec", "rlimits",
         ],
         "logs": ["maxSize"],
         "resources": ["memory", "memorySwap", "cpus", "pidsLimit"],

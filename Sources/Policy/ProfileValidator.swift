@@ -71,6 +71,7 @@ struct ProfileValidator {
             admission: (document.admission ?? AdmissionPolicy.default).resolvingPaths(relativeTo: directory),
             userNamespace: userNamespace,
             logMaxSize: try validateLogs(),
+            rlimits: try validateRlimits(),
             allowMemfdExec: document.allowMemfdExec ?? false
         )
     }
@@ -83,6 +84,23 @@ struct ProfileValidator {
             throw .invalidField(path: path, field: "userNamespace", reason: "\"\(text)\" is not one of required, preferred, off")
         }
         return mode
+    }
+
+    /// `rlimits:`: each a known name with `SOFT[:HARD]`; the names it leaves out keep securerun's defaults.
+    func validateRlimits() throws(PolicyError) -> [Ulimit] {
+        guard let entries = document.rlimits else { return Profile.defaultRlimits }
+        var chosen = Dictionary(Profile.defaultRlimits.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+        for (name, value) in entries.sorted(by: { $0.key < $1.key }) {
+            guard let known = UlimitName(rawValue: name) else {
+                throw .invalidField(
+                    path: path, field: "rlimits.\(name)", reason: "unknown limit (known: \(UlimitName.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            switch Ulimit.parse(name: known, value: value.text) {
+            case .success(let limit): chosen[known] = limit
+            case .failure(let problem): throw .invalidField(path: path, field: "rlimits.\(name)", reason: "\"\(value.text)\": \(problem)")
+            }
+        }
+        return UlimitName.allCases.compactMap { chosen[$0] }
     }
 
     /// `logs.maxSize`: from 64k (a few lines of each part) to 1g.

@@ -99,6 +99,26 @@ public struct Ulimit: Sendable, Equatable, Codable, CustomStringConvertible {
     }
 
     public var description: String { "\(name.rawValue)=\(soft):\(hard)" }
+
+    /// `SOFT[:HARD]` for `name`, as docker/go-units reads `--ulimit` (whole numbers, -1 for unlimited, soft
+    /// at most hard); the reason when it is not that.
+    public static func parse(name: UlimitName, value: String) -> Result<Ulimit, UlimitProblem> {
+        let values = value.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard (1...2).contains(values.count), let soft = Int64(values[0]), let hard = values.count == 2 ? Int64(values[1]) : Int64(values[0]) else {
+            return .failure(UlimitProblem("expected SOFT[:HARD] as whole numbers (-1 for unlimited)"))
+        }
+        guard soft >= -1, hard >= -1 else { return .failure(UlimitProblem("limits are whole numbers from 0, or -1 for unlimited")) }
+        if hard != -1, soft == -1 || soft > hard {
+            return .failure(UlimitProblem("ulimit soft limit must be less than or equal to hard limit: \(soft) > \(hard)"))
+        }
+        return .success(Ulimit(name: name, soft: soft, hard: hard))
+    }
+}
+
+/// Why a `SOFT[:HARD]` value is not one.
+public struct UlimitProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// `-l/--label KEY[=VALUE]` and `--label-file` entries: metadata kept in the container's record.

@@ -47,7 +47,7 @@ struct ResourceLimits {
         return ResourceLimits(
             memory: memory, memorySwap: memorySwap, memoryReservation: reservation, swappiness: request.memorySwappiness.map { UInt64($0.value) },
             cpuQuota: quota, cpuPeriod: period, cpuShares: shares, cpusetCPUs: cpusetCPUs, cpusetMems: cpusetMems, pids: pids,
-            rlimits: try enforceUlimits(request, judge: judge, host: host))
+            rlimits: try enforceUlimits(request, profile: profile, judge: judge, host: host))
     }
 
     // MARK: - Memory
@@ -174,27 +174,44 @@ struct ResourceLimits {
 
     // MARK: - Resource limits
 
-    /// `--ulimit`: a container inherits securerun's own limits, and runc (as root) could raise them, so a
-    /// request may only lower them: its hard limit at most securerun's hard limit (-1 is unlimited).
-    static func enforceUlimits(_ request: RunRequest, judge: Judge, host: () -> HostFacts) throws(PolicyError) -> [Ulimit] {
-        guard !request.ulimits.isEmpty else { return [] }
-        let limits = host().rlimits
-        var chosen: [UlimitName: Ulimit] = [:]
-        var order: [UlimitName] = []
+    /// The profile's `rlimits`, then `--ulimit`: a request may only lower a limit, its hard limit at most
+    /// the profile's (or, for a limit the profile leaves out, securerun's own, which the container inherits
+    /// and runc as root could raise); -1 is unlimited.
+    static func enforceUlimits(_ request: RunRequest, profile: Profile, judge: Judge, host: () -> HostFacts) throws(PolicyError) -> [Ulimit] {
+        // A profile's limit above securerun's own hard limit is lowered to it: raising one needs
+        // CAP_SYS_RESOURCE, which a host (or a sandbox securerun runs in) may not give, and the container
+        // then would not start at all.
+        let own = profile.rlimits.isEmpty ? [:] : host().rlimits
+        let limits = profile.rlimits.map { limit -> Ulimit in
+            guard let ceiling = own[limit.name]?.hard, ceiling != -1, limit.hard == -1 || limit.hard > ceiling else { return limit }
+            return Ulimit(name: limit.name, soft: limit.soft == -1 ? ceiling : min(limit.soft, ceiling), hard: ceiling)
+        }
+        var chosen = Dictionary(limits.map { ($0.name, $0) }, uniquingKeysWith: { $1 })
+        var order = limits.map(\.name)
+        let set = Set(order)
+        func above(_ value: Int64, _ ceiling: Int64) -> Bool {
+            if ceiling == -1 { return false }
+            return value == -1 || value > ceiling
+        }
         for entry in request.ulimits {
             let requested = entry.value
-            guard let current = limits[requested.name] else {
-                throw judge.refuse(.ulimits, entry.origin, "securerun cannot read its own \(requested.name.rlimitName), so it cannot tell a lower one")
-            }
-            func above(_ value: Int64, _ ceiling: Int64) -> Bool {
-                if ceiling == -1 { return false }
-                return value == -1 || value > ceiling
-            }
-            if above(requested.hard, current.hard) {
-                throw judge.refuse(
-                    .ulimits, entry.origin,
-                    "\(requested.name.rawValue) may only be lowered: securerun runs with a hard limit of \(current.hard == -1 ? "unlimited" : String(current.hard))"
-                )
+            if set.contains(requested.name), let ceiling = limits.first(where: { $0.name == requested.name }) {
+                if above(requested.hard, ceiling.hard) {
+                    throw judge.refuse(
+                        .ulimits, entry.origin,
+                        "\(requested.name.rawValue) may only be lowered: the profile's rlimits.\(requested.name.rawValue) (at most securerun's own) has a hard limit of \(ceiling.hard == -1 ? "unlimited" : String(ceiling.hard))"
+                    )
+                }
+            } else {
+                guard let current = host().rlimits[requested.name] else {
+                    throw judge.refuse(.ulimits, entry.origin, "securerun cannot read its own \(requested.name.rlimitName), so it cannot tell a lower one")
+                }
+                if above(requested.hard, current.hard) {
+                    throw judge.refuse(
+                        .ulimits, entry.origin,
+                        "\(requested.name.rawValue) may only be lowered: securerun runs with a hard limit of \(current.hard == -1 ? "unlimited" : String(current.hard))"
+                    )
+                }
             }
             if chosen[requested.name] == nil { order.append(requested.name) }
             chosen[requested.name] = requested

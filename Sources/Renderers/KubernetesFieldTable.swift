@@ -89,6 +89,9 @@ extension KubernetesField {
                 : "a NetworkPolicy allowing only the egress allow-list (needs a CNI that enforces NetworkPolicy); hostNetwork: false"
         },
         .init("network.addressRange", .cluster) { _ in "pod addresses come from the cluster's pod CIDR (the CNI's), not the profile's range" },
+        .init("rlimits", .cluster) { p in
+            "rlimits are the node runtime's (containerd's defaults, or its base OCI spec); a pod cannot set them: \(p.profile.rlimits.map(\.description).joined(separator: ", "))"
+        },
         .init("logs.maxSize", .cluster) { _ in "container logs are the kubelet's (containerLogMaxSize, containerLogMaxFiles in its configuration)" },
         .init("allowMemfdExec", .cluster) { p in
             p.profile.allowMemfdExec

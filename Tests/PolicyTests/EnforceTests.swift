@@ -41,7 +41,10 @@ struct EnforceTests {
         #expect(spec.env == ["PATH=/bin", "LANG=C"])
         #expect(spec.cwd == "/")
         #expect(spec.tmpfs.allSatisfy { !$0.exec })
-        #expect(spec.shmSize?.bytes == 64 << 20 && spec.additionalGids.isEmpty && spec.rlimits.isEmpty && spec.sysctls.isEmpty)
+        #expect(spec.shmSize?.bytes == 64 << 20 && spec.additionalGids.isEmpty && spec.sysctls.isEmpty)
+        // The profile's limits (the default ones), each at most securerun's own hard limit.
+        #expect(spec.rlimits.map(\.name) == [.nofile, .core, .memlock] && spec.rlimits.first?.soft == 1024)
+        #expect(spec.rlimits.dropFirst().map(\.description) == ["core=0:0", "memlock=8388608:8388608"])
     }
 
     static let loosening: [(String, [String], PolicyViolation.Rule)] = [

@@ -59,7 +59,8 @@ struct RequestRuleTests {
         (["--cgroup-parent", "/system.slice"], .cgroupParent), (["--use-api-socket"], .engineSocket), (["--volumes-from", "db:ro"], .volumesFrom),
         (["--annotation", "run.oci.keep_original_groups=1"], .runtimeOverrides),
         // SR023 ulimits only lower
-        (["--ulimit", "nofile=8192"], .ulimits), (["--ulimit", "nofile=1024:-1"], .ulimits),
+        (["--ulimit", "nofile=600000"], .ulimits), (["--ulimit", "nofile=1024:-1"], .ulimits), (["--ulimit", "core=1"], .ulimits),
+        (["--ulimit", "stack=8192:-1"], .ulimits),
         // SR024 not supported yet
         (["--restart", "always"], .notSupported), (["--restart", "unless-stopped"], .notSupported), (["--restart", "on-failure:3"], .notSupported),
         (["--pull", "always"], .notSupported), (["--platform", "linux/arm64"], .notSupported), (["--log-driver", "syslog"], .notSupported),
@@ -86,7 +87,7 @@ struct RequestRuleTests {
     static let allowed: [[String]] = [
         ["--ipc", "private"], ["--ipc", "none"], ["--cgroupns", "private"], ["--pid", ""], ["--oom-score-adj", "500"], ["--oom-kill-disable=false"],
         ["--sysctl", "kernel.shm_rmid_forced=1"], ["--sysctl", "fs.mqueue.msg_max=20"], ["--sysctl", "net.ipv4.ip_unprivileged_port_start=80"],
-        ["--use-api-socket=false"], ["--ulimit", "nofile=512:2048"], ["--ulimit", "core=-1"], ["--restart", "no"], ["--pull", "never"],
+        ["--use-api-socket=false"], ["--ulimit", "nofile=512:2048"], ["--ulimit", "core=0"], ["--restart", "no"], ["--pull", "never"],
         ["--pull", "missing"], ["--platform", "linux/amd64"], ["--sig-proxy"], ["--no-healthcheck"], ["-q"], ["--disable-content-trust"],
         ["--isolation", "default"], ["--security-opt", "seccomp=builtin"], ["--security-opt", "writable-cgroups=false"], ["--cpuset-cpus", "1"],
         ["--cpuset-mems", "0"], ["--shm-size", "8m"], ["--network", "none"], ["-a", "stdout", "-a", "stderr"],
@@ -119,7 +120,28 @@ struct RequestRuleTests {
     @Test("--ulimit: each limit lowered reaches the spec, the last one of a name wins")
     func ulimits() throws {
         let spec = try #require(try accepted(["--ulimit", "nofile=100", "--ulimit", "nofile=200:300", "--ulimit", "core=0"]))
-        #expect(spec.rlimits == [Ulimit(name: .nofile, soft: 200, hard: 300), Ulimit(name: .core, soft: 0, hard: 0)])
+        // The profile's limits, each lowered by the request where it asks.
+        #expect(
+            spec.rlimits == [
+                Ulimit(name: .nofile, soft: 200, hard: 300), Ulimit(name: .core, soft: 0, hard: 0), Ulimit(name: .memlock, soft: 8 << 20, hard: 8 << 20),
+            ])
+    }
+
+    @Test("a profile's rlimits are the ceiling --ulimit lowers; above securerun's own hard limit they are lowered to it (it could not raise them)")
+    func profileRlimits() throws {
+        let profile = try ProfileFixtures.parse("name: limits\nrlimits:\n  nofile: \"256:2048\"\n  nproc: 64\n  stack: \"1024:-1\"\n")
+        let host = HostFacts(rlimits: [.nofile: (1024, 4096), .core: (0, -1), .stack: (8192, 16384)], cpus: [0, 1], memoryNodes: [0], platform: "linux/amd64")
+        let spec = try Policy.enforce(try Requests.parse([]), profile: profile, image: ImageDefaults(cmd: ["/bin/sh"]), host: host)
+        #expect(spec.rlimits.map(\.description) == ["core=0:0", "memlock=8388608:8388608", "nofile=256:2048", "nproc=64:64", "stack=1024:16384"])
+        let lowered = try Policy.enforce(
+            try Requests.parse(["--ulimit", "nofile=100:200"]), profile: profile, image: ImageDefaults(cmd: ["/bin/sh"]), host: host)
+        #expect(lowered.rlimits.contains(Ulimit(name: .nofile, soft: 100, hard: 200)))
+        #expect(throws: PolicyError.self) {
+            try Policy.enforce(try Requests.parse(["--ulimit", "nofile=4096"]), profile: profile, image: ImageDefaults(cmd: ["/bin/sh"]), host: host)
+        }
+        for (bad, field) in [("  nofile: \"9:3\"\n", "rlimits.nofile"), ("  files: 3\n", "rlimits.files"), ("  core: lots\n", "rlimits.core")] {
+            #expect(throws: PolicyError.self, "\(field)") { try ProfileFixtures.parse("name: limits\nrlimits:\n" + bad) }
+        }
     }
 
     @Test("CPU: --cpus and --cpu-quota cannot be combined; quota and period give the profile's CPUs at most")

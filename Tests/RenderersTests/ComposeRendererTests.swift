@@ -22,7 +22,8 @@ struct ComposeRendererTests {
         ] {
             #expect(text.contains(key), "\(key) in\n\(text)")
         }
-        let host = HostFacts(rlimits: [.nofile: (1024, 4096)], cpus: [0, 1], memoryNodes: [0], platform: "linux/amd64")
+        // The host the service was exported on: its rlimits are the profile's, at most this host's own.
+        let host = HostFacts.current()
         let report = Linter(profile: profile, host: host).lint(
             Array(text.utf8), file: "compose.yaml", url: FileManager.default.temporaryDirectory.appendingPathComponent("compose.yaml"))
         #expect(report.kind == .compose)

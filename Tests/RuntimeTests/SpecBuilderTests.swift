@@ -105,7 +105,11 @@ struct SpecBuilderTests {
             "--ulimit", "nofile=512:1024", "--group-add", "1500", "--sysctl", "kernel.shm_rmid_forced=1", "--oom-score-adj", "500",
             "--domainname", "example.org", "--cgroupns", "private", "--shm-size", "16m",
         ])
-        #expect(spec.process.rlimits == [RuntimeSpec.Rlimit(type: "RLIMIT_NOFILE", hard: 1024, soft: 512)])
+        #expect(
+            spec.process.rlimits == [
+                RuntimeSpec.Rlimit(type: "RLIMIT_NOFILE", hard: 1024, soft: 512), RuntimeSpec.Rlimit(type: "RLIMIT_CORE", hard: 0, soft: 0),
+                RuntimeSpec.Rlimit(type: "RLIMIT_MEMLOCK", hard: 8 << 20, soft: 8 << 20),
+            ])
         #expect(spec.process.user.additionalGids == [spec.process.user.gid, 1500])
         #expect(spec.linux.sysctl == ["kernel.shm_rmid_forced": "1", "kernel.domainname": "example.org"])
         #expect(spec.process.oomScoreAdj == 500)

@@ -36,8 +36,10 @@ public struct ContainerMounts {
         directory.appendingPathComponent("volumes/\(index)")
     }
 
-    /// Pins and stages every volume; returns the staging path of each, by index in `volumes`.
-    func stageVolumes(_ volumes: [BindMount]) throws(RuntimeError) -> [Int: String] {
+    /// Pins and stages every volume; returns the staging path of each, by index in `volumes`. With
+    /// `owners` (a container in a user namespace), a writable volume whose host owner is not root is
+    /// idmapped for that owner alone (see ``VolumeOwnerMap``).
+    func stageVolumes(_ volumes: [BindMount], owners: VolumeOwnerMap? = nil, idmapped: inout [String: UInt32]) throws(RuntimeError) -> [Int: String] {
         guard !volumes.isEmpty else { return [:] }
         try Self.makeDirectory(directory.appendingPathComponent("volumes").path)
         var sources: [Int: String] = [:]
@@ -52,7 +54,20 @@ public struct ContainerMounts {
                 guard fd >= 0 else { throw .stateFailure(path: target, reason: String(cString: strerror(errno))) }
                 close(fd)
             }
-            try MountCalls.bind(fd: pinned.fd, onto: target)
+            var info = stat()
+            if let owners, !volume.readOnly, fstat(pinned.fd, &info) == 0, let maps = owners.maps(ownerUID: info.st_uid, ownerGID: info.st_gid) {
+                // Files the container makes land as the directory's owner; everyone else's show as nobody.
+                do {
+                    let namespace = try IdmappedMounts.userNamespace(uids: [maps.uid], gids: [maps.gid])
+                    let tree = try IdmappedMounts.detachedTree("/proc/self/fd/\(pinned.fd)", userNamespace: namespace, readOnly: false)
+                    try IdmappedMounts.attach(tree, at: target)
+                    idmapped[volume.destination] = owners.visibleOwner
+                } catch {
+                    throw .userNamespaceFailed(action: "idmap volume \(volume.source) for its owner", reason: error.description)
+                }
+            } else {
+                try MountCalls.bind(fd: pinned.fd, onto: target)
+            }
             try MountCalls.harden(target, readOnly: volume.readOnly)
             sources[index] = target
         }

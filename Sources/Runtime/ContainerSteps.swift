@@ -5,10 +5,13 @@ import Policy
 /// `<dir>/volumes/<index>`, so the runtime mounts only paths securerun controls.
 public struct VolumesStep: LaunchStep {
     let volumes: [BindMount]
+    /// The container's user and group, which a writable volume's owner appears as in a user namespace.
+    let user: UserID?
 
-    /// The step for `volumes`.
-    public init(volumes: [BindMount]) {
+    /// The step for `volumes`, mounted for a container running as `user`.
+    public init(volumes: [BindMount], user: UserID? = nil) {
         self.volumes = volumes
+        self.user = user
     }
     public var name: String { "volumes" }
 
@@ -16,7 +19,8 @@ public struct VolumesStep: LaunchStep {
         for volume in volumes where !FileManager.default.fileExists(atPath: volume.source) {
             throw .volumeSourceMissing(volume.source)
         }
-        plan.volumeSources = try ContainerMounts(directory: place.directory).stageVolumes(volumes)
+        let owners = plan.idMapping.flatMap { mapping in user.map { VolumeOwnerMap(mapping: mapping, user: $0) } }
+        plan.volumeSources = try ContainerMounts(directory: place.directory).stageVolumes(volumes, owners: owners, idmapped: &plan.idmappedVolumes)
         // The runtime binds each staged volume from inside the container's user namespace, as its root,
         // which the host treats as nobody: it needs to pass through (not list) the staging directory.
         if plan.idMapping != nil, !volumes.isEmpty {

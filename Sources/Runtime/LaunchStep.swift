@@ -39,6 +39,9 @@ public struct LaunchPlan: Sendable, Equatable {
     public var network: NetworkPlan?
     /// The container's uid and gid mapping, when it gets a user namespace (its id block).
     public var idMapping: IdMapping?
+    /// The volumes idmapped for their owner: destination in the container, and the host id their owner
+    /// must show as through the mount (checked between the runtime's create and start).
+    public var idmappedVolumes: [String: UInt32] = [:]
     /// Whether a container without its user namespace must be refused (`userNamespace: required`).
     public var idMappingRequired = false
     /// What the user should hear about the set-up (a preferred user namespace the host could not give).

@@ -19,7 +19,8 @@ public struct RuncBackend: ContainerBackend {
 
     public func steps(_ spec: HardenedSpec, sharedRootfs: URL, imageDigest: String) -> [any LaunchStep] {
         var steps: [any LaunchStep] = [
-            UserNamespaceStep(mode: spec.userNamespace, spec: spec), VolumesStep(volumes: spec.volumes), OwnRootStep(sharedRootfs: sharedRootfs), CgroupStep(),
+            UserNamespaceStep(mode: spec.userNamespace, spec: spec), VolumesStep(volumes: spec.volumes, user: spec.user),
+            OwnRootStep(sharedRootfs: sharedRootfs), CgroupStep(),
         ]
         if spec.network.mode == .private { steps.append(NetworkStep(spec: spec.network, namespace: .named)) }
         return steps
@@ -54,6 +55,7 @@ public struct RuncBackend: ContainerBackend {
             if let mapping = launch.plan.idMapping {
                 let mountPoints = Set(spec.mounts.compactMap { $0.destination.split(separator: "/").first.map(String.init) })
                 try UserNamespaceCheck.verify(pid: pid, mapping: mapping, sharedRootfs: launch.sharedRootfs, skipping: mountPoints)
+                try UserNamespaceCheck.verifyVolumes(pid: pid, idmapped: launch.plan.idmappedVolumes)
             }
             if launch.spec.memfdNoexec { try MemfdNoexec.apply(pid: pid) }
             try runtime.start(id: place.id)

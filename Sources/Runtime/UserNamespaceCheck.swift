@@ -40,4 +40,19 @@ public enum UserNamespaceCheck {
             throw .userNamespaceFailed(action: "check the container's root", reason: "none of the image's top-level entries could be compared")
         }
     }
+
+    /// Throws when a volume idmapped for its owner does not show that owner as `idmapped[destination]`
+    /// (the container's user, on the host) at its place in the created container.
+    public static func verifyVolumes(pid: Int32, idmapped: [String: UInt32]) throws(RuntimeError) {
+        for (destination, owner) in idmapped.sorted(by: { $0.key < $1.key }) {
+            var seen = stat()
+            guard stat("/proc/\(pid)/root\(destination)", &seen) == 0 else {
+                throw .userNamespaceFailed(action: "check volume \(destination)", reason: String(cString: strerror(errno)))
+            }
+            guard seen.st_uid == owner else {
+                throw .userNamespaceFailed(
+                    action: "check volume \(destination)", reason: "it shows host uid \(seen.st_uid), not \(owner): the volume is not idmapped for its owner")
+            }
+        }
+    }
 }

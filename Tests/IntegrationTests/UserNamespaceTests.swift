@@ -1,5 +1,6 @@
 import Foundation
 import HostSystem
+import Synchronization
 import TestSupport
 import Testing
 
@@ -177,6 +178,78 @@ struct UserNamespaceTests {
         let result = try setup.run(["-v", "\(data.path):/data:ro"], ["sh", "-c", "cat /data/greeting; cat /proc/self/uid_map"])
         #expect(result.status == 0 && result.stdout.hasPrefix("hello\n"), "\(result)")
         #expect(try Self.map(String(result.stdout.split(separator: "\n")[1])).hostID != 0, "\(result)")
+    }
+
+    @Test(
+        "a writable volume is idmapped for its owner alone: a new file belongs to the directory's owner on the host, another owner's file stays unwritable"
+    )
+    func writableVolumeWritesAsItsOwner() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let setup = try Setup(fixture)
+        let profile = try RunFixture.writeProfile(in: setup.temp.url, name: "userns-writable", extra: "volumes:\n  allowWritable: true")
+        let data = setup.temp.url.appendingPathComponent("owned")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        chown(data.path, 4321, 4321)
+        try "theirs\n".write(to: data.appendingPathComponent("theirs"), atomically: true, encoding: .utf8)
+        chown(data.appendingPathComponent("theirs").path, 4322, 4322)
+        let script = "echo mine > /data/new && echo wrote; echo more >> /data/theirs; echo appended $?; cat /proc/self/uid_map"
+        let result = try setup.run(["-v", "\(data.path):/data"], ["sh", "-c", script], profile: profile)
+        #expect(result.status == 0 && result.stdout.hasPrefix("wrote\nappended 1\n"), "\(result)")
+        var info = stat()
+        #expect(stat(data.appendingPathComponent("new").path, &info) == 0 && info.st_uid == 4321 && info.st_gid == 4321, "owned by \(info.st_uid)")
+        #expect(try String(contentsOf: data.appendingPathComponent("theirs"), encoding: .utf8) == "theirs\n")
+        #expect(try Self.map(String(result.stdout.split(separator: "\n")[2])).hostID != 0, "it ran in a user namespace: \(result)")
+    }
+
+    @Test("attack: a volume of a root-owned directory is never idmapped (the container would get root's rights there): nothing is written")
+    func rootOwnedVolumeIsNotIdmapped() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let setup = try Setup(fixture)
+        let profile = try RunFixture.writeProfile(in: setup.temp.url, name: "userns-writable", extra: "volumes:\n  allowWritable: true")
+        let data = setup.temp.url.appendingPathComponent("rootowned")
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        chmod(data.path, 0o755)
+        let result = try setup.run(["-v", "\(data.path):/data"], ["sh", "-c", "echo x > /data/new; echo wrote $?"], profile: profile)
+        #expect(result.stdout == "wrote 1\n", "\(result)")
+        #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("new").path))
+    }
+
+    @Test("30 containers started at once, all running together, get 30 disjoint id blocks, none holding a host account's uid")
+    func concurrentBlocksAreDisjoint() throws {
+        guard let fixture = RunFixture.available() else { return }
+        let setup = try Setup(fixture)
+        let ids = Mutex<[String]>([])
+        let failures = Mutex<[CLIResult]>([])
+        DispatchQueue.concurrentPerform(iterations: 30) { _ in
+            guard let result = try? setup.run(["-d"], ["sleep", "60"]) else { return }
+            if result.status == 0 {
+                ids.withLock { $0.append(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            } else {
+                failures.withLock { $0.append(result) }
+            }
+        }
+        let started = ids.withLock { $0 }
+        defer { _ = try? setup.cli.run(["rm", "-f"] + started, timeout: 120) }
+        #expect(started.count == 30, "\(failures.withLock { $0 })")
+        var maps: [IdMapping] = []
+        for id in started {
+            let inspected = try setup.cli.run(["inspect", id])
+            let object = (try JSONSerialization.jsonObject(with: Data(inspected.stdout.utf8)) as? [[String: Any]])?.first
+            let first = ((object?["userNamespace"] as? [String: Any])?["uidMappings"] as? [[String: Any]])?.first
+            guard let host = first?["hostID"] as? Int, let size = first?["size"] as? Int else {
+                Issue.record("\(id) shows no user namespace: \(inspected)")
+                continue
+            }
+            maps.append(IdMapping(containerID: 0, hostID: UInt32(host), size: UInt32(size)))
+        }
+        #expect(Set(maps.map(\.hostID)).count == 30 && !maps.contains { $0.hostID == 0 }, "\(maps)")
+        for (index, a) in maps.enumerated() {
+            for b in maps[(index + 1)...] { #expect(a.hostID + a.size <= b.hostID || b.hostID + b.size <= a.hostID, "\(a) and \(b) overlap") }
+        }
+        let accounts = ((try? String(contentsOfFile: "/etc/passwd", encoding: .utf8)) ?? "").split(separator: "\n").compactMap { line in
+            line.split(separator: ":", omittingEmptySubsequences: false).dropFirst(2).first.flatMap { UInt32($0) }
+        }
+        #expect(!accounts.contains { uid in maps.contains { $0.containerID(of: uid) != nil } }, "no block holds an account's uid")
     }
 
     @Test("userNamespace: off keeps host ids (identity map); required runs mapped")

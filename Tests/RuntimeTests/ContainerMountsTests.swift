@@ -155,7 +155,8 @@ struct ContainerMountsTests {
             BindMount(source: source.path, destination: "/data", readOnly: true),
             BindMount(source: hostFile.path, destination: "/etc/single", readOnly: true),
         ]
-        let staged = try ContainerMounts(directory: directory).stageVolumes(volumes)
+        var idmapped: [String: UInt32] = [:]
+        let staged = try ContainerMounts(directory: directory).stageVolumes(volumes, idmapped: &idmapped)
         #expect(staged == [0: directory.path + "/volumes/0", 1: directory.path + "/volumes/1"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/volumes/0") == ["file"])
         #expect(try String(contentsOfFile: directory.path + "/volumes/1", encoding: .utf8) == "single")

@@ -147,7 +147,8 @@ public struct FlagTable: Sendable {
         flag(.labelFile, nil, .value, repeatable: true, "container", "Read labels from a file"),
         flag(.stopSignal, nil, .value, "container", "Signal 'securerun stop' sends first (default SIGTERM)"),
         flag(.stopTimeout, nil, .value, "container", "Seconds 'securerun stop' waits before SIGKILL (default 10, -1 forever)"),
-        flag(.restart, nil, .value, "container", "Only 'no': securerun does not restart containers yet"),
+        flag(
+            .restart, nil, .value, "container", "Restart policy (no, on-failure[:N], unless-stopped, always) as the profile allows; needs -d and runc or crun"),
         flag(.pull, nil, .value, "container", "missing or never (images come from securerun's store); always is refused"),
         flag(.platform, nil, .value, "container", "Only this host's platform"),
         flag(.quiet, "q", .boolean, "container", "Accepted: securerun prints no pull output"),

@@ -15,6 +15,8 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
         case created
         /// Its process runs.
         case running
+        /// It ended and its restart policy brings it back after the back-off (its monitor waits).
+        case restarting
         /// It ended; its mounts, runtime state and cgroup are gone, the record and log remain.
         case exited
     }
@@ -54,6 +56,25 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var exitCode: Int32?
     /// Why the exit code is unknown, or other notes (its monitor was replaced).
     public var notes: [String]
+    /// How often its monitor restarted it under its restart policy (docker's `RestartCount`).
+    public var restartCount: Int?
+    /// How each run under a restart policy ended, oldest first (the last ``maxExits``).
+    public var exits: [Exit]?
+    /// `securerun stop` stopped it: no restart policy brings it back while the host runs, and
+    /// `unless-stopped` stays down when the host starts again (docker's "explicitly stopped").
+    public var stoppedByUser: Bool?
+    /// Why its restart policy did not bring it back (its image is no longer admitted, the profile now
+    /// refuses it): `ps` says so.
+    public var restartRefused: String?
+
+    /// One ended run: its exit code (nil when unknown) and when it ended.
+    public struct Exit: Codable, Sendable, Equatable {
+        public var exitCode: Int32?
+        public var finished: String
+    }
+
+    /// How many ended runs a record keeps.
+    public static let maxExits = 20
 
     /// A short id, as `ps` shows it.
     public var shortID: String { String(id.prefix(12)) }
@@ -111,4 +132,5 @@ struct RecordFile {
 /// RFC 3339 in UTC, whole seconds.
 enum Clock {
     static func now() -> String { Timestamp.format(Date()) }
+
 }

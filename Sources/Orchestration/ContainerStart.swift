@@ -100,6 +100,14 @@ public struct ContainerStart: Sendable {
         var request = self.request
         let defaults = try imageDefaults(image, request: &request)
         let hardened = try Policy.enforce(request, profile: profile, image: defaults, protectedHostPaths: [stateRoot.path])
+        if kind.restartsByItself, let violation = Policy.engineRestartViolation(request, profile: profile) { throw PolicyError.violation(violation) }
+        if let restart = request.restart, restart.value.kind != nil, !request.runsDetached {
+            // Only a detached container has a monitor to keep the policy; in the foreground securerun
+            // removes the container when it ends (docker would restart it behind the command's back).
+            throw PolicyError.invalidRequest(
+                flag: restart.origin.typed, reason: "a restart policy is kept by a detached container's monitor; add -d (or use --restart no)",
+                origin: restart.origin)
+        }
         PhaseTimer.mark("policy and admission")
         guard verdict.admitted else {
             throw OrchestrationError.notAdmitted(image: request.image, digest: image.manifestDigest, profile: profile.name, reasons: verdict.reasons)

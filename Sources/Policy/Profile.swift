@@ -52,6 +52,8 @@ public struct Profile: Sendable, Equatable {
     public var textDigest: String = ""
     /// Whether containers get a user namespace of their own (`userNamespace:`; `preferred` when omitted).
     public var userNamespace: UserNamespaceMode = .preferred
+    /// The restart policies containers may ask for (`restart.allowed`; none when omitted).
+    public var allowedRestarts: Set<RestartKind> = []
 
     /// Refuses an image from a registry outside `allowedRegistries` (an empty list allows any).
     /// `action` is what was attempted ("pull", "run"); docker's `index.docker.io` counts as `docker.io`.

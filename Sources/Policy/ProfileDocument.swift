@@ -21,6 +21,12 @@ struct ProfileDocument: Codable {
     var noNewPrivileges: Bool?
     /// `required`, `preferred` or `off`.
     var userNamespace: String?
+    var restart: Restart?
+
+    /// `restart: {allowed: [on-failure, unless-stopped, always]}`.
+    struct Restart: Codable {
+        var allowed: [String]?
+    }
 
     struct Resources: Codable {
         var memory: String?
@@ -103,8 +109,9 @@ struct ProfileDocument: Codable {
         "": [
             "name", "user", "capabilities", "seccomp", "resources", "tmpfs", "extraTmpfs", "maskedPaths", "readonlyPaths",
             "network", "volumes", "allowedRegistries", "store", "admission", "readOnlyRootfs",
-            "noNewPrivileges", "description", "userNamespace",
+            "noNewPrivileges", "description", "userNamespace", "restart",
         ],
+        "restart": ["allowed"],
         "resources": ["memory", "memorySwap", "cpus", "pidsLimit"],
         "tmpfs[]": ["path", "size", "exec", "mode"],
         "extraTmpfs": ["allow", "maxSize", "maxMounts"],

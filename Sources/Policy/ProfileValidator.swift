@@ -45,6 +45,7 @@ struct ProfileValidator {
         }
         let network = try validateNetwork()
         let userNamespace = try validateUserNamespace()
+        let restarts = try validateRestart()
         let registries = (document.allowedRegistries ?? []).map { $0.lowercased() }
         return Profile(
             name: document.name ?? fallbackName,
@@ -69,11 +70,23 @@ struct ProfileValidator {
             allowedRegistries: registries,
             unpackLimits: try validateStore(),
             admission: (document.admission ?? AdmissionPolicy.default).resolvingPaths(relativeTo: directory),
-            userNamespace: userNamespace
+            userNamespace: userNamespace,
+            allowedRestarts: restarts
         )
     }
 
     // MARK: - Fields
+
+    func validateRestart() throws(PolicyError) -> Set<RestartKind> {
+        var allowed: Set<RestartKind> = []
+        for text in document.restart?.allowed ?? [] {
+            guard let kind = RestartKind(rawValue: text) else {
+                throw .invalidField(path: path, field: "restart.allowed", reason: "\"\(text)\" is not one of on-failure, unless-stopped, always")
+            }
+            allowed.insert(kind)
+        }
+        return allowed
+    }
 
     func validateUserNamespace() throws(PolicyError) -> UserNamespaceMode {
         guard let text = document.userNamespace else { return .preferred }

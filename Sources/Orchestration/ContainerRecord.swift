@@ -67,6 +67,28 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     /// refuses it): `ps` says so.
     public var restartRefused: String?
 
+    /// Its health check's state while it runs (docker's `State.Health`), nil without a check.
+    public var health: Health?
+
+    /// A health check's state: docker's status, the failures in a row, and the last probes.
+    public struct Health: Codable, Sendable, Equatable {
+        /// `starting` until the first success or enough failures after the start period.
+        public enum Status: String, Codable, Sendable {
+            case starting, healthy, unhealthy
+        }
+        public var status: Status
+        public var failingStreak: Int
+        public var log: [Probe]
+    }
+
+    /// One probe: when it ran, its exit code (-1 when it could not run or timed out) and its first 4 KiB of output.
+    public struct Probe: Codable, Sendable, Equatable {
+        public var start: String
+        public var end: String
+        public var exitCode: Int32
+        public var output: String
+    }
+
     /// One ended run: its exit code (nil when unknown) and when it ended.
     public struct Exit: Codable, Sendable, Equatable {
         public var exitCode: Int32?
@@ -133,4 +155,10 @@ struct RecordFile {
 enum Clock {
     static func now() -> String { Timestamp.format(Date()) }
 
+    /// RFC 3339 in UTC with milliseconds, for health probes (several a second).
+    static func nowPrecise() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
 }

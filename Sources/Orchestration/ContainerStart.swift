@@ -5,6 +5,14 @@ import Images
 import Policy
 import Runtime
 
+extension RunRequest {
+    /// Where the first flag asking for a health check was typed (`--health-*`, not `--no-healthcheck`).
+    var healthOrigin: FlagOrigin? {
+        healthCmd?.origin ?? healthInterval?.origin ?? healthTimeout?.origin ?? healthStartPeriod?.origin ?? healthRetries?.origin
+            ?? healthOnFailure?.origin
+    }
+}
+
 /// Everything that decided a container may start, checked before anything is created: the profile, the
 /// image (the digest admitted is the digest whose rootfs runs), the verdict, and the hardened spec.
 struct PreparedContainer: Sendable {
@@ -107,6 +115,16 @@ public struct ContainerStart: Sendable {
             throw PolicyError.invalidRequest(
                 flag: restart.origin.typed, reason: "a restart policy is kept by a detached container's monitor; add -d (or use --restart no)",
                 origin: restart.origin)
+        }
+        if let origin = request.healthOrigin, kind.restartsByItself || !request.runsDetached {
+            // The monitor of a detached runc or crun container runs the checks; the engine would run its
+            // own, and a foreground run has no monitor.
+            throw PolicyError.invalidRequest(
+                flag: origin.typed,
+                reason: kind.restartsByItself
+                    ? "health checks are run by securerun's monitor on runc and crun; use --runtime runc or crun (or leave the health flags out)"
+                    : "health checks are run by a detached container's monitor; add -d",
+                origin: origin)
         }
         PhaseTimer.mark("policy and admission")
         guard verdict.admitted else {

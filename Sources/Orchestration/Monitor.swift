@@ -149,11 +149,18 @@ public enum Monitor {
             let logging = run.io.startLogging(
                 terminal: run.started.terminal,
                 charge: Logging.Charge(cgroupsPath: claim.place.cgroupsPath, cpus: Double(hardened.cpuQuota) / Double(max(hardened.cpuPeriod, 1))))
+            let health = HealthCheck.resolve(request, image: run.launch.prepared.image.config).map {
+                HealthMonitor(check: $0, place: claim.place, backend: run.launch.backend)
+            }
+            health?.start()
             let status = run.launch.backend.wait(run.started)
+            health?.stop()
             run.proxy?.stop()
             logging.finish()
-            let policy = request.restart?.value ?? .no
-            guard policy.kind != nil, !request.removesOnExit else {
+            // --health-on-failure: stop keeps it down whatever its policy; restart brings it back whatever its policy.
+            let unhealthy = health?.action
+            let policy = unhealthy == .restart ? RestartPolicy.always : request.restart?.value ?? .no
+            guard policy.kind != nil, unhealthy != .stop, !request.removesOnExit else {
                 _ = withExtendedLifetime(claim) { run.launch.finish(claim, exit: status, remove: request.removesOnExit) }
                 return 0
             }

@@ -77,6 +77,12 @@ struct ContainerRow: Encodable {
         switch record?.status {
         case .running?:
             statusText = "Up " + (record?.started.flatMap(Self.age) ?? "")
+            switch record?.health?.status {
+            case .starting?: statusText += " (health: starting)"
+            case .healthy?: statusText += " (healthy)"
+            case .unhealthy?: statusText += " (unhealthy)"
+            case nil: break
+            }
         case .restarting?:
             statusText = "Restarting (\(record?.exitCode.map(String.init) ?? "unknown")) " + (record?.finished.flatMap(Self.age).map { "\($0) ago" } ?? "")
         case .exited?:

@@ -87,7 +87,9 @@ struct ComposeTests {
         #expect(privileged.position == SourcePosition(line: 4, column: 5))
     }
 
-    @Test("compose keys run refuses are lint findings too, with run's rule: restart, logging, pull_policy, storage_opt, cpu_count")
+    @Test(
+        "compose keys run refuses are lint findings too, with run's rule: restart always, logging, pull_policy, storage_opt, cpu_count; restart and healthcheck run accepts lint clean"
+    )
     func keysRunRefuses() throws {
         let text = """
             services:
@@ -107,6 +109,12 @@ struct ComposeTests {
               kept:
                 image: app:1
                 restart: unless-stopped
+                healthcheck:
+                  test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1/"]
+                  interval: 30s
+                  timeout: 5s
+                  retries: 3
+                  start_period: 10s
 
             """
         let report = try LintFixtures.lint(text, name: "compose.yaml")
@@ -116,7 +124,10 @@ struct ComposeTests {
             "\(found)")
         // The default profile allows on-failure and unless-stopped, as run does; always is refused by run's rule.
         #expect(report.findings.contains { $0.rule == "SR033" && $0.field == "services.svc.restart" }, "\(report.findings)")
-        #expect(!report.findings.contains { $0.field == "services.kept.restart" }, "\(report.findings)")
+        // What run accepts (restart: unless-stopped, a health check) lints clean of run's rules.
+        #expect(
+            !report.findings.contains { $0.field == "services.kept.restart" || $0.field?.hasPrefix("services.kept.healthcheck") == true },
+            "\(report.findings)")
         // Turning the image's health check off is what run accepts (--no-healthcheck).
         #expect(!report.findings.contains { $0.field?.hasPrefix("services.quiet.healthcheck") == true }, "\(report.findings)")
     }

@@ -64,7 +64,7 @@ struct RequestRuleTests {
         // SR033 a restart policy the profile does not allow (this one allows none)
         (["--restart", "always"], .restartPolicy), (["--restart", "unless-stopped"], .restartPolicy), (["--restart", "on-failure:3"], .restartPolicy),
         (["--pull", "always"], .notSupported), (["--platform", "linux/arm64"], .notSupported), (["--log-driver", "syslog"], .notSupported),
-        (["--log-opt", "max-size=10m"], .notSupported), (["--health-cmd", "true"], .notSupported), (["--sig-proxy=false"], .notSupported),
+        (["--log-opt", "max-size=10m"], .notSupported), (["--health-start-interval", "1s"], .notSupported), (["--sig-proxy=false"], .notSupported),
         (["--detach-keys", "ctrl-a"], .notSupported), (["--cidfile", "/tmp/id"], .notSupported), (["--blkio-weight", "300"], .notSupported),
         (["--kernel-memory", "50m"], .notSupported), (["--security-opt", "apparmor=docker-default"], .notSupported),
         (["--security-opt", "label=type:spc_t"], .notSupported), (["--isolation", "hyperv"], .notSupported), (["--cpu-count", "2"], .notSupported),

@@ -21,6 +21,7 @@ public enum FlagID: String, Sendable, CaseIterable {
     // health
     case healthCmd = "health-cmd", healthInterval = "health-interval", healthRetries = "health-retries", healthTimeout = "health-timeout"
     case healthStartPeriod = "health-start-period", healthStartInterval = "health-start-interval", noHealthcheck = "no-healthcheck"
+    case healthOnFailure = "health-on-failure"
     // resources
     case blkioWeight = "blkio-weight", blkioWeightDevice = "blkio-weight-device", cidfile, cpusetCPUs = "cpuset-cpus", cpusetMems = "cpuset-mems"
     case cpuCount = "cpu-count", cpuPercent = "cpu-percent", cpuPeriod = "cpu-period", cpuQuota = "cpu-quota", cpuRTPeriod = "cpu-rt-period"
@@ -125,6 +126,7 @@ public struct FlagTable: Sendable {
         flag(.dryRun, nil, .boolean, "securerun", "Print the OCI config.json that would run (and the network plan on stderr); start nothing"),
         flag(.egressRate, nil, .value, "securerun", "Cap traffic out of the container, such as 5mbit (private networking; at most the profile's)"),
         flag(.ingressRate, nil, .value, "securerun", "Cap traffic into the container, such as 5mbit (private networking; at most the profile's)"),
+        flag(.healthOnFailure, nil, .value, "health", "What to do once unhealthy: none (the default), stop, or restart (podman's flag; not the drop-in's)"),
     ]
 
     static let dockerFlags: [DockerFlag] = [
@@ -147,7 +149,8 @@ public struct FlagTable: Sendable {
         flag(.labelFile, nil, .value, repeatable: true, "container", "Read labels from a file"),
         flag(.stopSignal, nil, .value, "container", "Signal 'securerun stop' sends first (default SIGTERM)"),
         flag(.stopTimeout, nil, .value, "container", "Seconds 'securerun stop' waits before SIGKILL (default 10, -1 forever)"),
-        flag(.restart, nil, .value, "container", "Only 'no': securerun does not restart containers yet"),
+        flag(
+            .restart, nil, .value, "container", "Restart policy (no, on-failure[:N], unless-stopped, always) as the profile allows; needs -d and runc or crun"),
         flag(.pull, nil, .value, "container", "missing or never (images come from securerun's store); always is refused"),
         flag(.platform, nil, .value, "container", "Only this host's platform"),
         flag(.quiet, "q", .boolean, "container", "Accepted: securerun prints no pull output"),
@@ -234,13 +237,13 @@ public struct FlagTable: Sendable {
         ),
         flag(.linkLocalIP, nil, .value, repeatable: true, "network", "Refused: securerun chooses addresses and what a container reaches"),
         // Health
-        flag(.healthCmd, nil, .value, "health", "Refused: no health checks yet"),
-        flag(.healthInterval, nil, .value, "health", "Refused: no health checks yet"),
-        flag(.healthRetries, nil, .value, "health", "Refused: no health checks yet"),
-        flag(.healthTimeout, nil, .value, "health", "Refused: no health checks yet"),
-        flag(.healthStartPeriod, nil, .value, "health", "Refused: no health checks yet"),
-        flag(.healthStartInterval, nil, .value, "health", "Refused: no health checks yet"),
-        flag(.noHealthcheck, nil, .boolean, "health", "Accepted: securerun runs no health checks"),
+        flag(.healthCmd, nil, .value, "health", "Command run with /bin/sh -c inside the container, under its floor, to check its health (-d; runc, crun)"),
+        flag(.healthInterval, nil, .value, "health", "Time between checks (ms|s|m|h) (default 30s)"),
+        flag(.healthRetries, nil, .value, "health", "Consecutive failures that make it unhealthy (default 3)"),
+        flag(.healthTimeout, nil, .value, "health", "Time one check may run (ms|s|m|h) (default 30s)"),
+        flag(.healthStartPeriod, nil, .value, "health", "Time to start up, when failures do not count (ms|s|m|h) (default 0s)"),
+        flag(.healthStartInterval, nil, .value, "health", "Refused: checks run at --health-interval during the start period too"),
+        flag(.noHealthcheck, nil, .boolean, "health", "Do not run the image's HEALTHCHECK"),
         flag(.help, nil, .boolean, "help", "Show this help"),
     ]
 }

@@ -41,6 +41,13 @@ struct RequestBuilder {
         }
         func bool() throws(DockerCompatError) -> Flagged<Bool> { try flagged { () throws(ValueError) in try ValueParsers.boolean(raw) } }
         func unsupported(_ reason: String) { request.unsupported.append(Flagged(reason, origin)) }
+        // docker's checks: the CLI refuses a negative duration, the engine one under a millisecond.
+        func healthDuration() throws(DockerCompatError) -> Flagged<Int64> {
+            let nanoseconds = try parse { () throws(ValueError) in try ValueParsers.duration(value()) }
+            if nanoseconds < 0 { throw .invalidValue(origin, reason: "--\(occurrence.flag.long) cannot be negative") }
+            if nanoseconds > 0 && nanoseconds < 1_000_000 { throw .invalidValue(origin, reason: "--\(occurrence.flag.long) cannot be less than 1ms") }
+            return Flagged(nanoseconds, origin)
+        }
         func unsupportedUnlessFalse(_ reason: String) throws(DockerCompatError) {
             if try bool().value { unsupported(reason) }
         }
@@ -69,9 +76,10 @@ struct RequestBuilder {
             let seconds = try parse { () throws(ValueError) in try ValueParsers.integer(value()) }
             guard (-1...Int64(Int32.max)).contains(seconds) else { throw .invalidValue(origin, reason: "give seconds from 0, or -1 to wait forever") }
             request.stopTimeout = Flagged(Int(seconds), origin)
-        case .quiet, .noHealthcheck:
-            // Honoured as they are: securerun prints no pull output and runs no health checks.
+        case .quiet:
+            // Honoured as it is: securerun prints no pull output.
             _ = try bool()
+        case .noHealthcheck: request.noHealthcheck = try bool()
         case .sigProxy:
             if try !bool().value { unsupported("securerun always forwards signals to the container; leave --sig-proxy out") }
         case .disableContentTrust:
@@ -194,8 +202,21 @@ struct RequestBuilder {
         case .storageOpt: unsupported("the root filesystem is read-only, so there is no storage to size; write to a --tmpfs mount or a volume")
         case .logDriver, .logOpt:
             unsupported("securerun keeps each container's output in its own log ('securerun logs'); log drivers are not supported yet")
-        case .healthCmd, .healthInterval, .healthRetries, .healthTimeout, .healthStartPeriod, .healthStartInterval:
-            unsupported("securerun does not run health checks yet")
+        case .healthCmd: request.healthCmd = Flagged(value(), origin)
+        case .healthInterval: request.healthInterval = try healthDuration()
+        case .healthTimeout: request.healthTimeout = try healthDuration()
+        case .healthStartPeriod: request.healthStartPeriod = try healthDuration()
+        case .healthRetries:
+            let retries = try parse { () throws(ValueError) in try ValueParsers.integer(value()) }
+            guard (0...Int64(Int32.max)).contains(retries) else { throw .invalidValue(origin, reason: "--health-retries cannot be negative") }
+            request.healthRetries = Flagged(Int(retries), origin)
+        case .healthOnFailure:
+            guard let action = HealthFailureAction(rawValue: value()) else {
+                throw .invalidValue(origin, reason: "give none, stop or restart")
+            }
+            request.healthOnFailure = Flagged(action, origin)
+        case .healthStartInterval:
+            unsupported("securerun probes at --health-interval during the start period too; leave --health-start-interval out")
 
         // network
         case .network:

@@ -6,6 +6,32 @@ import Policy
 enum ValueParsers {
     // MARK: - Numbers and sizes
 
+    /// A duration as Go's `time.ParseDuration` reads it (`30s`, `1m30s`, `1.5h`, `500ms`, `0`), in nanoseconds.
+    static func duration(_ text: String) throws(ValueError) -> Int64 {
+        let failure = ValueError("expected a duration such as 30s, 1m30s or 500ms (units ns, us, ms, s, m, h)")
+        var rest = Substring(text)
+        var negative = false
+        if rest.first == "-" || rest.first == "+" {
+            negative = rest.first == "-"
+            rest = rest.dropFirst()
+        }
+        if rest == "0" { return 0 }
+        guard !rest.isEmpty else { throw failure }
+        let units: [(String, Double)] = [("ns", 1), ("us", 1e3), ("µs", 1e3), ("μs", 1e3), ("ms", 1e6), ("s", 1e9), ("m", 60e9), ("h", 3600e9)]
+        var total = 0.0
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard !number.isEmpty, number != ".", let value = Double(number.hasPrefix(".") ? "0" + number : String(number)) else { throw failure }
+            rest = rest.dropFirst(number.count)
+            let unitText = rest.prefix { !($0.isASCII && ($0.isNumber || $0 == ".")) }
+            guard let unit = units.first(where: { $0.0 == unitText }) else { throw failure }
+            rest = rest.dropFirst(unitText.count)
+            total += value * unit.1
+        }
+        guard total < 9.2e18 else { throw ValueError("duration is too long") }
+        return negative ? -Int64(total) : Int64(total)
+    }
+
     static func integer(_ text: String) throws(ValueError) -> Int64 {
         guard let value = GoSyntax.parseInt(text) else { throw ValueError("expected a whole number (docker reads 0x10, 0o17 and 017 too)") }
         return value

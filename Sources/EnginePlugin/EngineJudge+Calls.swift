@@ -68,8 +68,8 @@ extension EngineJudge {
             let name = try restart.string("Name") ?? ""
             if !["", "no"].contains(name) {
                 throw violation(
-                    .notSupported, "RestartPolicy=\(name) (docker update --restart; compose: restart)",
-                    "the engine would restart the container by itself, with no start call for securerun to judge its image again; run it under a supervisor that starts it through the engine"
+                    .restartPolicy, "RestartPolicy=\(name) (docker update --restart; compose: restart)",
+                    "the Docker Engine would restart the container by itself, without taking the admission decision again; run it with securerun run --runtime runc or crun and --restart, whose monitor restarts it after checking the image and the profile again"
                 )
             }
         }

@@ -125,6 +125,8 @@ public struct EngineJudge: Sendable {
         } catch {
             throw .policy(error)
         }
+        // The engine restarts by itself, with no start call for this plugin to judge the image again.
+        if let violation = Policy.engineRestartViolation(body.request, profile: profile) { throw .policy(.violation(violation)) }
         // Without CgroupnsMode the engine's own default applies: the host's namespace on cgroup v1 unless
         // dockerd runs with --default-cgroupns-mode private, which its /info reports as name=cgroupns.
         let privateByDefault = body.floor.cgroupnsMode.isEmpty ? try EngineFacts.defaultsToPrivateCgroupNamespace(engine: engine) : true

@@ -105,6 +105,8 @@ public struct ImageConfig: Sendable, Codable, Equatable {
     public var Volumes: [String: EmptyObject]?
     public var Labels: [String: String]?
     public var StopSignal: String?
+    /// Docker's HEALTHCHECK (`Test` as `["CMD", …]`, `["CMD-SHELL", cmd]` or `["NONE"]`; durations in nanoseconds).
+    public var Healthcheck: HealthcheckConfig?
     /// The image's CPU architecture (top-level `architecture` in the OCI config).
     public var architecture: String?
     /// The image's operating system (top-level `os`).
@@ -119,6 +121,24 @@ public struct ImageConfig: Sendable, Codable, Equatable {
         self.Entrypoint = Entrypoint
         self.Cmd = Cmd
         self.WorkingDir = WorkingDir
+    }
+}
+
+/// An image's HEALTHCHECK as docker writes it into the image config (and the engine API's create body).
+public struct HealthcheckConfig: Sendable, Codable, Equatable {
+    public var Test: [String]?
+    public var Interval: Int64?
+    public var Timeout: Int64?
+    public var StartPeriod: Int64?
+    public var StartInterval: Int64?
+    public var Retries: Int?
+
+    public init(Test: [String]? = nil, Interval: Int64? = nil, Timeout: Int64? = nil, StartPeriod: Int64? = nil, Retries: Int? = nil) {
+        self.Test = Test
+        self.Interval = Interval
+        self.Timeout = Timeout
+        self.StartPeriod = StartPeriod
+        self.Retries = Retries
     }
 }
 

@@ -9,7 +9,7 @@ public enum Catalogue {
         VolumeHostIDs.self, NoHostNamespaces.self, NoHostDevices.self, NoOOMProtection.self, NamespacedSysctls.self, NoCgroupParent.self,
         NoEngineSocket.self, NoVolumesFrom.self, NoRuntimeOverrides.self, UlimitsLowerOnly.self, NotSupportedYet.self, BandwidthCeiling.self,
         PublishedPorts.self, AdmittedImagesOnly.self,
-        ReadableRequests.self, LocalEngineOnly.self, StartAsCreated.self, EngineEndpoints.self, ImagePinnedByDigest.self,
+        ReadableRequests.self, LocalEngineOnly.self, StartAsCreated.self, EngineEndpoints.self, ImagePinnedByDigest.self, RestartPolicyRule.self,
     ]
 
     /// Seccomp profiles; SeccompInvalid last, so it leaves fields another rule explained to that rule.

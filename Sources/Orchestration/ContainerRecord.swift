@@ -15,6 +15,8 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
         case created
         /// Its process runs.
         case running
+        /// It ended and its restart policy brings it back after the back-off (its monitor waits).
+        case restarting
         /// It ended; its mounts, runtime state and cgroup are gone, the record and log remain.
         case exited
     }
@@ -54,6 +56,47 @@ public struct ContainerRecord: Codable, Sendable, Equatable {
     public var exitCode: Int32?
     /// Why the exit code is unknown, or other notes (its monitor was replaced).
     public var notes: [String]
+    /// How often its monitor restarted it under its restart policy (docker's `RestartCount`).
+    public var restartCount: Int?
+    /// How each run under a restart policy ended, oldest first (the last ``maxExits``).
+    public var exits: [Exit]?
+    /// `securerun stop` stopped it: no restart policy brings it back while the host runs, and
+    /// `unless-stopped` stays down when the host starts again (docker's "explicitly stopped").
+    public var stoppedByUser: Bool?
+    /// Why its restart policy did not bring it back (its image is no longer admitted, the profile now
+    /// refuses it): `ps` says so.
+    public var restartRefused: String?
+
+    /// Its health check's state while it runs (docker's `State.Health`), nil without a check.
+    public var health: Health?
+
+    /// A health check's state: docker's status, the failures in a row, and the last probes.
+    public struct Health: Codable, Sendable, Equatable {
+        /// `starting` until the first success or enough failures after the start period.
+        public enum Status: String, Codable, Sendable {
+            case starting, healthy, unhealthy
+        }
+        public var status: Status
+        public var failingStreak: Int
+        public var log: [Probe]
+    }
+
+    /// One probe: when it ran, its exit code (-1 when it could not run or timed out) and its first 4 KiB of output.
+    public struct Probe: Codable, Sendable, Equatable {
+        public var start: String
+        public var end: String
+        public var exitCode: Int32
+        public var output: String
+    }
+
+    /// One ended run: its exit code (nil when unknown) and when it ended.
+    public struct Exit: Codable, Sendable, Equatable {
+        public var exitCode: Int32?
+        public var finished: String
+    }
+
+    /// How many ended runs a record keeps.
+    public static let maxExits = 20
 
     /// A short id, as `ps` shows it.
     public var shortID: String { String(id.prefix(12)) }
@@ -111,4 +154,11 @@ struct RecordFile {
 /// RFC 3339 in UTC, whole seconds.
 enum Clock {
     static func now() -> String { Timestamp.format(Date()) }
+
+    /// RFC 3339 in UTC with milliseconds, for health probes (several a second).
+    static func nowPrecise() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
+    }
 }

@@ -5,6 +5,14 @@ import Images
 import Policy
 import Runtime
 
+extension RunRequest {
+    /// Where the first flag asking for a health check was typed (`--health-*`, not `--no-healthcheck`).
+    var healthOrigin: FlagOrigin? {
+        healthCmd?.origin ?? healthInterval?.origin ?? healthTimeout?.origin ?? healthStartPeriod?.origin ?? healthRetries?.origin
+            ?? healthOnFailure?.origin
+    }
+}
+
 /// Everything that decided a container may start, checked before anything is created: the profile, the
 /// image (the digest admitted is the digest whose rootfs runs), the verdict, and the hardened spec.
 struct PreparedContainer: Sendable {
@@ -100,6 +108,24 @@ public struct ContainerStart: Sendable {
         var request = self.request
         let defaults = try imageDefaults(image, request: &request)
         let hardened = try Policy.enforce(request, profile: profile, image: defaults, protectedHostPaths: [stateRoot.path])
+        if kind.restartsByItself, let violation = Policy.engineRestartViolation(request, profile: profile) { throw PolicyError.violation(violation) }
+        if let restart = request.restart, restart.value.kind != nil, !request.runsDetached {
+            // Only a detached container has a monitor to keep the policy; in the foreground securerun
+            // removes the container when it ends (docker would restart it behind the command's back).
+            throw PolicyError.invalidRequest(
+                flag: restart.origin.typed, reason: "a restart policy is kept by a detached container's monitor; add -d (or use --restart no)",
+                origin: restart.origin)
+        }
+        if let origin = request.healthOrigin, kind.restartsByItself || !request.runsDetached {
+            // The monitor of a detached runc or crun container runs the checks; the engine would run its
+            // own, and a foreground run has no monitor.
+            throw PolicyError.invalidRequest(
+                flag: origin.typed,
+                reason: kind.restartsByItself
+                    ? "health checks are run by securerun's monitor on runc and crun; use --runtime runc or crun (or leave the health flags out)"
+                    : "health checks are run by a detached container's monitor; add -d",
+                origin: origin)
+        }
         PhaseTimer.mark("policy and admission")
         guard verdict.admitted else {
             throw OrchestrationError.notAdmitted(image: request.image, digest: image.manifestDigest, profile: profile.name, reasons: verdict.reasons)

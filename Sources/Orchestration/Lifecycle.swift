@@ -21,7 +21,19 @@ public struct Lifecycle: Sendable {
     /// outcome (as with docker).
     public func stop(_ reference: String, timeout: Int? = nil, signal: Int32? = nil) throws -> String {
         let view = try containers.find(reference)
-        guard let record = view.record else { throw OrchestrationError.corruptRecord(path: view.directory.path, reason: view.problem ?? "") }
+        guard var record = view.record else { throw OrchestrationError.corruptRecord(path: view.directory.path, reason: view.problem ?? "") }
+        if record.request.restart?.value.kind != nil {
+            // Stopped by its user: its restart policy does not bring it back (nor, for unless-stopped, a
+            // reboot). Its monitor reads this before each restart, and during the back-off.
+            let file = RecordFile(directory: view.directory)
+            record = try file.update { $0.stoppedByUser = true } ?? record
+            let deadline = Date().addingTimeInterval(30)
+            while record.status == .restarting, Date() < deadline {
+                usleep(50_000)
+                guard let now = try file.read() else { return record.displayName }
+                record = now
+            }
+        }
         let backend = try containers.backend(record)
         // A record can lag behind (its monitor died between start and update): the runtime decides.
         guard record.status == .running || (record.status == .created && (try? backend.state(id: record.id)) == .running) else {
@@ -51,6 +63,11 @@ public struct Lifecycle: Sendable {
         let view = try containers.find(reference)
         let backend = view.record.flatMap { Backends.named($0.runtime, stateRoot: stateRoot) }
         let kept = backend as? any KeepsStoppedContainers
+        if let record = view.record, record.status == .running || record.status == .restarting, record.request.restart?.value.kind != nil {
+            guard force else { throw OrchestrationError.running(record.displayName) }
+            // Its monitor must not start it again while it is being removed.
+            _ = try? RecordFile(directory: view.directory).update { $0.stoppedByUser = true }
+        }
         if let record = view.record,
             record.status == .running || (record.status == .created && (kept == nil || (try? backend?.state(id: record.id)) == .running))
         {

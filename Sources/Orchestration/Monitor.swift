@@ -84,8 +84,9 @@ public enum Monitor {
     // MARK: - Being one
 
     /// The monitor's whole life; returns its exit status (nobody waits for it, but tests can).
-    public static func main(stateRoot: URL, adopt: String?) -> Int32 {
+    public static func main(stateRoot: URL, adopt: String?, restore: String? = nil) -> Int32 {
         if let id = adopt { return adoptMain(id: id, stateRoot: stateRoot) }
+        if let id = restore { return restoreMain(id: id, stateRoot: stateRoot) }
         let orderBytes = (try? FileContents.read(fd: 0, path: "stdin", limit: 16 << 20)) ?? []
         _ = sr_detach_session()
         // Nothing of the starter's: not its terminal, not its working directory (which could pin a mount).
@@ -134,16 +135,42 @@ public enum Monitor {
             _ = withExtendedLifetime(claim) { launch.finish(claim, exit: nil, remove: true) }
             return 0
         }
-        let hardened = launch.prepared.hardened
-        let logging = io.startLogging(
-            terminal: started.terminal,
-            charge: Logging.Charge(cgroupsPath: claim.place.cgroupsPath, cpus: Double(hardened.cpuQuota) / Double(max(hardened.cpuPeriod, 1))),
-            maxBytesPerPart: Int(launch.prepared.profile.logMaxSize.bytes / 2))
-        let status = launch.backend.wait(started)
-        proxy?.stop()
-        logging.finish()
-        _ = withExtendedLifetime(claim) { launch.finish(claim, exit: status, remove: order.request.removesOnExit) }
-        return 0
+        return keep(Restarts.Run(launch: launch, io: io, started: started, proxy: proxy), claim: claim, request: order.request, stateRoot: stateRoot)
+    }
+
+    /// Logs and waits for the container's run, records its end and tears it down; under a restart policy
+    /// (runc, crun) starts it again as ``Restarts`` decides, until it stays down.
+    static func keep(_ first: Restarts.Run, claim: ContainerClaim, request: RunRequest, stateRoot: URL) -> Int32 {
+        var run = first
+        var backoff = RestartBackoff()
+        while true {
+            let began = Date()
+            let hardened = run.launch.prepared.hardened
+            let logging = run.io.startLogging(
+                terminal: run.started.terminal,
+                charge: Logging.Charge(cgroupsPath: claim.place.cgroupsPath, cpus: Double(hardened.cpuQuota) / Double(max(hardened.cpuPeriod, 1))),
+                maxBytesPerPart: Int(run.launch.prepared.profile.logMaxSize.bytes / 2))
+            let health = HealthCheck.resolve(request, image: run.launch.prepared.image.config).map {
+                HealthMonitor(check: $0, place: claim.place, backend: run.launch.backend)
+            }
+            health?.start()
+            let status = run.launch.backend.wait(run.started)
+            health?.stop()
+            run.proxy?.stop()
+            logging.finish()
+            // --health-on-failure: stop keeps it down whatever its policy; restart brings it back whatever its policy.
+            let unhealthy = health?.action
+            let policy = unhealthy == .restart ? RestartPolicy.always : request.restart?.value ?? .no
+            guard policy.kind != nil, unhealthy != .stop, !request.removesOnExit else {
+                _ = withExtendedLifetime(claim) { run.launch.finish(claim, exit: status, remove: request.removesOnExit) }
+                return 0
+            }
+            _ = run.launch.finish(claim, exit: status, remove: false)
+            let ranFor = Date().timeIntervalSince(began)
+            guard let next = Restarts.again(claim: claim, policy: policy, exitCode: status.code, ranFor: ranFor, backoff: &backoff, stateRoot: stateRoot)
+            else { return 0 }
+            run = next
+        }
     }
 
     /// Adopts a running container whose monitor died: takes its claim, logs its FIFOs, waits for its end.
@@ -193,12 +220,42 @@ public enum Monitor {
             }
         }
         logging?.finish()
+        proxy?.stop()
         _ = withExtendedLifetime(claim) {
             Launch.finish(
                 place: claim.place, backend: backend, exit: nil, remove: record.request.removesOnExit,
                 note: "the exit code is unknown: its first monitor died while it ran", name: record.name)
         }
-        return 0
+        // Its restart policy goes on with the new monitor (an unknown end counts as a failure).
+        guard let policy = record.request.restart?.value, policy.kind != nil, !record.request.removesOnExit else { return 0 }
+        var backoff = RestartBackoff()
+        guard let next = Restarts.again(claim: claim, policy: policy, exitCode: nil, ranFor: 0, backoff: &backoff, stateRoot: stateRoot) else { return 0 }
+        return keep(next, claim: claim, request: record.request, stateRoot: stateRoot)
+    }
+
+    /// Brings back an ended container whose restart policy says it runs after the host started (`securerun
+    /// restore`): takes its claim, takes the start decision again and keeps it as `run -d`'s monitor does.
+    static func restoreMain(id: String, stateRoot: URL) -> Int32 {
+        _ = sr_detach_session()
+        _ = chdir("/")
+        let directory = StateLayout(root: stateRoot).directory(of: id)
+        guard let claim = ContainerClaim.takeOver(directory, stateRoot: stateRoot), (try? Subreaper.enable()) != nil,
+            let record = try? RecordFile(directory: directory).read(), record.status == .exited
+        else { return 125 }
+        _ = try? RecordFile(directory: directory).update {
+            $0.ownerPID = getpid()
+            $0.ownerStartTime = ProcessStat.read(getpid())?.startTime ?? "0"
+        }
+        guard let run = Restarts.start(claim: claim, record: record, verb: "restore", restored: true, stateRoot: stateRoot) else { return 125 }
+        return keep(run, claim: claim, request: record.request, stateRoot: stateRoot)
+    }
+
+    /// Starts a monitor that brings back the ended container `id` (see ``restoreMain(id:stateRoot:)``).
+    static func spawnRestorer(id: String, stateRoot: URL) throws -> pid_t {
+        let null = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(null) }
+        return try ChildProcess.spawn(
+            "/proc/self/exe", ["__monitor", "--restore", id], stdio: [null, null, null], environment: monitorEnvironment(stateRoot), deathSignal: 0)
     }
 
     /// The CPU charge of a container a monitor adopts: its cgroup, and its CPU limit from the spec it

@@ -107,6 +107,13 @@ public enum Sweep {
             return
         }
         switch record.status {
+        case .restarting:
+            // Its monitor died during the back-off: the container had ended and been torn down already.
+            _ = try? file.update {
+                $0.status = .exited
+                $0.notes.append("\(Clock.now()): its monitor died before restarting it; securerun restore brings back what should run")
+            }
+            outcome.messages.append("container \(record.displayName) lost its monitor while waiting to restart; kept as exited")
         case .exited:
             // Already torn down by its monitor; `--rm` ones are removed once their monitor has gone.
             if record.request.removesOnExit {

@@ -55,7 +55,7 @@ public enum Policy {
         host facts: () -> HostFacts, evaluation: inout Evaluation
     ) throws(PolicyError) -> HardenedSpec? {
         let judge = Judge(profile: profile.name)
-        for violation in RequestRules.violations(request, network: profile.network, judge: judge, host: facts) {
+        for violation in RequestRules.violations(request, network: profile.network, restarts: profile.allowedRestarts, judge: judge, host: facts) {
             try evaluation.record(.violation(violation))
         }
         try evaluation.check { () throws(PolicyError) in try RequestValidation.check(request, judge: judge) }
@@ -152,7 +152,8 @@ public enum Policy {
     /// Every refusal of `request` that needs no image or host files (privileged, namespaces, devices,
     /// network, sysctls, …), each with the flag's position: what lint reports for a `docker run` line.
     public static func requestViolations(_ request: RunRequest, profile: Profile, host: HostFacts? = nil) -> [PolicyViolation] {
-        RequestRules.violations(request, network: profile.network, judge: Judge(profile: profile.name), host: { host ?? HostFacts.current() })
+        RequestRules.violations(
+            request, network: profile.network, restarts: profile.allowedRestarts, judge: Judge(profile: profile.name), host: { host ?? HostFacts.current() })
     }
 
     /// Why securerun may not show the host path `path` to a container (as a volume, or as the contents of a

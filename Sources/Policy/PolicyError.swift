@@ -114,6 +114,7 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
         case startAsCreated = "SR030"
         case engineEndpoints = "SR031"
         case imagePinned = "SR032"
+        case restartPolicy = "SR033"
 
         /// The stable id (`SR001`).
         public var id: String { rawValue }
@@ -156,6 +157,7 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .startAsCreated: return "start-as-created"
             case .engineEndpoints: return "engine-endpoints"
             case .imagePinned: return "image-pinned-by-digest"
+            case .restartPolicy: return "restart-policy"
             }
         }
 
@@ -195,6 +197,8 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
             case .startAsCreated: return "a created container starts again only as it was judged: the spec the profile gives now is the one it was created with"
             case .engineEndpoints: return "engine calls that make or change containers around the policy (build, commit, plugins, swarm) are refused"
             case .imagePinned: return "an image a cluster pulls is named by digest: a tag can name another image after the decision"
+            case .restartPolicy:
+                return "a container restarts only under a policy the profile allows, and only through securerun, which takes the start decision again each time"
             }
         }
     }

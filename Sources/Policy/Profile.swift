@@ -71,6 +71,8 @@ public struct Profile: Sendable, Equatable {
 
     /// 20 MiB, as securerun kept before profiles could say (two parts of 10 MiB).
     public static let defaultLogMaxSize = ByteSize(bytes: 20 << 20)
+    /// The restart policies containers may ask for (`restart.allowed`; none when omitted).
+    public var allowedRestarts: Set<RestartKind> = []
 
     /// Refuses an image from a registry outside `allowedRegistries` (an empty list allows any).
     /// `action` is what was attempted ("pull", "run"); docker's `index.docker.io` counts as `docker.io`.

@@ -21,6 +21,7 @@ struct ProfileDocument: Codable {
     var noNewPrivileges: Bool?
     /// `required`, `preferred` or `off`.
     var userNamespace: String?
+    var restart: Restart?
     var logs: Logs?
     var allowMemfdExec: Bool?
     /// `rlimits: {nofile: "1024:4096", core: 0}`: docker's `--ulimit` values by name.
@@ -48,6 +49,11 @@ struct ProfileDocument: Codable {
     /// What a detached container's log may keep.
     struct Logs: Codable {
         var maxSize: String?
+    }
+
+    /// `restart: {allowed: [on-failure, unless-stopped, always]}`.
+    struct Restart: Codable {
+        var allowed: [String]?
     }
 
     struct Resources: Codable {
@@ -133,9 +139,10 @@ struct ProfileDocument: Codable {
         "": [
             "name", "user", "capabilities", "seccomp", "resources", "tmpfs", "extraTmpfs", "maskedPaths", "readonlyPaths",
             "network", "volumes", "allowedRegistries", "store", "admission", "readOnlyRootfs",
-            "noNewPrivileges", "description", "userNamespace", "logs", "allowMemfdExec", "rlimits",
+            "noNewPrivileges", "description", "userNamespace", "logs", "allowMemfdExec", "rlimits", "restart",
         ],
         "logs": ["maxSize"],
+        "restart": ["allowed"],
         "resources": ["memory", "memorySwap", "cpus", "pidsLimit"],
         "tmpfs[]": ["path", "size", "exec", "mode"],
         "extraTmpfs": ["allow", "maxSize", "maxMounts"],

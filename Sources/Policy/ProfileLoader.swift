@@ -180,6 +180,9 @@ public enum ProfileLoader {
         if let extra = mapping["extraTmpfs"] {
             try checkMapping(extra, level: "extraTmpfs", prefix: "extraTmpfs.", path: path)
         }
+        if let restart = mapping["restart"] {
+            try checkMapping(restart, level: "restart", prefix: "restart.", path: path)
+        }
         if let volumes = mapping["volumes"] {
             try checkMapping(volumes, level: "volumes", prefix: "volumes.", path: path)
         }

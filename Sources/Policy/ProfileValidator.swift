@@ -45,6 +45,7 @@ struct ProfileValidator {
         }
         let network = try validateNetwork()
         let userNamespace = try validateUserNamespace()
+        let restarts = try validateRestart()
         let registries = (document.allowedRegistries ?? []).map { $0.lowercased() }
         return Profile(
             name: document.name ?? fallbackName,
@@ -72,11 +73,23 @@ struct ProfileValidator {
             userNamespace: userNamespace,
             logMaxSize: try validateLogs(),
             rlimits: try validateRlimits(),
-            allowMemfdExec: document.allowMemfdExec ?? false
+            allowMemfdExec: document.allowMemfdExec ?? false,
+            allowedRestarts: restarts
         )
     }
 
     // MARK: - Fields
+
+    func validateRestart() throws(PolicyError) -> Set<RestartKind> {
+        var allowed: Set<RestartKind> = []
+        for text in document.restart?.allowed ?? [] {
+            guard let kind = RestartKind(rawValue: text) else {
+                throw .invalidField(path: path, field: "restart.allowed", reason: "\"\(text)\" is not one of on-failure, unless-stopped, always")
+            }
+            allowed.insert(kind)
+        }
+        return allowed
+    }
 
     func validateUserNamespace() throws(PolicyError) -> UserNamespaceMode {
         guard let text = document.userNamespace else { return .preferred }

@@ -1,9 +1,10 @@
 /// The refusals that need nothing but the request and the profile: privileged mode, a writable root, the
 /// host's namespaces, devices, engine sockets, cgroup and OOM escapes, sysctls, networking, security options
-/// that switch confinement off, and flags securerun cannot honour yet. `Policy.enforce` throws the first;
+/// that switch confinement off, restart policies the profile does not allow, and flags securerun cannot honour yet. `Policy.enforce` throws the first;
 /// lint reports them all, each at the flag's position.
 enum RequestRules {
-    static func violations(_ request: RunRequest, network: NetworkProfile, judge: Judge, host: () -> HostFacts) -> [PolicyViolation] {
+    static func violations(_ request: RunRequest, network: NetworkProfile, restarts: Set<RestartKind>, judge: Judge, host: () -> HostFacts) -> [PolicyViolation]
+    {
         var found: [PolicyViolation] = []
         func refuse(_ rule: PolicyViolation.Rule, _ origin: FlagOrigin, _ detail: String) {
             found.append(judge.violation(rule, origin, detail))
@@ -75,12 +76,7 @@ enum RequestRules {
         for entry in request.securityOptions {
             if let (rule, reason) = securityOptionRefusal(entry.value) { refuse(rule, entry.origin, reason) }
         }
-        if let restart = request.restart, restart.value != .no {
-            refuse(
-                .notSupported, restart.origin,
-                "securerun does not restart containers yet; run securerun under a supervisor that does (a systemd unit with Restart=\(restart.value == .always || restart.value == .unlessStopped ? "always" : "on-failure"))"
-            )
-        }
+        if let violation = RestartRules.violation(request, allowed: restarts, judge: judge) { found.append(violation) }
         if let pull = request.pull, pull.value == .always {
             refuse(
                 .notSupported, pull.origin,

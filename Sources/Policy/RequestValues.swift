@@ -164,6 +164,16 @@ public enum RestartPolicy: Sendable, Equatable, Codable, CustomStringConvertible
     }
 }
 
+/// `--health-on-failure` (podman's): what a detached container's monitor does once it turns unhealthy.
+public enum HealthFailureAction: String, Sendable, Equatable, Codable, CaseIterable {
+    /// Only say so (`ps`, `inspect`), as docker does.
+    case none
+    /// Stop it; no restart policy brings it back.
+    case stop
+    /// Restart it, through the start decision again, whatever its restart policy.
+    case restart
+}
+
 /// `--pull`.
 public enum PullPolicy: String, Sendable, Equatable, Codable {
     case always, missing, never

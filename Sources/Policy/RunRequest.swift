@@ -52,6 +52,21 @@ public struct RunRequest: Sendable, Equatable, Codable {
     public var restart: Flagged<RestartPolicy>?
     /// `--pull`.
     public var pull: Flagged<PullPolicy>?
+
+    // MARK: - Health
+
+    /// `--health-cmd`: run with `/bin/sh -c` inside the container (docker's CMD-SHELL); over the image's HEALTHCHECK.
+    public var healthCmd: Flagged<String>?
+    /// `--health-interval`, `--health-timeout`, `--health-start-period`, in nanoseconds (0: the default).
+    public var healthInterval: Flagged<Int64>?
+    public var healthTimeout: Flagged<Int64>?
+    public var healthStartPeriod: Flagged<Int64>?
+    /// `--health-retries`: consecutive failures that make it unhealthy (0: the default, 3).
+    public var healthRetries: Flagged<Int>?
+    /// `--no-healthcheck`: the image's HEALTHCHECK is not run.
+    public var noHealthcheck: Flagged<Bool>?
+    /// `--health-on-failure` (podman's; securerun run only).
+    public var healthOnFailure: Flagged<HealthFailureAction>?
     /// `--platform`.
     public var platform: Flagged<String>?
 

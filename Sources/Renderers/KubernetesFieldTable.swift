@@ -48,6 +48,11 @@ extension KubernetesField {
         .init("userNamespace", .cluster) {
             "userNamespace \($0.profile.userNamespace.rawValue): the pod's hostUsers: false gives it a user namespace where the cluster's nodes and runtime support it (Kubernetes 1.33+, idmap-capable filesystems); not set by the export"
         },
+        .init("restart.allowed", .cluster) {
+            let allowed = RestartKind.allCases.filter($0.profile.allowedRestarts.contains).map(\.rawValue)
+            return
+                "restart.allowed [\(allowed.joined(separator: ", "))]: a pod's restartPolicy is the kubelet's, which restarts without securerun's start decision; not exported"
+        },
         .init("resources.memory", .workload) { "resources limits and requests memory: \($0.memory)" },
         .init("resources.memorySwap", .workload) {
             $0.spec.memorySwap == $0.spec.memory

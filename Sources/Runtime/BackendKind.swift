@@ -14,6 +14,10 @@ public enum BackendKind: String, Sendable, CaseIterable {
     /// Whether a created container is kept for a later start (`docker create`): only the engine keeps one.
     public var keepsCreatedContainers: Bool { self == .docker }
 
+    /// Whether a restart policy would be kept by the engine itself (which restarts with no start decision
+    /// taken again), rather than by securerun's monitor: such a backend refuses restart policies (SR033).
+    public var restartsByItself: Bool { self == .docker }
+
     /// Whether the engine keeps the container's output itself (its json-file log), so a detached container's
     /// monitor does not copy it.
     public var engineKeepsOutput: Bool { self == .docker }

@@ -20,7 +20,7 @@ struct PsCommand: AsyncParsableCommand {
         try await reportingErrors(code: 1) {
             let root = stateRoot()
             for message in Sweep.run(stateRoot: root).messages { printError(message) }
-            let views = Containers(stateRoot: root).list().filter { all || $0.isRunning }
+            let views = Containers(stateRoot: root).list().filter { all || $0.isRunning || $0.record?.status == .restarting }
             if quiet {
                 for view in views { print(String(view.id.prefix(12))) }
                 return
@@ -49,6 +49,8 @@ struct ContainerRow: Encodable {
     var runtime: String
     var status: String
     var statusText: String
+    /// Restarts its restart policy made (docker's RestartCount).
+    var restartCount: Int
     var created: String
     var exitCode: Int32?
     var scanFinishedOn: String?
@@ -68,13 +70,24 @@ struct ContainerRow: Encodable {
         status = view.status
         created = record?.created ?? ""
         exitCode = record?.exitCode
+        restartCount = record?.restartCount ?? 0
         scanFinishedOn = record?.verdict.scanFinishedOn
         scanAge = scanFinishedOn.flatMap(Self.age) ?? "-"
         problem = view.problem
         switch record?.status {
-        case .running?: statusText = "Up " + (record?.started.flatMap(Self.age) ?? "")
+        case .running?:
+            statusText = "Up " + (record?.started.flatMap(Self.age) ?? "")
+            switch record?.health?.status {
+            case .starting?: statusText += " (health: starting)"
+            case .healthy?: statusText += " (healthy)"
+            case .unhealthy?: statusText += " (unhealthy)"
+            case nil: break
+            }
+        case .restarting?:
+            statusText = "Restarting (\(record?.exitCode.map(String.init) ?? "unknown")) " + (record?.finished.flatMap(Self.age).map { "\($0) ago" } ?? "")
         case .exited?:
             statusText = "Exited (\(record?.exitCode.map(String.init) ?? "unknown")) " + (record?.finished.flatMap(Self.age).map { "\($0) ago" } ?? "")
+            if let refused = record?.restartRefused { statusText += " (not restarted: \(refused))" }
         case .created?: statusText = "Created"
         case nil: statusText = "Broken (unreadable record)"
         }

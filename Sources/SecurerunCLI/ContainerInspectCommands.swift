@@ -117,7 +117,10 @@ struct MonitorCommand: ParsableCommand {
     @Option(help: "Adopt the running container with this id (its monitor died).")
     var adopt: String?
 
+    @Option(help: "Bring back the ended container with this id (securerun restore).")
+    var restore: String?
+
     func run() throws {
-        throw ExitCode(Monitor.main(stateRoot: stateRoot(), adopt: adopt))
+        throw ExitCode(Monitor.main(stateRoot: stateRoot(), adopt: adopt, restore: restore))
     }
 }

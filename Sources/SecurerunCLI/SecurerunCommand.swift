@@ -13,7 +13,8 @@ public struct SecurerunCommand: AsyncParsableCommand {
         version: SecurerunVersion.number,
         subcommands: [
             RunCommand.self, ExecCommand.self, PsCommand.self, LogsCommand.self, StopCommand.self, KillCommand.self, RmCommand.self,
-            WaitCommand.self, InspectCommand.self, AuditCommand.self, GcCommand.self, LintCommand.self, ExportCommand.self, SeccompCommand.self,
+            WaitCommand.self, InspectCommand.self, RestoreCommand.self, GenerateCommand.self, AuditCommand.self, GcCommand.self, LintCommand.self,
+            ExportCommand.self, SeccompCommand.self,
             VersionCommand.self,
             InfoCommand.self,
             DockerCommand.self, DockerAliasCommand.self,

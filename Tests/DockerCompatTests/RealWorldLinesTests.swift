@@ -120,8 +120,11 @@ struct RealWorldLinesTests {
             source: "CR", line: "docker run -d --device-cgroup-rule='c 42:* rmw' --name my-container my-image",
             outcome: .refused(.hostDevices, "--device-cgroup-rule=c 42:* rmw")),
         Line(source: "CR", line: "docker run -it --rm --gpus all ubuntu nvidia-smi", outcome: .refused(.hostDevices, "--gpus all")),
-        Line(source: "CR", line: "docker run --restart=always redis", outcome: .refused(.notSupported, "--restart=always")),
-        Line(source: "CR", line: "docker run --restart=on-failure:10 redis", outcome: .refused(.notSupported, "--restart=on-failure:10")),
+        // The default profile allows on-failure and unless-stopped, not always.
+        Line(source: "CR", line: "docker run --restart=always redis", outcome: .refused(.restartPolicy, "--restart=always")),
+        Line(
+            source: "CR", line: "docker run --restart=on-failure:10 redis",
+            outcome: accepted { _, request in request.restart?.value == .onFailure(maxRetries: 10) }),
         Line(source: "CR", line: "docker run --add-host=my-hostname=8.8.8.8 --rm -it alpine", outcome: .refused(.network, "--add-host=my-hostname=8.8.8.8")),
         Line(source: "CR", line: "docker run --log-driver=none -d nginx:alpine", outcome: .refused(.notSupported, "--log-driver=none")),
         Line(

@@ -57,7 +57,7 @@ import Testing
     @Test(arguments: [
         (#"{"PidsLimit":1000}"#, "SR008"), (#"{"PidsLimit":-1}"#, "SR008"), (#"{"PidsLimit":0}"#, "SR008"), (#"{"Memory":1073741824}"#, "SR006"),
         (#"{"MemorySwap":-1}"#, "SR006"), (#"{"NanoCpus":2000000000}"#, "SR007"), (#"{"CpuQuota":-1}"#, "SR007"),
-        (#"{"CpuPeriod":1000}"#, "SR007"), (#"{"RestartPolicy":{"Name":"always"}}"#, "SR024"),
+        (#"{"CpuPeriod":1000}"#, "SR007"), (#"{"RestartPolicy":{"Name":"always"}}"#, "SR033"),
         (#"{"Devices":[{"PathOnHost":"/dev/sda","PathInContainer":"/dev/sda","CgroupPermissions":"rwm"}]}"#, "SR016"),
     ])
     func updateRaisingALimitIsRefused(body: String, rule: String) {

@@ -28,7 +28,7 @@ struct EnginePluginTests {
             (["--security-opt", "seccomp=unconfined"], "SR005"), (["--user", "0:0"], "SR001"), (["--user", "root"], "SR001"),
             (["-m", "1g", "--memory-swap", "1g"], "SR006"), (["--pids-limit", "10000"], "SR008"), (["--pid", "host"], "SR015"),
             (["--network", "host"], "SR012"), (["-v", "/:/host:ro"], "SR010"), (["--device", "/dev/mem"], "SR016"),
-            (["--tmpfs", "/run:size=16m,exec"], "SR011"), (["--restart", "always"], "SR024"),
+            (["--tmpfs", "/run:size=16m,exec"], "SR011"), (["--restart", "always"], "SR033"),
         ])
     func looseningsAreRefused(flags: [String], rule: String) throws {
         guard let engine = EnginePluginFixture.available() else { return }
@@ -95,7 +95,7 @@ struct EnginePluginTests {
         #expect(own.status == 0 && own.stdout == "1000\n", "\(own)")
         expectRefused(try engine.docker(["update", "--pids-limit", "1000", name]), "SR008")
         #expect(try engine.docker(["update", "--pids-limit", "32", name]).status == 0)
-        expectRefused(try engine.docker(["update", "--restart", "always", name]), "SR024")
+        expectRefused(try engine.docker(["update", "--restart", "always", name]), "SR033")
     }
 
     @Test("a local volume that binds the host's root is refused")

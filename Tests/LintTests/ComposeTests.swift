@@ -87,16 +87,15 @@ struct ComposeTests {
         #expect(privileged.position == SourcePosition(line: 4, column: 5))
     }
 
-    @Test("compose keys run refuses are lint findings too, with run's rule: restart, healthcheck, logging, pull_policy, storage_opt, cpu_count")
+    @Test(
+        "compose keys run refuses are lint findings too, with run's rule: restart always, logging, pull_policy, storage_opt, cpu_count; restart and healthcheck run accepts lint clean"
+    )
     func keysRunRefuses() throws {
         let text = """
             services:
               svc:
                 image: app:1
-                restart: unless-stopped
-                healthcheck:
-                  test: ["CMD", "wget", "-q", "http://127.0.0.1/"]
-                  interval: 30s
+                restart: always
                 logging:
                   driver: syslog
                 pull_policy: always
@@ -107,15 +106,28 @@ struct ComposeTests {
                 image: app:1
                 healthcheck:
                   disable: true
+              kept:
+                image: app:1
+                restart: unless-stopped
+                healthcheck:
+                  test: ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1/"]
+                  interval: 30s
+                  timeout: 5s
+                  retries: 3
+                  start_period: 10s
 
             """
         let report = try LintFixtures.lint(text, name: "compose.yaml")
         let found = Set(report.findings.filter { $0.rule == "SR024" }.map { $0.field ?? "" })
         #expect(
-            found.isSuperset(of: [
-                "services.svc.restart", "services.svc.healthcheck.test", "services.svc.logging.driver", "services.svc.pull_policy",
-                "services.svc.storage_opt.size", "services.svc.cpu_count",
-            ]), "\(found)")
+            found.isSuperset(of: ["services.svc.logging.driver", "services.svc.pull_policy", "services.svc.storage_opt.size", "services.svc.cpu_count"]),
+            "\(found)")
+        // The default profile allows on-failure and unless-stopped, as run does; always is refused by run's rule.
+        #expect(report.findings.contains { $0.rule == "SR033" && $0.field == "services.svc.restart" }, "\(report.findings)")
+        // What run accepts (restart: unless-stopped, a health check) lints clean of run's rules.
+        #expect(
+            !report.findings.contains { $0.field == "services.kept.restart" || $0.field?.hasPrefix("services.kept.healthcheck") == true },
+            "\(report.findings)")
         // Turning the image's health check off is what run accepts (--no-healthcheck).
         #expect(!report.findings.contains { $0.field?.hasPrefix("services.quiet.healthcheck") == true }, "\(report.findings)")
     }

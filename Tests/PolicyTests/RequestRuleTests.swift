@@ -62,9 +62,10 @@ struct RequestRuleTests {
         (["--ulimit", "nofile=600000"], .ulimits), (["--ulimit", "nofile=1024:-1"], .ulimits), (["--ulimit", "core=1"], .ulimits),
         (["--ulimit", "stack=8192:-1"], .ulimits),
         // SR024 not supported yet
-        (["--restart", "always"], .notSupported), (["--restart", "unless-stopped"], .notSupported), (["--restart", "on-failure:3"], .notSupported),
+        // SR033 a restart policy the profile does not allow (this one allows none)
+        (["--restart", "always"], .restartPolicy), (["--restart", "unless-stopped"], .restartPolicy), (["--restart", "on-failure:3"], .restartPolicy),
         (["--pull", "always"], .notSupported), (["--platform", "linux/arm64"], .notSupported), (["--log-driver", "syslog"], .notSupported),
-        (["--log-opt", "max-size=10m"], .notSupported), (["--health-cmd", "true"], .notSupported), (["--sig-proxy=false"], .notSupported),
+        (["--log-opt", "max-size=10m"], .notSupported), (["--health-start-interval", "1s"], .notSupported), (["--sig-proxy=false"], .notSupported),
         (["--detach-keys", "ctrl-a"], .notSupported), (["--cidfile", "/tmp/id"], .notSupported), (["--blkio-weight", "300"], .notSupported),
         (["--kernel-memory", "50m"], .notSupported), (["--security-opt", "apparmor=docker-default"], .notSupported),
         (["--security-opt", "label=type:spc_t"], .notSupported), (["--isolation", "hyperv"], .notSupported), (["--cpu-count", "2"], .notSupported),
@@ -107,7 +108,7 @@ struct RequestRuleTests {
         #expect(violation.flag == "-P" && violation.origin?.index == 1 && violation.origin?.offset == 3 && violation.rule == .network)
         let lint = Policy.requestViolations(
             try Requests.parse(["--privileged", "--pid=host", "-p", "80:80", "--restart", "always"]), profile: profile, host: Self.host)
-        #expect(lint.map(\.rule) == [.privileged, .hostNamespaces, .publish, .notSupported])
+        #expect(lint.map(\.rule) == [.privileged, .hostNamespaces, .publish, .restartPolicy])
         #expect(lint.map { $0.origin?.index } == [0, 1, 2, 4])
     }
 

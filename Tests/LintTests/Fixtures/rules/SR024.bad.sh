@@ -1,5 +1,5 @@
 #!/bin/sh
 # SR024: a line that breaks the rule
 docker run \
-  --restart always \
+  --pull always \
   busybox true

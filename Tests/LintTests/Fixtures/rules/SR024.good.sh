@@ -1,4 +1,4 @@
 #!/bin/sh
 docker run \
-  --restart no \
+  --pull never \
   busybox true

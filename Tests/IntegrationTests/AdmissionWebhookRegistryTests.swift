@@ -199,6 +199,25 @@ struct AdmissionWebhookRegistryTests {
         #expect(image.attestationRequests.filter { $0.hasPrefix("GET ") && $0.contains(".att ") }.count == 1, "\(image.attestationRequests)")
     }
 
+    @Test("\"none found\" is remembered only for the negative TTL: an attestation pushed later admits the image")
+    func nothingFoundExpires() async throws {
+        guard Self.tools else { return }
+        let registry = try LocalRegistry(in: FileManager.default.temporaryDirectory)
+        let image = try Published("it/later", to: registry)
+        let webhook = try Webhook(
+            trusting: [image.fixture.keyPrefix + ".pub"], allowedRegistries: [registry.host],
+            arguments: ["--insecure-registry", registry.host, "--registry-negative-ttl", "1"])
+
+        let before = try webhook.review(image: image.reference)
+        #expect(before.allowed == false)
+        #expect(before.message.contains("has no attestation for it either"), "\(before.message)")
+        #expect(before.message.contains("[SR027 image-admission]"), "\(before.message)")
+        try await image.pushAttTag(try image.envelope())
+        #expect(Wait.until(timeout: 10, interval: 0.5) { (try? webhook.review(image: image.reference))?.allowed == true }, "\(webhook.log)")
+        #expect(try webhook.fetches("none") >= 1)
+        #expect(try webhook.fetches("found") == 1)
+    }
+
     @Test("a stale scan and an altered envelope in the registry are refused by the gate, each with SR027")
     func staleAndAlteredRefused() async throws {
         guard Self.tools else { return }

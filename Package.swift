@@ -110,7 +110,8 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "EnginePluginTests", dependencies: ["EnginePlugin", "Policy", "StrictJSON", "Capabilities", "TestSupport"]),
         .testTarget(
-            name: "KubernetesAdmissionTests", dependencies: ["KubernetesAdmission", "Policy", "StrictJSON", "TestSupport"], resources: [.copy("Fixtures")]),
+            name: "KubernetesAdmissionTests", dependencies: ["KubernetesAdmission", "Policy", "Admission", "Images", "StrictJSON", "TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem", "KubernetesAdmission", "Policy", "TestSupport"]),
     ]

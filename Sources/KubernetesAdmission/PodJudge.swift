@@ -168,7 +168,8 @@ public struct PodJudge: Sendable {
 
     /// The one admission decision on the stored attestations and, when the webhook's cache has them, those
     /// fetched from the image's registry. A refusal with nothing fetched yet asks for the fetch (only for an
-    /// image from a registry the profile allows: `decide` refuses the others before any attestation is read).
+    /// image from a registry the profile allows: `decide` refuses the others before any attestation is read,
+    /// and the cache is not asked about them).
     func decideImage(_ reference: ImageReference, digest: String, image: String, now: Date) -> ImageDecision {
         func decide(_ fetched: AttestationStore?) -> Result<Verdict, PolicyError> {
             Result { () throws(PolicyError) in
@@ -176,7 +177,10 @@ public struct PodJudge: Sendable {
                     digest: digest, registry: reference.registry, reference: image, profile: profile, stateRoot: stateRoot, fetched: fetched, now: now)
             }
         }
-        guard let registryAttestations else { return ImageDecision(result: decide(nil)) }
+        // A registry the profile does not allow is refused by `decide` itself, and its cache never consulted.
+        guard let registryAttestations, (try? profile.checkRegistry(reference.registry, image: image, action: "run")) != nil else {
+            return ImageDecision(result: decide(nil))
+        }
         switch registryAttestations(reference, digest) {
         case .fetched(let store, let note):
             return ImageDecision(result: decide(store), registryNote: note)

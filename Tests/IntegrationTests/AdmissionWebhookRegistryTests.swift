@@ -218,7 +218,7 @@ struct AdmissionWebhookRegistryTests {
         #expect(try webhook.fetches("found") == 1)
     }
 
-    @Test("a stale scan and an altered envelope in the registry are refused by the gate, each with SR027")
+    @Test("a stale scan, an altered envelope and one signed by an untrusted key, in the registry, are refused by the gate with SR027")
     func staleAndAlteredRefused() async throws {
         guard Self.tools else { return }
         let registry = try LocalRegistry(in: FileManager.default.temporaryDirectory)
@@ -226,6 +226,9 @@ struct AdmissionWebhookRegistryTests {
         try await stale.pushAttTag(try stale.envelope(fresh: false))
         let altered = try Published("it/altered", to: registry)
         try await altered.pushAttTag(try altered.envelope(tampered: true))
+        // Signed by its publisher's key, which the webhook does not trust.
+        let untrusted = try Published("it/untrusted", to: registry)
+        try await untrusted.pushAttTag(try untrusted.envelope())
         let webhook = try Webhook(
             trusting: [stale.fixture.keyPrefix + ".pub", altered.fixture.keyPrefix + ".pub"], allowedRegistries: [registry.host],
             arguments: ["--insecure-registry", registry.host])
@@ -241,6 +244,11 @@ struct AdmissionWebhookRegistryTests {
         #expect(changed.allowed == false)
         #expect(changed.message.contains("[SR027 image-admission]"), "\(changed.message)")
         #expect(changed.message.contains("nor in the image's registry"), "\(changed.message)")
+
+        let stranger = try webhook.review(image: untrusted.reference)
+        #expect(stranger.allowed == false)
+        #expect(stranger.message.contains("[SR027 image-admission]"), "\(stranger.message)")
+        #expect(stranger.message.contains("no signature by a trusted key"), "\(stranger.message)")
 
         // Refusals are cached too: judged again from what was fetched, no new request.
         let asked = stale.attestationRequests

@@ -43,8 +43,9 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "Images", "Admission", "StrictJSON", .product(name: "Crypto", package: "swift-crypto"),
+                "Images", "Admission", "StrictJSON", "HostSystem", "ContentDigest", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
@@ -84,7 +85,7 @@ let package = Package(
             dependencies: [
                 "SecurerunCLI", "Registry", "Images", "Policy", "Admission", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // The engine plugin's server and the Kubernetes admission webhook (over TLS).
-                "EnginePlugin", "KubernetesAdmission", "Runtime", "CHostSystem", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                "EnginePlugin", "KubernetesAdmission", "Renderers", "Runtime", "CHostSystem", .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -109,7 +110,8 @@ let package = Package(
             resources: [.copy("Fixtures")]),
         .testTarget(name: "EnginePluginTests", dependencies: ["EnginePlugin", "Policy", "StrictJSON", "Capabilities", "TestSupport"]),
         .testTarget(
-            name: "KubernetesAdmissionTests", dependencies: ["KubernetesAdmission", "Policy", "StrictJSON", "TestSupport"], resources: [.copy("Fixtures")]),
+            name: "KubernetesAdmissionTests", dependencies: ["KubernetesAdmission", "Policy", "Admission", "Images", "StrictJSON", "TestSupport"],
+            resources: [.copy("Fixtures")]),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Policy", "DockerCompat", "HostSystem", "TestSupport"]),
         .testTarget(name: "IntegrationTests", dependencies: ["Images", "Admission", "HostSystem", "KubernetesAdmission", "Policy", "TestSupport"]),
     ]

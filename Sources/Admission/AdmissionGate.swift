@@ -14,13 +14,28 @@ import HostSystem
 public struct AdmissionGate: Sendable {
     /// The securerun state root (`attestations/`, `trusted-keys/`, `cache/attestations/`).
     public let stateRoot: URL
+    /// Envelopes fetched for this decision from the image's registry (the admission webhook's cache), judged
+    /// together with the stored ones: a newer refusing scan in either place is never hidden by an older
+    /// passing one in the other.
+    public let fetched: AttestationStore?
 
     /// How many blocking findings the reasons list one by one; `Verdict.blocking` has them all.
     public static let listedBlockingLimit = 10
 
     /// A gate over `stateRoot`; `<root>/trusted-keys/*.pub` are trusted in addition to the policy's keys.
-    public init(stateRoot: URL) {
+    /// `fetched`, when given, holds more envelopes of the image, judged as if they were stored.
+    public init(stateRoot: URL, fetched: AttestationStore? = nil) {
         self.stateRoot = stateRoot
+        self.fetched = fetched
+    }
+
+    /// The envelopes of `digest` the decision reads: the stored ones, then the fetched ones whose bytes are
+    /// not stored already.
+    func attestationEntries(for digest: Digest) -> [StoredAttestation] {
+        let stored = AttestationStore(root: stateRoot).entries(for: digest)
+        guard let fetched else { return stored }
+        let known = Set(stored.map(\.envelopeHex))
+        return stored + fetched.entries(for: digest).filter { !known.contains($0.envelopeHex) }
     }
 
     /// The directory of keys trusted with `securerun key trust`.
@@ -51,7 +66,7 @@ public struct AdmissionGate: Sendable {
     /// through the cache (for `image attestation ls`).
     public func standings(imageDigest: Digest, policy: AdmissionPolicy) -> [(StoredAttestation, AttestationStanding)] {
         let assessor = assessor(digest: imageDigest, policy: policy)
-        return AttestationStore(root: stateRoot).entries(for: imageDigest).map { entry in (entry, assessor.assess(entry).standing) }
+        return attestationEntries(for: imageDigest).map { entry in (entry, assessor.assess(entry).standing) }
     }
 
     /// The verdict of one attestation judged alone (as if it were the only one stored), for listings.
@@ -87,8 +102,9 @@ public struct AdmissionGate: Sendable {
         if let digest = try? Digest(parsing: imageDigest) {
             var keyPaths = policy.trustedKeys
             keyPaths.append(trustedKeysDirectory.path)
-            key = cache.key(
-                digest: digest, policy: policy, attestations: AttestationStore(root: stateRoot).directory(for: digest), keyPaths: keyPaths)
+            // The fetched envelopes are inputs too: a verdict reached with them is not one reached without.
+            let directories = [AttestationStore(root: stateRoot), fetched].compactMap { $0?.directory(for: digest) }
+            key = cache.key(digest: digest, policy: policy, attestations: directories, keyPaths: keyPaths)
         }
         if let key, let cached = cache.load(key, now: now) { return cached }
         var scan: AdmittedScan?
@@ -110,7 +126,7 @@ public struct AdmissionGate: Sendable {
         }
         let (keys, keyProblems) = trustedKeys(for: policy)
         let store = AttestationStore(root: stateRoot)
-        let entries = store.entries(for: digest)
+        let entries = attestationEntries(for: digest)
         if entries.isEmpty {
             if policy.allowUnattested {
                 return Verdict(
@@ -121,7 +137,8 @@ public struct AdmissionGate: Sendable {
             return Verdict(
                 admitted: false, imageDigest: digest.description,
                 reasons: [
-                    "no attestation for \(digest) in \(store.directory(for: digest).path); create one with "
+                    "no attestation for \(digest) in \(store.directory(for: digest).path)"
+                        + (fetched == nil ? "" : " nor in the image's registry") + "; create one with "
                         + "'securerun image attest' or add one with 'securerun image attestation add'"
                 ], notes: keyProblems)
         }

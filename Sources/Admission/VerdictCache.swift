@@ -9,7 +9,7 @@ import StrictJSON
 ///
 /// The key is everything the decision reads except the clock: this executable, the image digest, the
 /// policy, and the identity (`lstat` and `stat`: device, inode, size, modification and change times) of
-/// every stored envelope and every trusted key file, and of their directories. Any edit, addition,
+/// every stored (or fetched) envelope and every trusted key file, and of their directories. Any edit, addition,
 /// removal or replacement gives a new key. The clock is handled by validity: an entry holds only until the
 /// earliest moment the same inputs could decide otherwise (the scan reaching the age limit, an ignore entry
 /// expiring), at most an hour, and never when the clock reads earlier than when it was stored (a clock
@@ -39,7 +39,7 @@ struct VerdictCache {
 
     /// The key for `digest` under `policy` with `keyPaths` trusted, or nil when the inputs cannot all be
     /// identified (then nothing is cached).
-    func key(digest: ContentDigest.Digest, policy: AdmissionPolicy, attestations: URL, keyPaths: [String]) -> String? {
+    func key(digest: ContentDigest.Digest, policy: AdmissionPolicy, attestations: [URL], keyPaths: [String]) -> String? {
         guard let identity = PrivateCache.executableIdentity else { return nil }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -47,7 +47,9 @@ struct VerdictCache {
         var hash = SHA256()
         hash.update(data: Array("securerun verdict \(Self.format) exe \(identity) image \(digest)\n".utf8))
         hash.update(data: policyBytes)
-        hash.update(data: Array(Self.fingerprint(directory: attestations, suffixes: [".json"]).utf8))
+        for directory in attestations {
+            hash.update(data: Array(Self.fingerprint(directory: directory, suffixes: [".json"]).utf8))
+        }
         for path in keyPaths {
             var info = stat()
             let isDirectory = stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR

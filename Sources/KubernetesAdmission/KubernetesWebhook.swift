@@ -14,6 +14,9 @@ public enum KubernetesWebhook {
         public var pod: String?
         public var rules: [String]
         public var message: String?
+        /// Images refused for want of attestations their registries were not asked for yet: a server that
+        /// can fetch them does, then answers the same body again.
+        public var fetches: [RegistryFetch] = []
     }
 
     /// What became of a request.
@@ -22,7 +25,7 @@ public enum KubernetesWebhook {
     }
 
     /// The answer to `body` under `judge` at `now`. A dry-run request is judged the same way: judging
-    /// changes nothing in the cluster (the only write is securerun's own verdict cache).
+    /// changes nothing in the cluster (the only writes are securerun's own caches: verdicts, attestations fetched from registries).
     public static func answer(_ body: [UInt8], judge: PodJudge, now: Date = Date()) -> Answer {
         let review: AdmissionReviewRequest
         do {
@@ -68,7 +71,9 @@ public enum KubernetesWebhook {
         let judgement = judge.judge(pod, now: now)
         let name = pod.namespace.isEmpty ? pod.name : "\(pod.namespace)/\(pod.name)"
         if judgement.allowed { return respond(true, nil, pod: name) }
-        return respond(false, "securerun refused pod \(name): \(judgement.message)", pod: name, rules: judgement.rules)
+        var answer = respond(false, "securerun refused pod \(name): \(judgement.message)", pod: name, rules: judgement.rules)
+        answer.fetches = judgement.fetches
+        return answer
     }
 
     static func malformed(_ reason: String) -> Answer {

@@ -14,17 +14,23 @@ public struct PodJudge: Sendable {
     public var stateRoot: URL
     /// The seccomp file name a pod must use under the profile (``KubernetesSeccomp``).
     public var seccompFile: String
+    /// What is known, without waiting, of a digest-pinned image's attestations in its registry (the
+    /// webhook's cache); nil judges by the store alone (`audit --kubernetes`).
+    public var registryAttestations: (@Sendable (_ reference: ImageReference, _ digest: String) -> FetchedAttestations)?
 
     /// A judge for `profile`; fails only when the profile's own floor cannot be enforced.
-    public init(profile: Profile, stateRoot: URL) throws(PolicyError) {
+    public init(
+        profile: Profile, stateRoot: URL, registryAttestations: (@Sendable (_ reference: ImageReference, _ digest: String) -> FetchedAttestations)? = nil
+    ) throws(PolicyError) {
         self.profile = profile
         self.stateRoot = stateRoot
+        self.registryAttestations = registryAttestations
         seccompFile = try KubernetesSeccomp.fileName(for: profile)
     }
 
     /// The verdict on `pod` at `now`.
     public func judge(_ pod: PodReading, now: Date = Date()) -> PodJudgement {
-        var verdicts: [String: Result<Verdict, PolicyError>] = [:]
+        var verdicts: [String: ImageDecision] = [:]
         let containers = pod.containers.map { container -> ContainerJudgement in
             var refusals = requestRefusals(container)
             let (digest, imageRefusal) = imageRefusal(container, now: now, verdicts: &verdicts)
@@ -32,7 +38,9 @@ public struct PodJudge: Sendable {
             return ContainerJudgement(
                 label: container.label, name: container.name, kind: container.kind, image: container.image, digest: digest, refusals: refusals)
         }
-        return PodJudgement(namespace: pod.namespace, name: pod.name, containers: containers)
+        var fetches: [RegistryFetch] = []
+        for decision in verdicts.values { if let fetch = decision.fetch, !fetches.contains(fetch) { fetches.append(fetch) } }
+        return PodJudgement(namespace: pod.namespace, name: pod.name, containers: containers, fetches: fetches)
     }
 
     // MARK: - The request
@@ -104,7 +112,7 @@ public struct PodJudge: Sendable {
 
     /// The image's digest and its refusal, if any: a reference without a digest, or the one admission
     /// decision's refusal (verdicts are shared between containers of one pod).
-    func imageRefusal(_ container: PodContainer, now: Date, verdicts: inout [String: Result<Verdict, PolicyError>]) -> (String?, PodRefusal?) {
+    func imageRefusal(_ container: PodContainer, now: Date, verdicts: inout [String: ImageDecision]) -> (String?, PodRefusal?) {
         let field = "\(container.path).image"
         let reference: ImageReference
         do {
@@ -125,24 +133,21 @@ public struct PodJudge: Sendable {
                 )
             )
         }
-        let key = "\(reference.registry) \(digest)"
-        let result =
-            verdicts[key]
-            ?? Result { () throws(PolicyError) in
-                try ImageAdmission.decide(
-                    digest: digest, registry: reference.registry, reference: container.image, profile: profile, stateRoot: stateRoot, now: now)
-            }
-        verdicts[key] = result
+        let key = "\(reference.registry)/\(reference.repository) \(digest)"
+        let decision = verdicts[key] ?? decideImage(reference, digest: digest, image: container.image, now: now)
+        verdicts[key] = decision
+        let result = decision.result
         switch result {
         case .success(let verdict) where verdict.admitted:
             return (digest, nil)
         case .success(let verdict):
+            let registry = decision.registryNote.map { "; \($0)" } ?? ""
             return (
                 digest,
                 PodRefusal(
                     rule: PolicyViolation.Rule.imageAdmission.id,
                     message:
-                        "\(field)=\(container.image) not admitted by profile \"\(profile.name)\": \(verdict.reasons.joined(separator: "; ")) \(PolicyViolation.Rule.imageAdmission.tag)"
+                        "\(field)=\(container.image) not admitted by profile \"\(profile.name)\": \(verdict.reasons.joined(separator: "; "))\(registry) \(PolicyViolation.Rule.imageAdmission.tag)"
                 )
             )
         case .failure(let error):
@@ -151,4 +156,51 @@ public struct PodJudge: Sendable {
             return (digest, PodRefusal(rule: PolicyViolation.Rule.imageAdmission.id, message: "\(field)=\(container.image): \(error.description)\(tag)"))
         }
     }
+
+    /// One image's decision, shared by the containers of a pod that run it.
+    struct ImageDecision {
+        var result: Result<Verdict, PolicyError>
+        /// What the refusal adds about the image's registry (fetched from it, or why it could not be read).
+        var registryNote: String?
+        /// The fetch that could change the refusal, when the registry has not been asked yet.
+        var fetch: RegistryFetch?
+    }
+
+    /// The one admission decision on the stored attestations and, when the webhook's cache has them, those
+    /// fetched from the image's registry. A refusal with nothing fetched yet asks for the fetch (only for an
+    /// image from a registry the profile allows: `decide` refuses the others before any attestation is read,
+    /// and the cache is not asked about them).
+    func decideImage(_ reference: ImageReference, digest: String, image: String, now: Date) -> ImageDecision {
+        func decide(_ fetched: AttestationStore?) -> Result<Verdict, PolicyError> {
+            Result { () throws(PolicyError) in
+                try ImageAdmission.decide(
+                    digest: digest, registry: reference.registry, reference: image, profile: profile, stateRoot: stateRoot, fetched: fetched, now: now)
+            }
+        }
+        // A registry the profile does not allow is refused by `decide` itself, and its cache never consulted.
+        guard let registryAttestations, (try? profile.checkRegistry(reference.registry, image: image, action: "run")) != nil else {
+            return ImageDecision(result: decide(nil))
+        }
+        switch registryAttestations(reference, digest) {
+        case .fetched(let store, let note):
+            return ImageDecision(result: decide(store), registryNote: note)
+        case .unreadable(let reason):
+            let result = decide(nil)
+            guard case .success(let verdict) = result, !verdict.admitted else { return ImageDecision(result: result) }
+            return ImageDecision(result: result, registryNote: "its attestations could not be fetched from its registry (the webhook fails closed): \(reason)")
+        case .notFetched:
+            let result = decide(nil)
+            guard case .success(let verdict) = result, !verdict.admitted else { return ImageDecision(result: result) }
+            return ImageDecision(
+                result: result, registryNote: "its registry was not asked for attestations", fetch: RegistryFetch(reference: reference, digest: digest))
+        }
+    }
+}
+
+/// An image whose attestations the webhook should fetch from its registry before judging again.
+public struct RegistryFetch: Sendable, Hashable {
+    /// The image as the pod names it (registry and repository are where to look).
+    public var reference: ImageReference
+    /// `sha256:<hex>`, the manifest digest the attestations must name.
+    public var digest: String
 }

@@ -46,6 +46,9 @@ public struct PodJudgement: Sendable {
     public var namespace: String
     public var name: String
     public var containers: [ContainerJudgement]
+    /// Images refused for want of attestations that their registries have not been asked for: the webhook
+    /// fetches them and judges the pod again.
+    public var fetches: [RegistryFetch] = []
 
     /// Whether every container may run.
     public var allowed: Bool { containers.allSatisfy(\.allowed) }

@@ -19,13 +19,14 @@ public enum ImageAdmission {
     }
 
     /// The same decision for a manifest digest and the registry it came from (nil: a local import, or
-    /// an image not in the store, whose attestations alone are judged).
+    /// an image not in the store, whose attestations alone are judged). `fetched` holds envelopes fetched
+    /// from the image's registry (the admission webhook's cache), judged together with the stored ones.
     public static func decide(
-        digest: String, registry: String?, reference: String, profile: Profile, stateRoot: URL, now: Date = Date()
+        digest: String, registry: String?, reference: String, profile: Profile, stateRoot: URL, fetched: AttestationStore? = nil, now: Date = Date()
     ) throws(PolicyError) -> Verdict {
         if let registry {
             try profile.checkRegistry(registry, image: reference, action: "run")
         }
-        return AdmissionGate(stateRoot: stateRoot).verdict(imageDigest: digest, policy: profile.admission, now: now)
+        return AdmissionGate(stateRoot: stateRoot, fetched: fetched).verdict(imageDigest: digest, policy: profile.admission, now: now)
     }
 }

@@ -26,6 +26,12 @@ public struct PulledAttestations: Encodable, Sendable {
     /// Attestations of other predicate types (SBOM, provenance); not fetched into the store, since the gate
     /// reads only vulnerability scans.
     public var otherPredicates = 0
+    /// How many envelopes and bundles the registry served (before the intake rule): none with warnings means
+    /// the registry could not be read, not that it has none.
+    public var served = 0
+
+    // `served` is for the webhook's reading of a fetch; `image pull --json` prints what it printed before.
+    enum CodingKeys: String, CodingKey { case stored, warnings, otherPredicates }
 
     /// Looks for `image`'s attestations in `repository` with `client`, and stores those that could count.
     /// `policy` supplies the trusted keys and threshold.
@@ -33,9 +39,20 @@ public struct PulledAttestations: Encodable, Sendable {
         for image: StoredImage, repository: String, client: RegistryClient, policy: AdmissionPolicy, stateRoot: URL
     ) async throws -> PulledAttestations {
         let subject = try Digest(parsing: image.manifestDigest)
-        let scan = await client.attestations(repository: repository, for: try Digest(parsing: image.manifestDigest))
+        return await fetch(
+            subject: subject, repository: repository, client: client, policy: policy, stateRoot: stateRoot, into: AttestationStore(root: stateRoot))
+    }
+
+    /// Looks for the attestations of the manifest `subject` in `repository` with `client`, and keeps those
+    /// that could count in `store` (the state root's store for `image pull`; the admission webhook's cache).
+    /// Trusted keys come from `policy` and `stateRoot`.
+    public static func fetch(
+        subject: Digest, repository: String, client: RegistryClient, policy: AdmissionPolicy, stateRoot: URL, into store: AttestationStore
+    ) async -> PulledAttestations {
+        let scan = await client.attestations(repository: repository, for: subject)
         let keys = AdmissionGate(stateRoot: stateRoot).trustedKeys(for: policy).keys
         var result = PulledAttestations(warnings: scan.warnings)
+        result.served = scan.attestations.count
         var candidates: [RegistryAttestation] = []
         for attestation in scan.attestations {
             // The annotation is unsigned; honouring it can only leave an attestation out, never admit one.
@@ -48,7 +65,7 @@ public struct PulledAttestations: Encodable, Sendable {
         // The one intake rule pull, import and add share.
         let outcome = AttestationIntake.take(
             candidates.map { .init(envelope: $0.data, source: "attestation \($0.digest) from \($0.origin)", name: $0.digest.description) },
-            digest: subject, keys: keys, threshold: policy.threshold, store: AttestationStore(root: stateRoot), again: "pull again")
+            digest: subject, keys: keys, threshold: policy.threshold, store: store, again: "pull again")
         result.otherPredicates += outcome.otherPredicates
         for warning in outcome.warnings { result.warn(warning) }
         for (index, file) in outcome.stored {

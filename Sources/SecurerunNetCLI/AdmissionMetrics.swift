@@ -13,6 +13,7 @@ final class AdmissionMetrics: Sendable {
         var denials: [String: Int] = [:]
         var http: [String: Int] = [:]
         var reloads: [String: Int] = [:]
+        var fetches: [String: Int] = [:]
         var bucketCounts = [Int](repeating: 0, count: AdmissionMetrics.buckets.count)
         var durationSum = 0.0
         var durationCount = 0
@@ -41,6 +42,11 @@ final class AdmissionMetrics: Sendable {
         values.withLockedValue { $0.reloads["what=\"\(what)\",result=\"\(ok ? "ok" : "failed")\"", default: 0] += 1 }
     }
 
+    /// One fetch of an image's attestations from its registry, by outcome (found, none, unreadable).
+    func registryFetch(outcome: String) {
+        values.withLockedValue { $0.fetches[outcome, default: 0] += 1 }
+    }
+
     /// The exposition.
     func text() -> String {
         let values = values.withLockedValue { $0 }
@@ -59,6 +65,11 @@ final class AdmissionMetrics: Sendable {
         counter("securerun_admission_denials_total", "Refusals by rule id (a denied pod counts once per rule).", values.denials, label: "rule")
         counter("securerun_admission_http_responses_total", "HTTP responses by path and status code.", values.http)
         counter("securerun_admission_reloads_total", "Certificate and profile reloads, by result.", values.reloads)
+        var fetches = values.fetches
+        for outcome in ["found", "none", "unreadable"] where fetches[outcome] == nil { fetches[outcome] = 0 }
+        counter(
+            "securerun_admission_registry_fetches_total", "Fetches of an image's attestations from its registry (cache misses), by outcome.", fetches,
+            label: "outcome")
         let name = "securerun_admission_review_duration_seconds"
         lines.append("# HELP \(name) Time to read and judge one review.")
         lines.append("# TYPE \(name) histogram")

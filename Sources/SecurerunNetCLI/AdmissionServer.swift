@@ -50,8 +50,19 @@ final class AdmissionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
         switch (head.method, path) {
         case (.POST, "/validate"):
             let state = self.state
-            let future = pool.runIfActive(eventLoop: context.eventLoop) { () -> KubernetesWebhook.Answer in
-                Self.review(bytes, state: state)
+            let pool = self.pool
+            let eventLoop = context.eventLoop
+            let started = DispatchTime.now().uptimeNanoseconds
+            let future = pool.runIfActive(eventLoop: eventLoop) { () -> KubernetesWebhook.Answer in
+                let answer = KubernetesWebhook.answer(bytes, judge: state.judge)
+                return answer.fetches.isEmpty ? Self.record(answer, started: started, state: state) : answer
+            }
+            .flatMap { answer -> EventLoopFuture<KubernetesWebhook.Answer> in
+                // Known attestations (stored or cached) are judged on the pool alone; a fetch goes through a task.
+                guard !answer.fetches.isEmpty else { return eventLoop.makeSucceededFuture(answer) }
+                let promise = eventLoop.makePromise(of: KubernetesWebhook.Answer.self)
+                promise.completeWithTask { try await Self.fetchAndJudgeAgain(bytes, answer.fetches, state: state, pool: pool, started: started) }
+                return promise.futureResult
             }
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             future.whenComplete { result in
@@ -81,10 +92,33 @@ final class AdmissionHTTPHandler: ChannelInboundHandler, RemovableChannelHandler
         }
     }
 
-    /// Judges one review (on the thread pool), logging and counting what was decided.
-    static func review(_ body: [UInt8], state: AdmissionState) -> KubernetesWebhook.Answer {
-        let started = DispatchTime.now().uptimeNanoseconds
-        let answer = KubernetesWebhook.answer(body, judge: state.judge)
+    /// Fetches the attestations of images refused for want of them from their registries (async, off the
+    /// event loop and the pool; a fetch of the same image already running is joined) and judges the review
+    /// again: the second judgement finds what the fetches left in the cache, a registry that could not be
+    /// read included, and decides.
+    static func fetchAndJudgeAgain(
+        _ body: [UInt8], _ fetches: [RegistryFetch], state: AdmissionState, pool: NIOThreadPool, started: UInt64
+    ) async throws -> KubernetesWebhook.Answer {
+        let policy = state.judge.profile.admission
+        await withTaskGroup(of: Void.self) { group in
+            for fetch in fetches {
+                group.addTask {
+                    guard let report = await state.registry.fetch(fetch.reference, digest: fetch.digest, policy: policy) else { return }
+                    state.metrics.registryFetch(outcome: report.outcome)
+                    state.logger.info(
+                        "fetched attestations",
+                        metadata: [
+                            "image": "\(report.image)", "outcome": "\(report.outcome)", "detail": "\(report.detail)",
+                            "ms": "\(String(format: "%.1f", report.seconds * 1000))",
+                        ])
+                }
+            }
+        }
+        return try await pool.runIfActive { Self.record(KubernetesWebhook.answer(body, judge: state.judge), started: started, state: state) }
+    }
+
+    /// Logs and counts what was decided about one review, which took since `started`.
+    static func record(_ answer: KubernetesWebhook.Answer, started: UInt64, state: AdmissionState) -> KubernetesWebhook.Answer {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         state.metrics.review(outcome: answer.outcome.rawValue, rules: answer.rules, seconds: seconds)
         var metadata: Logger.Metadata = [

@@ -4,6 +4,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOSSL
 import Policy
+import Registry
 
 /// What the webhook serves with, each part swapped whole when its files change or on SIGHUP: the TLS
 /// context (certificate and key) and the judge (profile, seccomp file name). A new certificate or profile
@@ -16,14 +17,27 @@ final class AdmissionState: Sendable {
     let profileName: String?
     let logger: Logger
     let metrics = AdmissionMetrics()
+    /// Attestations fetched from images' registries (the store is asked first).
+    let registry: RegistryAttestationCache
 
-    init(certificatePath: String, keyPath: String, profileName: String?, stateRoot: URL, logger: Logger) throws {
+    init(
+        certificatePath: String, keyPath: String, profileName: String?, stateRoot: URL, registry settings: RegistryAttestationCache.Settings,
+        logger: Logger
+    ) throws {
         self.certificatePath = certificatePath
         self.keyPath = keyPath
         self.profileName = profileName
         self.logger = logger
+        registry = RegistryAttestationCache(stateRoot: stateRoot, settings: settings)
         tlsBox = NIOLockedValueBox(try Self.loadTLS(certificate: certificatePath, key: keyPath))
-        judgeBox = NIOLockedValueBox(try PodJudge(profile: try ProfileLoader.load(profileName), stateRoot: stateRoot))
+        judgeBox = NIOLockedValueBox(try Self.makeJudge(profileName: profileName, stateRoot: stateRoot, registry: registry))
+    }
+
+    /// The judge for the named profile, asking `registry` what it fetched.
+    static func makeJudge(profileName: String?, stateRoot: URL, registry: RegistryAttestationCache) throws -> PodJudge {
+        try PodJudge(profile: try ProfileLoader.load(profileName), stateRoot: stateRoot) { reference, digest in
+            registry.lookup(reference, digest: digest)
+        }
     }
 
     var tls: NIOSSLContext { tlsBox.withLockedValue { $0 } }
@@ -73,8 +87,10 @@ final class AdmissionState: Sendable {
     /// Loads the profile again.
     func reloadProfile(reason: String) {
         do {
-            let judge = try PodJudge(profile: try ProfileLoader.load(profileName), stateRoot: self.judge.stateRoot)
+            let judge = try Self.makeJudge(profileName: profileName, stateRoot: self.judge.stateRoot, registry: registry)
             judgeBox.withLockedValue { $0 = judge }
+            // Fetched envelopes were kept by the old profile's keys (trusted first, altered ones skipped).
+            registry.clear()
             metrics.reload("profile", ok: true)
             logger.notice(
                 "profile reloaded",

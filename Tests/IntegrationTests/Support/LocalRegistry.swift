@@ -42,6 +42,9 @@ final class LocalRegistry {
         try? FileManager.default.removeItem(at: directory)
     }
 
+    /// Stops the registry now (its files stay until deinit), for tests of what happens when it is gone.
+    func stop() { server.stop() }
+
     /// The requests the registry has logged so far (its access log: `"METHOD PATH HTTP/1.1" STATUS`), as
     /// `METHOD PATH STATUS`, optionally only those whose path contains `containing`.
     func requests(containing: String = "") -> [String] {

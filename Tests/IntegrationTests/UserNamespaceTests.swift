@@ -252,6 +252,42 @@ struct UserNamespaceTests {
         #expect(!accounts.contains { uid in maps.contains { $0.containerID(of: uid) != nil } }, "no block holds an account's uid")
     }
 
+    @Test(
+        "SIGKILL at each step of a start (after the decision, the sweep, the claim, the set-up, the runtime's start) leaves no id block, mount or process once swept",
+        arguments: ["prepared", "swept", "claimed", "steps set up", "runtime started the container"])
+    func killedAtEachStep(phase: String) throws {
+        guard let fixture = RunFixture.available() else { return }
+        let setup = try Setup(fixture)
+        let run = try BackgroundRun(
+            ["run", "--profile", fixture.profile, setup.image, "sleep", "60"], root: setup.cli.root, logDirectory: setup.temp.url, name: "killed",
+            tracingPhases: true)
+        #expect(run.waitFor("phase \(phase):"), "\(phase) never came: \(run.output)")
+        run.killHard()
+        let gc = try setup.cli.run(["gc"])
+        #expect(gc.status == 0, "\(gc)")
+        let root = setup.cli.root.resolvingSymlinksInPath().path
+        let leases = "/run/securerun/idblocks"
+        let held = ((try? FileManager.default.contentsOfDirectory(atPath: leases)) ?? []).filter { name in
+            let owner = (try? String(contentsOfFile: "\(leases)/\(name)", encoding: .utf8)) ?? ""
+            return owner.hasPrefix(root) || owner.hasPrefix(setup.cli.root.path)
+        }
+        #expect(held.isEmpty, "killed after \(phase): blocks \(held) still leased")
+        #expect(RunMountTests.mountPoints(under: setup.cli.root.path).isEmpty, "killed after \(phase): mounts left")
+        // No process of this state root survives: the container's, runc's, or a helper's (by cgroup).
+        let tag = RunFixture.cgroupTag(root: setup.cli.root)
+        var survivors: [String] = []
+        Wait.until {
+            survivors = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).filter { pid in
+                guard Int(pid) != nil, let cgroup = try? String(contentsOfFile: "/proc/\(pid)/cgroup", encoding: .utf8) else { return false }
+                let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+                return cgroup.contains(tag) && !stat.contains(") Z ")
+            }
+            return survivors.isEmpty
+        }
+        #expect(survivors.isEmpty, "killed after \(phase): processes \(survivors) left")
+        #expect(Leftovers.of(root: setup.cli.root).isEmpty, "killed after \(phase): \(Leftovers.of(root: setup.cli.root))")
+    }
+
     @Test("userNamespace: off keeps host ids (identity map); required runs mapped")
     func profileSettingDecides() throws {
         guard let fixture = RunFixture.available() else { return }

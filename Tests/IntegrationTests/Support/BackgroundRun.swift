@@ -10,15 +10,20 @@ final class BackgroundRun {
     let process = Process()
     let log: URL
 
-    /// Starts `securerun ARGUMENTS` with `SECURERUN_ROOT=root`, logging stdout to `logDirectory/NAME.out`.
-    init(_ arguments: [String], root: URL, logDirectory: URL, name: String) throws {
+    /// Starts `securerun ARGUMENTS` with `SECURERUN_ROOT=root`, logging stdout to `logDirectory/NAME.out`;
+    /// with `tracingPhases`, also its phase marks (`SECURERUN_TRACE_PHASES=1`, on stderr) to the same file.
+    init(_ arguments: [String], root: URL, logDirectory: URL, name: String, tracingPhases: Bool = false) throws {
         log = logDirectory.appendingPathComponent("\(name).out")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: CLI.binary)
         process.arguments = arguments
         // The test's own environment, as CLI.exec gives it, with this state root.
-        process.environment = ProcessInfo.processInfo.environment.merging(["SECURERUN_ROOT": root.path]) { $1 }
-        process.standardOutput = try FileHandle(forWritingTo: log)
+        var environment = ProcessInfo.processInfo.environment.merging(["SECURERUN_ROOT": root.path]) { $1 }
+        if tracingPhases { environment["SECURERUN_TRACE_PHASES"] = "1" }
+        process.environment = environment
+        let output = try FileHandle(forWritingTo: log)
+        process.standardOutput = output
+        if tracingPhases { process.standardError = output }
         try process.run()
     }
 

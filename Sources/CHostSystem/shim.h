@@ -445,3 +445,46 @@ static inline int sr_route_signal_to_pipe(int signo, int fd) {
     sigemptyset(&action.sa_mask);
     return sigaction(signo, &action, NULL);
 }
+
+/// Sets vm.memfd_noexec to 2 in the pid namespace of process `target` and reads it back there. The kernel
+/// applies the setting to the writer's own pid namespace, and setns(CLONE_NEWPID) moves only the joiner's
+/// later children, so a child joins and its child writes. Both only make system calls (the parent has
+/// threads). Returns 0, or -1 with errno (EPROTO: the value did not hold).
+static inline int sr_set_memfd_noexec(pid_t target) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ns/pid", target);
+    int ns = open(path, O_RDONLY | O_CLOEXEC);
+    if (ns < 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) {
+        int saved = errno;
+        close(ns);
+        errno = saved;
+        return -1;
+    }
+    if (pid == 0) {
+        if (syscall(SYS_setns, ns, 0x20000000 /* CLONE_NEWPID */) != 0) _exit(errno);
+        pid_t writer = fork();
+        if (writer < 0) _exit(errno);
+        if (writer == 0) {
+            int fd = open("/proc/sys/vm/memfd_noexec", O_RDWR | O_CLOEXEC);
+            if (fd < 0) _exit(errno);
+            if (write(fd, "2", 1) != 1) _exit(errno ? errno : EIO);
+            char value[8] = {0};
+            if (pread(fd, value, sizeof value - 1, 0) < 1 || value[0] != '2') _exit(EPROTO);
+            _exit(0);
+        }
+        int status = 0;
+        while (waitpid(writer, &status, 0) < 0 && errno == EINTR) {}
+        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : EPROTO);
+    }
+    close(ns);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : EPROTO;
+    if (code != 0) {
+        errno = code;
+        return -1;
+    }
+    return 0;
+}

@@ -1,5 +1,6 @@
 import Foundation
 import HostSystem
+import Runtime
 
 /// A detached container's output, in `<dir>/log` (and the previous part in `log.1`), one line per write
 /// in the CRI log format Kubernetes uses: `TIMESTAMP STREAM P|F TEXT`, where the timestamp is RFC 3339
@@ -112,19 +113,12 @@ final class LogWriter: @unchecked Sendable {
         }
     }
 
-    /// Now, RFC 3339 UTC with nanoseconds (`2024-05-01T12:00:00.000000001Z`).
+    /// Now, RFC 3339 UTC with nanoseconds (`2024-05-01T12:00:00.000000001Z`), in the one format `logs
+    /// --since/--until` compare with (`LogWindow.Instant.logTimestamp`).
     static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        var seconds = now.tv_sec
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        func digits(_ value: Int, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(digits(Int(parts.tm_year) + 1900, 4))-\(digits(Int(parts.tm_mon) + 1, 2))-\(digits(Int(parts.tm_mday), 2))T"
-            + "\(digits(Int(parts.tm_hour), 2)):\(digits(Int(parts.tm_min), 2)):\(digits(Int(parts.tm_sec), 2)).\(digits(Int(now.tv_nsec), 9))Z"
+        return LogWindow.Instant(seconds: Int64(now.tv_sec), nanoseconds: Int(now.tv_nsec)).logTimestamp
     }
 }
 

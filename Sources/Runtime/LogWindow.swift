@@ -9,6 +9,12 @@ public struct LogWindow: Sendable, Equatable {
         public var seconds: Int64
         public var nanoseconds: Int
 
+        /// `seconds` and `nanoseconds` (0…999,999,999) since the epoch.
+        public init(seconds: Int64, nanoseconds: Int) {
+            self.seconds = seconds
+            self.nanoseconds = nanoseconds
+        }
+
         public static func < (lhs: Instant, rhs: Instant) -> Bool {
             (lhs.seconds, lhs.nanoseconds) < (rhs.seconds, rhs.nanoseconds)
         }

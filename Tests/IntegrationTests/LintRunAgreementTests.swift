@@ -34,6 +34,9 @@ struct LintRunAgreementTests {
             (["--ipc", "host"], "SR015"),
             (["--device", "/dev/fuse"], "SR016"),
             (["-v", "/var/run/docker.sock:/var/run/docker.sock:ro"], "SR010"),
+            // This round's rules: a network the profile does not list, and a limit above the profile's.
+            (["--network", "appnet"], "SR012"),
+            (["--ulimit", "core=1"], "SR023"),
         ]
     }
 
